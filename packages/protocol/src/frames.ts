@@ -1,0 +1,37 @@
+import type { ErrorCode } from './errors.js';
+import type { ConversationInfo, MessageInfo, SessionInfo, UserInfo } from './models.js';
+
+/** Frames a client sends. `id` is the client's own id for the frame (a message's client id). */
+export type ClientFrame =
+  | { type: 'message'; id: string; content: string; conversationId?: string }
+  | { type: 'authenticate'; method: 'jwt'; token: string }
+  | { type: 'authenticate'; method: 'password'; email: string; password: string }
+  | { type: 'refresh'; token: string }
+  | { type: 'resume'; conversationId: string }
+  | { type: 'history'; before?: string; limit?: number }
+  | { type: 'logout' }
+  | { type: 'ping' };
+
+/** Frames the server sends. */
+export type ServerFrame =
+  | { type: 'session'; accessToken: string; refreshToken: string; expiresAt: number; session: SessionInfo }
+  | { type: 'ready'; session: SessionInfo; expiresAt: number }
+  | { type: 'ack'; id: string; messageId: string; conversationId: string; duplicate?: boolean }
+  | { type: 'message'; id: string; role: 'assistant'; content: string; replyTo: string; conversationId: string }
+  | {
+      type: 'authenticated';
+      accessToken: string;
+      refreshToken: string;
+      expiresAt: number;
+      user: UserInfo;
+      session: SessionInfo;
+      previousConversations: ConversationInfo[];
+    }
+  | { type: 'refreshed'; expiresAt: number }
+  | { type: 'resumed'; conversation: ConversationInfo; messages: MessageInfo[] }
+  | { type: 'history'; messages: MessageInfo[] }
+  | { type: 'pong' }
+  | { type: 'error'; code: ErrorCode; message: string; id?: string; retryAfterMs?: number };
+
+export type ClientFrameType = ClientFrame['type'];
+export type ServerFrameType = ServerFrame['type'];

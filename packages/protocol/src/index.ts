@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './close-codes.js';
+export * from './models.js';
+export * from './frames.js';

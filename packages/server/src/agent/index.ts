@@ -1,0 +1,3 @@
+export type { Agent, AgentInput, IdentityContext } from './agent.js';
+export { DemoAgent } from './demo-agent.js';
+export { ordersTool, demoOrdersOf, type Order } from './orders-tool.js';

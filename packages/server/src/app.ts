@@ -1,0 +1,73 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { loadConfig, type ServerConfigInput } from './config.js';
+import { createLogger } from './logger.js';
+import { createServices, type ServiceOverrides, type Services } from './services.js';
+import { Gateway } from './gateway/gateway.js';
+import type { InBandSignIn } from './gateway/connection.js';
+import { registerErrorHandling } from './http/errors.js';
+import { registerCors } from './http/cors.js';
+import { sessionRoutes } from './http/session-routes.js';
+import { conversationRoutes } from './http/conversation-routes.js';
+import { adminRoutes } from './http/admin-routes.js';
+import { healthRoutes } from './http/health-routes.js';
+import { clientAddress } from './http/client-address.js';
+import { startCleanupJob } from './sessions/cleanup-job.js';
+
+export interface TesseraApp {
+  http: FastifyInstance;
+  services: Services;
+  gateway: Gateway;
+  /** Graceful stop: sockets closed with 1012, in-flight writes finished, store closed. */
+  close(): Promise<void>;
+}
+
+export interface AppOptions extends ServiceOverrides {
+  signIn?: InBandSignIn;
+}
+
+/** Builds a whole Tessera node from a config; never listens (the caller does). */
+export async function buildApp(input: ServerConfigInput, options: AppOptions = {}): Promise<TesseraApp> {
+  const config = loadConfig(input);
+  const logger = createLogger(config.logLevel);
+  const services = await createServices(config, logger, options);
+  const http = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    disableRequestLogging: false,
+    bodyLimit: 256 * 1024,
+    trustProxy: false,
+    requestIdHeader: false,
+  });
+  http.setValidatorCompiler(validatorCompiler);
+  http.setSerializerCompiler(serializerCompiler);
+  http.decorateRequest('clientIp', '');
+  http.addHook('onRequest', async (request) => {
+    (request as unknown as { clientIp: string }).clientIp = clientAddress(request.raw, config.trustProxy);
+  });
+  registerErrorHandling(http);
+  registerCors(http, services);
+  await http.register(healthRoutes(services));
+  await http.register(sessionRoutes(services));
+  await http.register(conversationRoutes(services));
+  await http.register(adminRoutes(services));
+
+  const gateway = new Gateway(services, options.signIn);
+  gateway.attach(http.server);
+  const stopCleanup = startCleanupJob(services);
+
+  let closing: Promise<void> | null = null;
+  return {
+    http,
+    services,
+    gateway,
+    close() {
+      closing ??= (async () => {
+        stopCleanup();
+        gateway.shutdown();
+        await http.close();
+        await services.close();
+      })();
+      return closing;
+    },
+  };
+}

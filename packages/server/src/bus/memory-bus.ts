@@ -1,0 +1,19 @@
+import type { Bus, BusEvent } from './bus.js';
+
+/** The single-node bus: delivery is synchronous and in-process. */
+export class MemoryBus implements Bus {
+  private readonly handlers = new Set<(event: BusEvent) => void>();
+
+  async publish(event: BusEvent): Promise<void> {
+    for (const handler of this.handlers) handler(event);
+  }
+
+  subscribe(handler: (event: BusEvent) => void): () => void {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  async close(): Promise<void> {
+    this.handlers.clear();
+  }
+}

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { type Clock, systemClock } from './clock.js';
+
+const configSchema = z.object({
+  dataDir: z.string().min(1),
+  host: z.string().default('0.0.0.0'),
+  port: z.number().int().min(0).max(65535).default(8080),
+  /** `iss` of our access tokens. */
+  issuer: z.string().default('tessera'),
+  databaseUrl: z.string().url().optional(),
+  redisUrl: z.string().url().optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Addresses (or CIDRs) of proxies whose X-Forwarded-For is believed; none by default. */
+  trustProxy: z.array(z.string()).default([]),
+  maxConnectionsPerIp: z.number().int().positive().default(200),
+  heartbeatIntervalMs: z.number().int().positive().default(30_000),
+  cleanupIntervalMs: z.number().int().nonnegative().default(60_000),
+  shutdownGraceMs: z.number().int().nonnegative().default(5_000),
+});
+
+export type ServerConfigInput = z.input<typeof configSchema> & { clock?: Clock };
+export type ServerConfig = Readonly<z.output<typeof configSchema>> & { readonly clock: Clock };
+
+/** Validates once, at boot; a bad config is a programming error and throws. */
+export function loadConfig(input: ServerConfigInput): ServerConfig {
+  const { clock = systemClock, ...rest } = input;
+  const parsed = configSchema.safeParse(rest);
+  if (!parsed.success) {
+    throw new Error(`invalid configuration: ${z.prettifyError(parsed.error)}`);
+  }
+  return Object.freeze({ ...parsed.data, clock });
+}

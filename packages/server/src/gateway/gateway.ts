@@ -1,0 +1,152 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { CLOSE, MAX_FRAME_BYTES, SUBPROTOCOL } from '@tessera/protocol';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { isTesseraError, TesseraError } from '../errors.js';
+import type { Services } from '../services.js';
+import { ANON_COOKIE, ANON_COOKIE_MAX_AGE_SECONDS, serializeCookie } from '../http/cookies.js';
+import { clientAddress } from '../http/client-address.js';
+import { Connection, type InBandSignIn } from './connection.js';
+import { authenticateHandshake, type HandshakeOutcome } from './handshake.js';
+import { SocketRegistry } from './socket-registry.js';
+
+export const WS_PATH = '/v1/ws';
+
+const CLOSE_FOR_CHANGE = {
+  auth_changed: [CLOSE.AUTH_CHANGED, 'AUTH_CHANGED'],
+  revoked: [CLOSE.POLICY_VIOLATION, 'SESSION_REVOKED'],
+  logged_out: [CLOSE.NORMAL, 'LOGGED_OUT'],
+} as const;
+
+/** The WebSocket edge: authenticates upgrades, owns the open sockets, reacts to session changes. */
+export class Gateway {
+  readonly registry = new SocketRegistry();
+  private readonly wss: WebSocketServer;
+  private readonly connectionsPerIp = new Map<string, number>();
+  private readonly pendingCookies = new WeakMap<IncomingMessage, string[]>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly unsubscribe: () => void;
+  private closing = false;
+
+  constructor(
+    private readonly services: Services,
+    private readonly signIn?: InBandSignIn,
+  ) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_FRAME_BYTES,
+      perMessageDeflate: false,
+      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    });
+    this.wss.on('headers', (headers, request) => headers.push(...(this.pendingCookies.get(request) ?? []).map((c) => `Set-Cookie: ${c}`)));
+    this.unsubscribe = services.bus.subscribe((event) => {
+      if (event.type !== 'session.changed') return;
+      const [code, reason] = CLOSE_FOR_CHANGE[event.reason];
+      this.registry.closeSession(event.sessionId, code, reason, event.keepSocketId);
+    });
+    this.heartbeat = setInterval(() => this.beat(), services.config.heartbeatIntervalMs);
+    this.heartbeat.unref();
+  }
+
+  attach(server: Server): void {
+    server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', () => socket.destroy());
+      void this.onUpgrade(request, socket, head);
+    });
+  }
+
+  get openSockets(): number {
+    return this.registry.size;
+  }
+
+  /** Closes every socket with 1012 so clients reconnect (to another node, or to us after restart). */
+  shutdown(): void {
+    this.closing = true;
+    clearInterval(this.heartbeat);
+    this.unsubscribe();
+    for (const socket of this.registry.all()) socket.close(CLOSE.SERVICE_RESTART, 'UNAVAILABLE');
+    this.wss.close();
+  }
+
+  private async onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    if (url.pathname !== WS_PATH) return refuse(socket, 404, 'Not Found');
+    if (this.closing) return refuse(socket, 503, 'Service Unavailable');
+    const ip = clientAddress(request, this.services.config.trustProxy);
+    if ((this.connectionsPerIp.get(ip) ?? 0) >= this.services.config.maxConnectionsPerIp) return refuse(socket, 429, 'Too Many Requests');
+
+    let outcome: HandshakeOutcome | TesseraError;
+    try {
+      outcome = await authenticateHandshake(this.services, request, url);
+    } catch (error) {
+      if (isTesseraError(error) && error.code === 'ORIGIN_NOT_ALLOWED') return refuse(socket, 403, 'Forbidden');
+      if (!isTesseraError(error)) this.services.logger.error({ err: error }, 'handshake failed');
+      outcome = isTesseraError(error) ? error : new TesseraError('INTERNAL', 'internal error');
+    }
+    if (!(outcome instanceof TesseraError) && outcome.kind === 'new-session') {
+      const secure = request.headers.origin?.startsWith('https:') ?? false;
+      this.pendingCookies.set(request, [
+        serializeCookie(ANON_COOKIE, outcome.issued.session.anonymousId, { maxAgeSeconds: ANON_COOKIE_MAX_AGE_SECONDS, secure }),
+      ]);
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.onOpen(ws, outcome, ip));
+  }
+
+  private onOpen(ws: WebSocket, outcome: HandshakeOutcome | TesseraError, ip: string): void {
+    if (outcome instanceof TesseraError) {
+      ws.close(outcome.closeCode ?? CLOSE.POLICY_VIOLATION, outcome.code);
+      return;
+    }
+    const tracked = ws as WebSocket & { isAlive?: boolean };
+    tracked.isAlive = true;
+    ws.on('pong', () => (tracked.isAlive = true));
+    const { sessions } = this.services;
+    const auth = outcome.kind === 'authenticated' ? outcome.auth : { claims: outcome.issued.claims, session: outcome.issued.session };
+    this.connectionsPerIp.set(ip, (this.connectionsPerIp.get(ip) ?? 0) + 1);
+    void sessions.userOf(auth.session).then(
+      (user) => {
+        const connection = new Connection(ws, auth, user, ip, {
+          services: this.services,
+          signIn: this.signIn,
+          onClose: (closed) => {
+            this.registry.remove(closed);
+            const left = (this.connectionsPerIp.get(ip) ?? 1) - 1;
+            if (left <= 0) this.connectionsPerIp.delete(ip);
+            else this.connectionsPerIp.set(ip, left);
+          },
+        });
+        this.registry.add(connection);
+        if (ws.readyState !== ws.OPEN) {
+          connection.close(CLOSE.NORMAL, 'gone');
+          return;
+        }
+        if (outcome.kind === 'new-session') {
+          const { accessToken, refreshToken, expiresAt, session } = outcome.issued;
+          connection.send({ type: 'session', accessToken, refreshToken, expiresAt, session: sessions.describe(session) });
+        } else {
+          connection.send({ type: 'ready', session: sessions.describe(auth.session, user), expiresAt: auth.claims.exp * 1000 });
+        }
+      },
+      (error: unknown) => {
+        this.services.logger.error({ err: error }, 'socket setup failed');
+        ws.close(CLOSE.INTERNAL_ERROR, 'INTERNAL');
+      },
+    );
+  }
+
+  private beat(): void {
+    for (const client of this.wss.clients) {
+      const connection = client as WebSocket & { isAlive?: boolean };
+      if (connection.isAlive === false) {
+        client.terminate();
+        continue;
+      }
+      connection.isAlive = false;
+      client.ping();
+    }
+  }
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}

@@ -1,0 +1,68 @@
+import type { IncomingMessage } from 'node:http';
+import { BEARER_PROTOCOL_PREFIX } from '@tessera/protocol';
+import { TesseraError } from '../errors.js';
+import type { Services } from '../services.js';
+import type { AuthContext, IssuedTokens } from '../sessions/index.js';
+import type { Tenant } from '../store/index.js';
+import { ANON_COOKIE, ACCESS_COOKIE, parseCookies } from '../http/cookies.js';
+
+export type Credentials =
+  | { kind: 'token'; token: string; via: 'subprotocol' | 'query' | 'cookie' }
+  | { kind: 'publishable-key'; key: string }
+  | { kind: 'none' };
+
+/** Where a handshake's credentials are, in order of preference. */
+export function credentialsOf(request: IncomingMessage, url: URL): Credentials {
+  const protocols = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  const bearer = protocols.find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX));
+  if (bearer) return { kind: 'token', token: bearer.slice(BEARER_PROTOCOL_PREFIX.length), via: 'subprotocol' };
+  const query = url.searchParams.get('token');
+  if (query) return { kind: 'token', token: query, via: 'query' };
+  const key = url.searchParams.get('key');
+  const cookie = parseCookies(request.headers.cookie)[ACCESS_COOKIE];
+  if (cookie) return { kind: 'token', token: cookie, via: 'cookie' };
+  if (key) return { kind: 'publishable-key', key };
+  return { kind: 'none' };
+}
+
+/** `Origin` must be exactly one of the tenant's allowed origins; no prefix or suffix matching. */
+export function assertOriginAllowed(tenant: Tenant, origin: string | undefined, extraOrigins: readonly string[] = []): void {
+  if (origin === undefined) return;
+  if (tenant.settings.allowedOrigins.includes(origin) || extraOrigins.includes(origin)) return;
+  throw new TesseraError('ORIGIN_NOT_ALLOWED', 'origin not allowed');
+}
+
+export type HandshakeOutcome =
+  | { kind: 'authenticated'; auth: AuthContext; tenant: Tenant }
+  | { kind: 'new-session'; issued: IssuedTokens; tenant: Tenant };
+
+/**
+ * Authenticates an upgrade request. Throws ORIGIN_NOT_ALLOWED (refused before the
+ * upgrade) or a token/key error (the socket is accepted, then closed with its code).
+ */
+export async function authenticateHandshake(services: Services, request: IncomingMessage, url: URL): Promise<HandshakeOutcome> {
+  const origin = request.headers.origin;
+  const credentials = credentialsOf(request, url);
+  if (credentials.kind === 'token') {
+    if (credentials.via === 'cookie' && origin === undefined) {
+      throw new TesseraError('UNAUTHENTICATED', 'a cookie alone is not accepted without an Origin');
+    }
+    const auth = await services.sessions.verify(credentials.token);
+    const tenant = await services.tenants.get(auth.session.tenantId);
+    assertOriginAllowed(tenant, origin);
+    return { kind: 'authenticated', auth, tenant };
+  }
+  if (credentials.kind === 'publishable-key') {
+    const key = await services.apiKeys.authenticate(credentials.key, 'publishable');
+    const tenant = await services.tenants.get(key.tenantId);
+    assertOriginAllowed(tenant, origin);
+    const anonymousId = validAnonymousId(parseCookies(request.headers.cookie)[ANON_COOKIE]);
+    const issued = await services.sessions.startAnonymous(tenant, anonymousId);
+    return { kind: 'new-session', issued, tenant };
+  }
+  throw new TesseraError('UNAUTHENTICATED', 'no credentials');
+}
+
+export function validAnonymousId(value: string | undefined): string | undefined {
+  return value && /^anon_[A-Za-z0-9]{20}$/.test(value) ? value : undefined;
+}

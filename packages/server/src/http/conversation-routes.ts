@@ -1,0 +1,31 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Services } from '../services.js';
+import { describeConversation, describeMessage } from '../sessions/index.js';
+import { requireAccessToken } from './guards.js';
+
+/** The caller's own conversations and messages; anyone else's answer 404. */
+export function conversationRoutes(services: Services): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.get('/v1/conversations', async (request) => {
+      const { session } = await requireAccessToken(services, request);
+      const conversations = await services.conversations.listFor(session);
+      return { conversations: conversations.map(describeConversation) };
+    });
+
+    app.get(
+      '/v1/conversations/:id/messages',
+      {
+        schema: {
+          params: z.object({ id: z.string().max(128) }),
+          querystring: z.object({ before: z.string().max(128).optional(), limit: z.coerce.number().int().min(1).max(200).optional() }),
+        },
+      },
+      async (request) => {
+        const { session } = await requireAccessToken(services, request);
+        const messages = await services.conversations.messages(session, request.params.id, request.query);
+        return { messages: messages.map(describeMessage) };
+      },
+    );
+  };
+}

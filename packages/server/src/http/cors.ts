@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import type { Services } from '../services.js';
+
+const ALLOWED_HEADERS = 'Authorization, Content-Type, X-Tessera-Key, X-Tessera-CSRF';
+
+/**
+ * CORS for browser callers on allowed origins. Whether a request is then served is
+ * decided per tenant by the route guards (`ORIGIN_NOT_ALLOWED`); this only lets
+ * allowed origins read answers and make credentialed calls.
+ */
+export function registerCors(app: FastifyInstance, services: Services, extraOrigins: () => Promise<Set<string>> = async () => new Set()): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin;
+    if (!origin) return;
+    const allowed = (await services.tenants.allOrigins()).has(origin) || (await extraOrigins()).has(origin);
+    if (!allowed) return;
+    reply.header('Access-Control-Allow-Origin', origin);
+    reply.header('Access-Control-Allow-Credentials', 'true');
+    reply.header('Vary', 'Origin');
+    if (request.method === 'OPTIONS') {
+      reply.header('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE, OPTIONS');
+      reply.header('Access-Control-Allow-Headers', ALLOWED_HEADERS);
+      reply.header('Access-Control-Max-Age', '600');
+      return reply.status(204).send();
+    }
+  });
+}

@@ -1,0 +1,31 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import type { ErrorBody, ErrorCode } from '@tessera/protocol';
+import { isTesseraError } from '../errors.js';
+
+export function errorBody(code: ErrorCode, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+/** Every error leaves as `{error:{code,message}}` with the contract's status. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isTesseraError(error)) {
+      if (error.code === 'RATE_LIMITED' && error.retryAfterMs !== undefined) {
+        reply.header('Retry-After', Math.ceil(error.retryAfterMs / 1000));
+      }
+      return reply.status(error.httpStatus).send(errorBody(error.code, error.message));
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const issue = error.validation[0];
+      const where = issue?.instancePath ? ` at ${issue.instancePath}` : '';
+      return reply.status(400).send(errorBody('BAD_REQUEST', `invalid ${error.validationContext ?? 'request'}${where}: ${issue?.message ?? 'bad value'}`));
+    }
+    const status = error.statusCode ?? 500;
+    if (status === 413) return reply.status(413).send(errorBody('PAYLOAD_TOO_LARGE', 'request body too large'));
+    if (status >= 400 && status < 500) return reply.status(400).send(errorBody('BAD_REQUEST', error.message));
+    request.log.error({ err: error }, 'request failed');
+    return reply.status(500).send(errorBody('INTERNAL', 'internal error'));
+  });
+  app.setNotFoundHandler((_request, reply) => reply.status(404).send(errorBody('NOT_FOUND', 'no such route')));
+}

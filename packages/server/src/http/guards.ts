@@ -1,0 +1,39 @@
+import type { FastifyRequest } from 'fastify';
+import { TesseraError } from '../errors.js';
+import { assertOriginAllowed } from '../gateway/handshake.js';
+import { hasScope, type Scope } from '../identity/api-keys.js';
+import type { Services } from '../services.js';
+import type { AuthContext } from '../sessions/index.js';
+import type { ApiKey, Tenant } from '../store/index.js';
+
+function bearerOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+}
+
+/** A browser or app caller holding an access token (from an allowed origin, when it has one). */
+export async function requireAccessToken(services: Services, request: FastifyRequest): Promise<AuthContext> {
+  const token = bearerOf(request);
+  if (!token || token.startsWith('sk_')) throw new TesseraError('UNAUTHENTICATED', 'bearer access token required');
+  const auth = await services.sessions.verify(token);
+  assertOriginAllowed(await services.tenants.get(auth.session.tenantId), request.headers.origin);
+  return auth;
+}
+
+/** A customer backend holding a secret key with `scope`. */
+export async function requireSecretKey(services: Services, request: FastifyRequest, scope: Scope): Promise<{ key: ApiKey; tenant: Tenant }> {
+  const header = request.headers['x-api-key'];
+  const presented = (Array.isArray(header) ? header[0] : header) ?? bearerOf(request);
+  const key = await services.apiKeys.authenticate(presented, 'secret');
+  if (!hasScope(key, scope)) throw new TesseraError('FORBIDDEN', `key lacks scope ${scope}`);
+  return { key, tenant: await services.tenants.get(key.tenantId) };
+}
+
+/** A browser naming its tenant with a publishable key, from an allowed origin. */
+export async function requirePublishableKey(services: Services, request: FastifyRequest): Promise<Tenant> {
+  const header = request.headers['x-tessera-key'];
+  const key = await services.apiKeys.authenticate(Array.isArray(header) ? header[0] : header, 'publishable');
+  const tenant = await services.tenants.get(key.tenantId);
+  assertOriginAllowed(tenant, request.headers.origin);
+  return tenant;
+}

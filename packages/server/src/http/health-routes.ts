@@ -1,0 +1,26 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Services } from '../services.js';
+import { errorBody } from './errors.js';
+
+/** Liveness, readiness and our public keys. */
+export function healthRoutes(services: Services): FastifyPluginAsync {
+  return async (app) => {
+    app.get('/healthz', async () => ({ ok: true }));
+
+    app.get('/readyz', async (_request, reply) => {
+      try {
+        await services.store.ping();
+        return { ok: true };
+      } catch {
+        return reply.status(503).send(errorBody('UNAVAILABLE', 'store unreachable'));
+      }
+    });
+
+    app.get('/.well-known/jwks.json', async (_request, reply) => {
+      const maxTokenTtlMs = 3600 * 1000;
+      const keys = services.signingKeys.published(services.clock.now(), maxTokenTtlMs).map((key) => key.publicJwk);
+      reply.header('Cache-Control', 'public, max-age=300');
+      return { keys };
+    });
+  };
+}

@@ -1,0 +1,113 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { TesseraError } from '../errors.js';
+import { assertOriginAllowed, validAnonymousId } from '../gateway/handshake.js';
+import type { Services } from '../services.js';
+import type { IssuedTokens } from '../sessions/index.js';
+import { describeUser } from '../identity/users.js';
+import { ACCESS_COOKIE, ANON_COOKIE, ANON_COOKIE_MAX_AGE_SECONDS, parseCookies, REFRESH_COOKIE, serializeCookie } from './cookies.js';
+import { requireAccessToken, requirePublishableKey } from './guards.js';
+
+const REFRESH_COOKIE_PATH = '/v1/auth';
+
+/** Anonymous sessions, refresh, logout and `me`: what browsers and apps call. */
+export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      '/v1/sessions',
+      {
+        schema: {
+          body: z
+            .object({ initToken: z.string().max(8192).optional(), tokenTransport: z.enum(['body', 'cookie']).default('body') })
+            .strict()
+            .default({ tokenTransport: 'body' }),
+        },
+      },
+      async (request, reply) => {
+        const tenant = await requirePublishableKey(services, request);
+        const anonymousId = validAnonymousId(parseCookies(request.headers.cookie)[ANON_COOKIE]);
+        const issued = await services.sessions.startAnonymous(tenant, anonymousId);
+        setCookie(reply, request, ANON_COOKIE, issued.session.anonymousId, ANON_COOKIE_MAX_AGE_SECONDS);
+        return reply.status(201).send(tokensResponse(services, request, reply, issued, request.body.tokenTransport));
+      },
+    );
+
+    app.post(
+      '/v1/auth/refresh',
+      { schema: { body: z.object({ refreshToken: z.string().max(512).optional() }).strict().default({}) } },
+      async (request, reply) => {
+        const fromCookie = request.body.refreshToken === undefined;
+        const presented = request.body.refreshToken ?? refreshCookieOf(request);
+        if (!presented) throw new TesseraError('UNAUTHENTICATED', 'refresh token required');
+        await assertRefreshOrigin(services, request, presented, fromCookie);
+        const issued = await services.sessions.refresh(presented);
+        return tokensResponse(services, request, reply, issued, fromCookie ? 'cookie' : 'body');
+      },
+    );
+
+    app.post('/v1/auth/logout', { schema: { body: z.object({ refreshToken: z.string().max(512).optional() }).strict().optional() } }, async (request, reply) => {
+      const sessionId = await sessionToEnd(services, request);
+      await services.sessions.revoke(sessionId, 'logout');
+      for (const [name, path] of [[REFRESH_COOKIE, REFRESH_COOKIE_PATH], [ACCESS_COOKIE, '/']] as const) {
+        reply.header('Set-Cookie', serializeCookie(name, '', { maxAgeSeconds: 0, path, secure: isSecure(request), sameSite: 'Strict' }));
+      }
+      return reply.status(204).send();
+    });
+
+    app.get('/v1/me', async (request) => {
+      const { session } = await requireAccessToken(services, request);
+      const user = await services.sessions.userOf(session);
+      return { session: services.sessions.describe(session, user), user: user ? describeUser(user) : null, custom: user?.custom ?? {} };
+    });
+  };
+}
+
+function refreshCookieOf(request: FastifyRequest): string | undefined {
+  return parseCookies(request.headers.cookie)[REFRESH_COOKIE];
+}
+
+/**
+ * A refresh from a browser must come from an allowed origin of the session's tenant;
+ * the cookie form also needs the CSRF header (which a cross-site form cannot send).
+ */
+async function assertRefreshOrigin(services: Services, request: FastifyRequest, presented: string, fromCookie: boolean): Promise<void> {
+  const origin = request.headers.origin;
+  if (fromCookie) {
+    if (request.headers['x-tessera-csrf'] !== '1') throw new TesseraError('FORBIDDEN', 'X-Tessera-CSRF header required with the refresh cookie');
+    if (origin === undefined) throw new TesseraError('UNAUTHENTICATED', 'a cookie alone is not accepted without an Origin');
+  }
+  if (origin === undefined) return;
+  const session = await services.sessions.sessionOfRefreshToken(presented);
+  if (session) assertOriginAllowed(await services.tenants.get(session.tenantId), origin);
+}
+
+async function sessionToEnd(services: Services, request: FastifyRequest<{ Body?: { refreshToken?: string } }>): Promise<string> {
+  if (request.headers.authorization) return (await requireAccessToken(services, request)).session.id;
+  const fromCookie = request.body?.refreshToken === undefined;
+  const presented = request.body?.refreshToken ?? refreshCookieOf(request);
+  if (!presented) throw new TesseraError('UNAUTHENTICATED', 'access token or refresh token required');
+  await assertRefreshOrigin(services, request, presented, fromCookie);
+  const session = await services.sessions.sessionOfRefreshToken(presented);
+  if (!session) throw new TesseraError('INVALID_TOKEN', 'invalid refresh token');
+  return session.id;
+}
+
+/** The token response; in cookie transport the refresh token only travels in an httpOnly cookie. */
+export function tokensResponse(services: Services, request: FastifyRequest, reply: FastifyReply, issued: IssuedTokens, transport: 'body' | 'cookie') {
+  const body = { accessToken: issued.accessToken, expiresAt: issued.expiresAt, session: services.sessions.describe(issued.session) };
+  if (transport === 'body') return { ...body, refreshToken: issued.refreshToken };
+  const maxAgeSeconds = Math.max(1, Math.floor((issued.session.absoluteExpiresAt - services.clock.now()) / 1000));
+  setCookie(reply, request, REFRESH_COOKIE, issued.refreshToken, maxAgeSeconds, REFRESH_COOKIE_PATH, 'Strict');
+  const accessMaxAge = Math.max(1, Math.floor((issued.expiresAt - services.clock.now()) / 1000));
+  setCookie(reply, request, ACCESS_COOKIE, issued.accessToken, accessMaxAge, '/', 'Strict');
+  return body;
+}
+
+function setCookie(reply: FastifyReply, request: FastifyRequest, name: string, value: string, maxAgeSeconds: number, path = '/', sameSite: 'Strict' | 'Lax' = 'Lax'): void {
+  reply.header('Set-Cookie', serializeCookie(name, value, { maxAgeSeconds, path, secure: isSecure(request), sameSite }));
+}
+
+function isSecure(request: FastifyRequest): boolean {
+  return request.protocol === 'https' || (request.headers.origin?.startsWith('https:') ?? false);
+}

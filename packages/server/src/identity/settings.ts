@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import type { TenantSettings } from '../store/index.js';
+
+export const DEFAULT_SETTINGS: TenantSettings = {
+  allowedOrigins: [],
+  sessions: { anonymousIdleSeconds: 24 * 3600, userIdleSeconds: 7 * 24 * 3600, absoluteSeconds: 30 * 24 * 3600 },
+  tokens: { accessTokenTtlSeconds: 15 * 60 },
+  limits: { messagesPerMinute: 20 },
+  retention: { messageDays: null },
+};
+
+const origin = z.string().refine(isOrigin, 'must be an origin: scheme://host[:port], no path');
+
+/** What `PATCH /v1/settings` accepts; every part optional, validated strictly. */
+export const settingsPatchSchema = z
+  .object({
+    allowedOrigins: z.array(origin).max(100),
+    sessions: z
+      .object({
+        anonymousIdleSeconds: z.number().int().min(60).max(365 * 86400),
+        userIdleSeconds: z.number().int().min(60).max(365 * 86400),
+        absoluteSeconds: z.number().int().min(60).max(365 * 86400),
+      })
+      .partial()
+      .strict(),
+    tokens: z.object({ accessTokenTtlSeconds: z.number().int().min(5).max(3600) }).partial().strict(),
+    limits: z.object({ messagesPerMinute: z.number().int().min(1).max(10_000) }).partial().strict(),
+    retention: z.object({ messageDays: z.number().int().min(1).max(3650).nullable() }).partial().strict(),
+  })
+  .partial()
+  .passthrough();
+
+export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
+
+/** Merges a validated patch into settings, one level deep (so `sessions: {userIdleSeconds}` keeps the rest). */
+export function applySettingsPatch(settings: TenantSettings, patch: SettingsPatch): TenantSettings {
+  const next: TenantSettings = structuredClone(settings);
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    const current = next[key];
+    next[key] =
+      value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object' && !Array.isArray(current)
+        ? { ...current, ...value }
+        : value;
+  }
+  return next;
+}
+
+/** `https://shop.example` or `http://localhost:3000`: exactly what browsers send in `Origin`. */
+export function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,18 @@
+/** The one place that reads the environment. */
+export interface Environment {
+  databaseUrl?: string;
+  redisUrl?: string;
+  logLevel?: string;
+  trustProxy?: string[];
+  host?: string;
+}
+
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
+  return {
+    databaseUrl: env.TESSERA_DATABASE_URL || undefined,
+    redisUrl: env.TESSERA_REDIS_URL || undefined,
+    logLevel: env.TESSERA_LOG_LEVEL || undefined,
+    trustProxy: env.TESSERA_TRUST_PROXY ? env.TESSERA_TRUST_PROXY.split(',').map((entry) => entry.trim()) : undefined,
+    host: env.TESSERA_HOST || undefined,
+  };
+}

@@ -1,0 +1,86 @@
+import type { Logger } from 'pino';
+import type { ServerConfig } from './config.js';
+import type { Clock } from './clock.js';
+import { type Bus, MemoryBus } from './bus/index.js';
+import { openStore, type Store } from './store/index.js';
+import { AccessTokens, loadServerSecret, SigningKeyStore } from './tokens/index.js';
+import { Tenants } from './identity/tenants.js';
+import { ApiKeys } from './identity/api-keys.js';
+import { Users } from './identity/users.js';
+import { Conversations, MessageWriter, SessionCache, Sessions } from './sessions/index.js';
+import { type Agent, DemoAgent } from './agent/index.js';
+import { RateLimits } from './rate-limits.js';
+
+/** Every domain service of one node, wired once. Edges (HTTP, WebSocket, CLI) only call these. */
+export interface Services {
+  config: ServerConfig;
+  clock: Clock;
+  logger: Logger;
+  store: Store;
+  bus: Bus;
+  signingKeys: SigningKeyStore;
+  accessTokens: AccessTokens;
+  tenants: Tenants;
+  apiKeys: ApiKeys;
+  users: Users;
+  sessionCache: SessionCache;
+  sessions: Sessions;
+  conversations: Conversations;
+  messageWriter: MessageWriter;
+  agent: Agent;
+  rateLimits: RateLimits;
+  close(): Promise<void>;
+}
+
+export interface ServiceOverrides {
+  agent?: Agent;
+  bus?: Bus;
+}
+
+export async function createServices(config: ServerConfig, logger: Logger, overrides: ServiceOverrides = {}): Promise<Services> {
+  const { clock } = config;
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const bus = overrides.bus ?? new MemoryBus();
+  const signingKeys = await SigningKeyStore.open(config.dataDir, clock);
+  const accessTokens = new AccessTokens(signingKeys, config.issuer);
+  const tenants = new Tenants(store, clock);
+  const sessionCache = new SessionCache(store);
+  const sessions = new Sessions({
+    store,
+    clock,
+    bus,
+    tenants,
+    accessTokens,
+    cache: sessionCache,
+    serverSecret: loadServerSecret(config.dataDir, 'refresh-tokens'),
+  });
+  const messageWriter = new MessageWriter(store, clock);
+  const unsubscribe = bus.subscribe((event) => {
+    if (event.type === 'session.changed') sessionCache.invalidate(event.sessionId);
+    if (event.type === 'tenant.changed') tenants.invalidate(event.tenantId);
+  });
+  return {
+    config,
+    clock,
+    logger,
+    store,
+    bus,
+    signingKeys,
+    accessTokens,
+    tenants,
+    apiKeys: new ApiKeys(store, clock),
+    users: new Users(store, clock),
+    sessionCache,
+    sessions,
+    conversations: new Conversations(store, clock),
+    messageWriter,
+    agent: overrides.agent ?? new DemoAgent(),
+    rateLimits: new RateLimits(),
+    async close() {
+      await messageWriter.drain();
+      unsubscribe();
+      await bus.close();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import type { Clock } from '../clock.js';
+import type { Message, Store } from '../store/index.js';
+
+interface Pending {
+  message: Message;
+  resolve: (result: WriteResult) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface WriteResult {
+  /** The stored message's id: the new one, or the earlier one with the same client id. */
+  messageId: string;
+  duplicate: boolean;
+}
+
+/**
+ * Stores messages in one transaction per event-loop turn: everything written during
+ * a turn commits together, and each caller's promise resolves only after the commit
+ * (so an ack always means "stored").
+ */
+export class MessageWriter {
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private inFlight: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  write(message: Message): Promise<WriteResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ message, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.inFlight = this.inFlight.then(() => this.flush());
+        });
+      }
+    });
+  }
+
+  /** Resolves once everything queued so far is committed. */
+  async drain(): Promise<void> {
+    while (this.scheduled || this.queue.length > 0) {
+      await new Promise((resolve) => setImmediate(resolve));
+      await this.inFlight;
+    }
+    await this.inFlight;
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queue;
+    this.queue = [];
+    this.scheduled = false;
+    if (batch.length === 0) return;
+    try {
+      const messages = batch.map((pending) => pending.message);
+      const conversationIds = [...new Set(messages.map((message) => message.conversationId))];
+      const inserted = await this.store.transaction(async (tx) => {
+        const ids = await tx.messages.insertMany(messages);
+        await tx.conversations.touchMany(conversationIds, this.clock.now());
+        return ids;
+      });
+      for (const { message, resolve } of batch) {
+        if (inserted.has(message.id)) {
+          resolve({ messageId: message.id, duplicate: false });
+        } else {
+          const original = await this.store.messages.findByClientId(message.sessionId, message.clientId ?? '');
+          resolve({ messageId: original?.id ?? message.id, duplicate: true });
+        }
+      }
+    } catch (error) {
+      for (const { reject } of batch) reject(error);
+    }
+  }
+}

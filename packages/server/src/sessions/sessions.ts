@@ -1,0 +1,296 @@
+import type { AccessClaims, SessionInfo } from '@tessera/protocol';
+import type { Bus } from '../bus/index.js';
+import type { Clock } from '../clock.js';
+import { TesseraError } from '../errors.js';
+import { newId, newSecret } from '../ids.js';
+import { hashSecret, safeEqual } from '../secrets.js';
+import type { ConversationSummary, Session, Store, Tenant, User } from '../store/index.js';
+import type { AccessTokens } from '../tokens/index.js';
+import type { Tenants } from '../identity/tenants.js';
+import { childSecret, formatRefreshToken, parseRefreshToken } from './refresh-token-format.js';
+import type { SessionCache } from './session-cache.js';
+
+/** A parent refresh token presented again this soon after its rotation gets the same current pair. */
+export const REFRESH_GRACE_MS = 10_000;
+/** Idle expiry is pushed forward at most this often per session. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export interface IssuedTokens {
+  accessToken: string;
+  refreshToken: string;
+  expiresAt: number;
+  session: Session;
+  claims: AccessClaims;
+}
+
+/** A verified caller: the token's claims and the live session they belong to. */
+export interface AuthContext {
+  claims: AccessClaims;
+  session: Session;
+}
+
+export interface SessionsDeps {
+  store: Store;
+  clock: Clock;
+  bus: Bus;
+  tenants: Tenants;
+  accessTokens: AccessTokens;
+  cache: SessionCache;
+  serverSecret: Buffer;
+}
+
+export class Sessions {
+  constructor(private readonly deps: SessionsDeps) {}
+
+  /** A new anonymous session, under `anonymousId` when the browser already has one. */
+  async startAnonymous(tenant: Tenant, anonymousId?: string): Promise<IssuedTokens> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const limits = tenant.settings.sessions;
+    const session: Session = {
+      id: newId('sess'),
+      tenantId: tenant.id,
+      anonymousId: anonymousId ?? newId('anon'),
+      userId: null,
+      ver: 1,
+      createdAt: now,
+      lastSeenAt: now,
+      idleExpiresAt: now + limits.anonymousIdleSeconds * 1000,
+      absoluteExpiresAt: now + limits.absoluteSeconds * 1000,
+      revokedAt: null,
+      revokedReason: null,
+    };
+    const secret = newSecret();
+    const refreshId = newId('rt');
+    await store.transaction(async (tx) => {
+      await tx.sessions.insert(session);
+      await tx.refreshTokens.insert(freshRefreshToken(refreshId, session.id, secret, null, now));
+    });
+    void store.usage.recordActive(tenant.id, monthOf(now), 'anonymous', session.anonymousId).catch(() => undefined);
+    this.deps.cache.remember(session);
+    return this.issue(tenant, session, null, formatRefreshToken(refreshId, secret));
+  }
+
+  /** A new session that starts signed in as `user` (backend-minted tokens, trusted partners). */
+  async startForUser(tenant: Tenant, user: User, anonymousId?: string): Promise<IssuedTokens> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const limits = tenant.settings.sessions;
+    const session: Session = {
+      id: newId('sess'),
+      tenantId: tenant.id,
+      anonymousId: anonymousId ?? newId('anon'),
+      userId: user.id,
+      ver: 1,
+      createdAt: now,
+      lastSeenAt: now,
+      idleExpiresAt: now + limits.userIdleSeconds * 1000,
+      absoluteExpiresAt: now + limits.absoluteSeconds * 1000,
+      revokedAt: null,
+      revokedReason: null,
+    };
+    const secret = newSecret();
+    const refreshId = newId('rt');
+    await store.transaction(async (tx) => {
+      await tx.sessions.insert(session);
+      await tx.refreshTokens.insert(freshRefreshToken(refreshId, session.id, secret, null, now));
+      await tx.usage.recordActive(tenant.id, monthOf(now), 'user', user.id);
+    });
+    this.deps.cache.remember(session);
+    return this.issue(tenant, session, user, formatRefreshToken(refreshId, secret));
+  }
+
+  /**
+   * Verifies an access token and the live state of its session: signature, expiry,
+   * audience, then revocation, idle/absolute expiry and `ver`, from the cache.
+   */
+  async verify(token: string, tenantId?: string): Promise<AuthContext> {
+    const now = this.deps.clock.now();
+    const claims = this.deps.accessTokens.verify(token, now, tenantId);
+    const session = await this.deps.cache.get(claims.sid);
+    if (!session || session.tenantId !== claims.aud) throw new TesseraError('INVALID_TOKEN', 'unknown session');
+    assertLive(session, now);
+    if (claims.ver !== session.ver) throw new TesseraError('INVALID_TOKEN', 'token superseded by a newer sign-in state');
+    return { claims, session };
+  }
+
+  /** Rotates a refresh token: one atomic claim, so concurrent callers never mint two children. */
+  async refresh(presented: unknown): Promise<IssuedTokens> {
+    const { store, clock } = this.deps;
+    const parsed = parseRefreshToken(presented);
+    const token = parsed ? await store.refreshTokens.get(parsed.id) : null;
+    if (!parsed || !token || !safeEqual(token.secretHash, hashSecret(parsed.secret))) {
+      throw new TesseraError('INVALID_TOKEN', 'invalid refresh token');
+    }
+    const session = await store.sessions.get(token.sessionId);
+    if (!session) throw new TesseraError('INVALID_TOKEN', 'invalid refresh token');
+    assertLive(session, clock.now());
+    const tenant = await this.deps.tenants.get(session.tenantId);
+    const secret = childSecret(this.deps.serverSecret, parsed.secret);
+
+    if (token.state === 'current') {
+      const now = clock.now();
+      const childId = newId('rt');
+      const idleExpiresAt = idleExpiry(tenant, session, now);
+      const claimed = await store.transaction(async (tx) => {
+        if (!(await tx.refreshTokens.claimRotation(token.id, childId, now))) return false;
+        await tx.refreshTokens.insert(freshRefreshToken(childId, session.id, secret, token.id, now));
+        await tx.sessions.touch(session.id, now, idleExpiresAt);
+        return true;
+      });
+      if (claimed) {
+        const touched = { ...session, lastSeenAt: now, idleExpiresAt };
+        this.deps.cache.remember(touched);
+        return this.issue(tenant, touched, await this.userOf(touched), formatRefreshToken(childId, secret));
+      }
+    }
+
+    // Rotated already: by a concurrent caller just now, or this is a replay.
+    const rotated = await store.refreshTokens.get(token.id);
+    const child = rotated?.childId ? await store.refreshTokens.get(rotated.childId) : null;
+    const withinGrace = rotated?.rotatedAt != null && clock.now() - rotated.rotatedAt <= REFRESH_GRACE_MS;
+    if (rotated?.state === 'rotated' && child?.state === 'current' && withinGrace && safeEqual(child.secretHash, hashSecret(secret))) {
+      return this.issue(tenant, session, await this.userOf(session), formatRefreshToken(child.id, secret));
+    }
+    if (rotated?.state === 'revoked') {
+      // The family was replaced (sign-in) or the session ended: dead, but not evidence of theft.
+      throw new TesseraError('INVALID_TOKEN', 'refresh token is no longer valid');
+    }
+    await this.revoke(session.id, 'refresh_token_reused');
+    throw new TesseraError('REFRESH_TOKEN_REUSED', 'refresh token was already used; the session is revoked');
+  }
+
+  /** The session a refresh token belongs to, if the token is genuine; nothing changes. */
+  async sessionOfRefreshToken(presented: unknown): Promise<Session | null> {
+    const parsed = parseRefreshToken(presented);
+    const token = parsed ? await this.deps.store.refreshTokens.get(parsed.id) : null;
+    if (!parsed || !token || !safeEqual(token.secretHash, hashSecret(parsed.secret))) return null;
+    return this.deps.store.sessions.get(token.sessionId);
+  }
+
+  /** Ends a session: tokens die at once and its sockets close. False if it was already ended. */
+  async revoke(sessionId: string, reason: string): Promise<boolean> {
+    const { store, clock } = this.deps;
+    const revoked = await store.transaction(async (tx) => {
+      const changed = await tx.sessions.revoke(sessionId, clock.now(), reason);
+      if (changed) await tx.refreshTokens.revokeSession(sessionId);
+      return changed;
+    });
+    this.deps.cache.invalidate(sessionId);
+    if (revoked) await this.deps.bus.publish({ type: 'session.changed', sessionId, reason: reason === 'logout' ? 'logged_out' : 'revoked' });
+    return revoked;
+  }
+
+  /**
+   * Links a session to a user, the one way any sign-in route changes a session's
+   * owner. In one transaction: the session and its conversations become the user's,
+   * `ver` is bumped (old access tokens die), the refresh family is replaced and the
+   * anonymous id ↔ user link is recorded. Then every socket of the session but
+   * `keepSocketId` is told the auth state changed.
+   */
+  async link(sessionId: string, user: User, options: { keepSocketId?: string } = {}): Promise<IssuedTokens & { previousConversations: ConversationSummary[] }> {
+    const { store, clock } = this.deps;
+    const session = await store.sessions.get(sessionId);
+    if (!session || session.tenantId !== user.tenantId) throw new TesseraError('NOT_FOUND', 'no such session');
+    const now = clock.now();
+    assertLive(session, now);
+    if (session.userId !== null && session.userId !== user.id) {
+      throw new TesseraError('CONFLICT', 'session is signed in as another user');
+    }
+    const tenant = await this.deps.tenants.get(session.tenantId);
+    const idleExpiresAt = Math.min(now + tenant.settings.sessions.userIdleSeconds * 1000, session.absoluteExpiresAt);
+    const secret = newSecret();
+    const refreshId = newId('rt');
+    await store.transaction(async (tx) => {
+      if (!(await tx.sessions.assignUser(session.id, user.id, session.ver, now, idleExpiresAt))) {
+        throw new TesseraError('CONFLICT', 'session changed concurrently; try again');
+      }
+      await tx.conversations.assignSessionToUser(session.id, user.id);
+      await tx.refreshTokens.revokeSession(session.id);
+      await tx.refreshTokens.insert(freshRefreshToken(refreshId, session.id, secret, null, now));
+      await tx.usage.linkAnonymous(session.tenantId, session.anonymousId, user.id, now);
+      await tx.usage.recordActive(session.tenantId, monthOf(now), 'user', user.id);
+    });
+    const linked: Session = { ...session, userId: user.id, ver: session.ver + 1, lastSeenAt: now, idleExpiresAt };
+    this.deps.cache.invalidate(session.id);
+    this.deps.cache.remember(linked);
+    await this.deps.bus.publish({ type: 'session.changed', sessionId: session.id, reason: 'auth_changed', keepSocketId: options.keepSocketId });
+    const all = await store.conversations.listByUser(user.id);
+    const previousConversations = all.filter((conversation) => conversation.sessionId !== session.id);
+    return { ...this.issue(tenant, linked, user, formatRefreshToken(refreshId, secret)), previousConversations };
+  }
+
+  /** Pushes idle expiry forward on activity, at most once a minute per session. */
+  async touch(session: Session): Promise<Session> {
+    const now = this.deps.clock.now();
+    if (now - session.lastSeenAt < TOUCH_INTERVAL_MS) return session;
+    const tenant = await this.deps.tenants.get(session.tenantId);
+    const touched = { ...session, lastSeenAt: now, idleExpiresAt: idleExpiry(tenant, session, now) };
+    this.deps.cache.remember(touched);
+    await this.deps.store.sessions.touch(session.id, now, touched.idleExpiresAt);
+    return touched;
+  }
+
+  /** A fresh access token for a live session, e.g. for a socket that asks to be re-issued one. */
+  async reissueAccess(session: Session): Promise<{ accessToken: string; expiresAt: number }> {
+    const tenant = await this.deps.tenants.get(session.tenantId);
+    const { token, expiresAt } = this.signAccess(tenant, session, await this.userOf(session));
+    return { accessToken: token, expiresAt };
+  }
+
+  async userOf(session: Session): Promise<User | null> {
+    return session.userId ? this.deps.store.users.get(session.userId) : null;
+  }
+
+  describe(session: Session, user: User | null = null): SessionInfo {
+    return {
+      id: session.id,
+      tenantId: session.tenantId,
+      anonymousId: session.anonymousId,
+      auth: session.userId ? 'user' : 'anonymous',
+      userId: user?.externalId ?? null,
+      ver: session.ver,
+      createdAt: session.createdAt,
+      expiresAt: Math.min(session.idleExpiresAt, session.absoluteExpiresAt),
+    };
+  }
+
+  private issue(tenant: Tenant, session: Session, user: User | null, refreshToken: string): IssuedTokens {
+    const { token, claims, expiresAt } = this.signAccess(tenant, session, user);
+    return { accessToken: token, refreshToken, expiresAt, session, claims };
+  }
+
+  private signAccess(tenant: Tenant, session: Session, user: User | null) {
+    return this.deps.accessTokens.sign(
+      {
+        aud: tenant.id,
+        sub: user ? user.id : session.anonymousId,
+        sid: session.id,
+        anon: session.anonymousId,
+        auth: user ? 'user' : 'anonymous',
+        ver: session.ver,
+        ...(user ? { uid: user.externalId, custom: user.custom } : {}),
+      },
+      this.deps.clock.now(),
+      tenant.settings.tokens.accessTokenTtlSeconds,
+    );
+  }
+}
+
+function assertLive(session: Session, now: number): void {
+  if (session.revokedAt !== null) throw new TesseraError('SESSION_REVOKED', 'session was revoked');
+  if (session.idleExpiresAt <= now || session.absoluteExpiresAt <= now) throw new TesseraError('SESSION_REVOKED', 'session expired');
+}
+
+function idleExpiry(tenant: Tenant, session: Session, now: number): number {
+  const idleSeconds = session.userId ? tenant.settings.sessions.userIdleSeconds : tenant.settings.sessions.anonymousIdleSeconds;
+  return Math.min(now + idleSeconds * 1000, session.absoluteExpiresAt);
+}
+
+function freshRefreshToken(id: string, sessionId: string, secret: string, parentId: string | null, now: number) {
+  return { id, sessionId, secretHash: hashSecret(secret), parentId, childId: null, state: 'current' as const, createdAt: now, rotatedAt: null };
+}
+
+export function monthOf(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 7);
+}

@@ -1,0 +1,21 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { type Dialect, SqliteDialect } from 'kysely';
+
+export interface StoreLocation {
+  /** Directory of the embedded SQLite file. */
+  dataDir: string;
+  /** A `postgres://` URL; when set, PostgreSQL is used instead of SQLite. */
+  databaseUrl?: string;
+}
+
+export function createSqliteDialect(dataDir: string): Dialect {
+  mkdirSync(dataDir, { recursive: true });
+  const database = new SQLite(join(dataDir, 'tessera.db'));
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = NORMAL');
+  database.pragma('busy_timeout = 5000');
+  database.pragma('foreign_keys = ON');
+  return new SqliteDialect({ database });
+}

@@ -1,0 +1,96 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, MessagesTable } from './schema.js';
+import type { Message } from './records.js';
+
+const toMessage = (row: Omit<Selectable<MessagesTable>, 'seq'>): Message => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  conversationId: row.conversation_id,
+  sessionId: row.session_id,
+  role: row.role,
+  content: row.content,
+  clientId: row.client_id,
+  replyTo: row.reply_to,
+  createdAt: Number(row.created_at),
+});
+
+const COLUMNS = ['id', 'tenant_id', 'conversation_id', 'session_id', 'role', 'content', 'client_id', 'reply_to', 'created_at'] as const;
+
+export function messageRepo(db: Kysely<Database>) {
+  return {
+    /**
+     * Inserts many messages in one statement. A user message whose client id the
+     * session already stored is skipped; the ids actually inserted are returned.
+     */
+    async insertMany(messages: Message[]): Promise<Set<string>> {
+      if (messages.length === 0) return new Set();
+      const rows = await db
+        .insertInto('messages')
+        .values(
+          messages.map((m) => ({
+            id: m.id,
+            tenant_id: m.tenantId,
+            conversation_id: m.conversationId,
+            session_id: m.sessionId,
+            role: m.role,
+            content: m.content,
+            client_id: m.clientId,
+            reply_to: m.replyTo,
+            created_at: m.createdAt,
+          })),
+        )
+        .onConflict((oc) => oc.columns(['session_id', 'client_id']).doNothing())
+        .returning('id')
+        .execute();
+      return new Set(rows.map((row) => row.id));
+    },
+    async findByClientId(sessionId: string, clientId: string): Promise<Message | null> {
+      const row = await db
+        .selectFrom('messages')
+        .select(COLUMNS)
+        .where('session_id', '=', sessionId)
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
+      return row ? toMessage(row) : null;
+    },
+    /** Messages of a conversation in order, the `limit` newest before message `before` (an id). */
+    async listByConversation(conversationId: string, options: { beforeId?: string; limit: number }): Promise<Message[]> {
+      let query = db.selectFrom('messages').select(COLUMNS).where('conversation_id', '=', conversationId);
+      if (options.beforeId) {
+        const beforeId = options.beforeId;
+        query = query.where('seq', '<', (eb) => eb.selectFrom('messages').select('seq').where('id', '=', beforeId));
+      }
+      const rows = await query.orderBy('seq', 'desc').limit(options.limit).execute();
+      return rows.reverse().map(toMessage);
+    },
+    async listBySessions(sessionIds: string[]): Promise<Message[]> {
+      if (sessionIds.length === 0) return [];
+      const rows = await db.selectFrom('messages').select(COLUMNS).where('session_id', 'in', sessionIds).orderBy('seq').execute();
+      return rows.map(toMessage);
+    },
+    async countByTenantSince(tenantId: string, from: number, to: number): Promise<number> {
+      const row = await db
+        .selectFrom('messages')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('tenant_id', '=', tenantId)
+        .where('created_at', '>=', from)
+        .where('created_at', '<', to)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+    async deleteBySessions(sessionIds: string[]): Promise<number> {
+      if (sessionIds.length === 0) return 0;
+      const result = await db.deleteFrom('messages').where('session_id', 'in', sessionIds).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+    async deleteOlderThan(tenantId: string, before: number, limit: number): Promise<number> {
+      const result = await db
+        .deleteFrom('messages')
+        .where('seq', 'in', (eb) =>
+          eb.selectFrom('messages').select('seq').where('tenant_id', '=', tenantId).where('created_at', '<', before).limit(limit),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}

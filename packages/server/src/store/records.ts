@@ -1,0 +1,99 @@
+/** What the store hands to domain code: camelCase records, parsed JSON, epoch-ms times. */
+
+export interface TenantSettings {
+  allowedOrigins: string[];
+  sessions: { anonymousIdleSeconds: number; userIdleSeconds: number; absoluteSeconds: number };
+  tokens: { accessTokenTtlSeconds: number };
+  limits: { messagesPerMinute: number };
+  retention: { messageDays: number | null };
+  [extension: string]: unknown;
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  settings: TenantSettings;
+  createdAt: number;
+}
+
+export type ApiKeyKind = 'secret' | 'publishable';
+
+export interface ApiKey {
+  id: string;
+  tenantId: string;
+  kind: ApiKeyKind;
+  name: string;
+  secretHash: string;
+  scopes: string[];
+  allowedIps: string[] | null;
+  expiresAt: number | null;
+  createdAt: number;
+  revokedAt: number | null;
+  lastUsedAt: number | null;
+  replacedBy: string | null;
+}
+
+export interface User {
+  id: string;
+  tenantId: string;
+  externalId: string;
+  name: string | null;
+  avatar: string | null;
+  custom: Record<string, unknown>;
+  email: string | null;
+  passwordHash: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Session {
+  id: string;
+  tenantId: string;
+  anonymousId: string;
+  userId: string | null;
+  ver: number;
+  createdAt: number;
+  lastSeenAt: number;
+  idleExpiresAt: number;
+  absoluteExpiresAt: number;
+  revokedAt: number | null;
+  revokedReason: string | null;
+}
+
+export interface RefreshToken {
+  id: string;
+  sessionId: string;
+  secretHash: string;
+  parentId: string | null;
+  childId: string | null;
+  state: 'current' | 'rotated' | 'revoked';
+  createdAt: number;
+  rotatedAt: number | null;
+}
+
+export interface Conversation {
+  id: string;
+  tenantId: string;
+  sessionId: string;
+  anonymousId: string;
+  userId: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Message {
+  id: string;
+  tenantId: string;
+  conversationId: string;
+  sessionId: string;
+  role: 'user' | 'assistant';
+  content: string;
+  clientId: string | null;
+  replyTo: string | null;
+  createdAt: number;
+}
+
+export interface ConversationSummary extends Conversation {
+  messageCount: number;
+  preview: string | null;
+}

@@ -1,0 +1,111 @@
+/** Row shapes of every table, as Kysely sees them. Times are epoch milliseconds. */
+import type { Generated } from 'kysely';
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  settings: string;
+  created_at: number;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string;
+  kind: 'secret' | 'publishable';
+  name: string;
+  secret_hash: string;
+  scopes: string;
+  allowed_ips: string | null;
+  expires_at: number | null;
+  created_at: number;
+  revoked_at: number | null;
+  last_used_at: number | null;
+  replaced_by: string | null;
+}
+
+export interface UsersTable {
+  id: string;
+  tenant_id: string;
+  external_id: string;
+  name: string | null;
+  avatar: string | null;
+  custom: string;
+  email: string | null;
+  password_hash: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  tenant_id: string;
+  anonymous_id: string;
+  user_id: string | null;
+  ver: number;
+  created_at: number;
+  last_seen_at: number;
+  idle_expires_at: number;
+  absolute_expires_at: number;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+}
+
+export interface RefreshTokensTable {
+  id: string;
+  session_id: string;
+  secret_hash: string;
+  parent_id: string | null;
+  child_id: string | null;
+  state: 'current' | 'rotated' | 'revoked';
+  created_at: number;
+  rotated_at: number | null;
+}
+
+export interface ConversationsTable {
+  id: string;
+  tenant_id: string;
+  session_id: string;
+  anonymous_id: string;
+  user_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface MessagesTable {
+  seq: Generated<number>;
+  id: string;
+  tenant_id: string;
+  conversation_id: string;
+  session_id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  client_id: string | null;
+  reply_to: string | null;
+  created_at: number;
+}
+
+export interface AnonymousLinksTable {
+  tenant_id: string;
+  anonymous_id: string;
+  user_id: string;
+  linked_at: number;
+}
+
+export interface MonthlyActivesTable {
+  tenant_id: string;
+  month: string;
+  subject_kind: 'anonymous' | 'user';
+  subject_id: string;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  api_keys: ApiKeysTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  anonymous_links: AnonymousLinksTable;
+  monthly_actives: MonthlyActivesTable;
+}

@@ -1,0 +1,43 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/** Anonymous ids and users seen per month: the billing figure, and who is linked to whom. */
+export function usageRepo(db: Kysely<Database>) {
+  return {
+    async recordActive(tenantId: string, month: string, kind: 'anonymous' | 'user', subjectId: string): Promise<void> {
+      await db
+        .insertInto('monthly_actives')
+        .values({ tenant_id: tenantId, month, subject_kind: kind, subject_id: subjectId })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    },
+    async countActives(tenantId: string, month: string): Promise<{ anonymous: number; user: number }> {
+      const rows = await db
+        .selectFrom('monthly_actives')
+        .select(['subject_kind', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('tenant_id', '=', tenantId)
+        .where('month', '=', month)
+        .groupBy('subject_kind')
+        .execute();
+      const count = (kind: string) => Number(rows.find((r) => r.subject_kind === kind)?.n ?? 0);
+      return { anonymous: count('anonymous'), user: count('user') };
+    },
+    async linkAnonymous(tenantId: string, anonymousId: string, userId: string, at: number): Promise<void> {
+      await db
+        .insertInto('anonymous_links')
+        .values({ tenant_id: tenantId, anonymous_id: anonymousId, user_id: userId, linked_at: at })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    },
+    async anonymousIdsOfUser(userId: string): Promise<string[]> {
+      const rows = await db.selectFrom('anonymous_links').select('anonymous_id').where('user_id', '=', userId).execute();
+      return rows.map((row) => row.anonymous_id);
+    },
+    async deleteSubjects(ids: string[]): Promise<number> {
+      if (ids.length === 0) return 0;
+      const links = await db.deleteFrom('anonymous_links').where((eb) => eb.or([eb('user_id', 'in', ids), eb('anonymous_id', 'in', ids)])).executeTakeFirst();
+      await db.deleteFrom('monthly_actives').where('subject_id', 'in', ids).execute();
+      return Number(links.numDeletedRows);
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, UsersTable } from './schema.js';
+import type { User } from './records.js';
+
+export const toUser = (row: Selectable<UsersTable>): User => ({
+  id: row.id,
+  tenantId: row.tenant_id,
+  externalId: row.external_id,
+  name: row.name,
+  avatar: row.avatar,
+  custom: JSON.parse(row.custom) as Record<string, unknown>,
+  email: row.email,
+  passwordHash: row.password_hash,
+  createdAt: Number(row.created_at),
+  updatedAt: Number(row.updated_at),
+});
+
+export function userRepo(db: Kysely<Database>) {
+  return {
+    async get(id: string): Promise<User | null> {
+      const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toUser(row) : null;
+    },
+    async findByExternalId(tenantId: string, externalId: string): Promise<User | null> {
+      const row = await db
+        .selectFrom('users')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('external_id', '=', externalId)
+        .executeTakeFirst();
+      return row ? toUser(row) : null;
+    },
+    async findByEmail(tenantId: string, email: string): Promise<User | null> {
+      const row = await db.selectFrom('users').selectAll().where('tenant_id', '=', tenantId).where('email', '=', email).executeTakeFirst();
+      return row ? toUser(row) : null;
+    },
+    async insert(user: User): Promise<void> {
+      await db
+        .insertInto('users')
+        .values({
+          id: user.id,
+          tenant_id: user.tenantId,
+          external_id: user.externalId,
+          name: user.name,
+          avatar: user.avatar,
+          custom: JSON.stringify(user.custom),
+          email: user.email,
+          password_hash: user.passwordHash,
+          created_at: user.createdAt,
+          updated_at: user.updatedAt,
+        })
+        .execute();
+    },
+    async updateProfile(id: string, profile: Pick<User, 'name' | 'avatar' | 'custom' | 'updatedAt'>): Promise<void> {
+      await db
+        .updateTable('users')
+        .set({ name: profile.name, avatar: profile.avatar, custom: JSON.stringify(profile.custom), updated_at: profile.updatedAt })
+        .where('id', '=', id)
+        .execute();
+    },
+    async delete(id: string): Promise<number> {
+      const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}

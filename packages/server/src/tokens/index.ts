@@ -1,0 +1,3 @@
+export { SigningKeyStore, type SigningKey, type SigningAlgorithm } from './signing-keys.js';
+export { AccessTokens, ACCESS_TOKEN_TYP, type AccessTokenInput } from './access-tokens.js';
+export { loadServerSecret } from './server-secret.js';
