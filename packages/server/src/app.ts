@@ -33,7 +33,6 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
   const services = await createServices(config, logger, options);
   const http = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: false,
     bodyLimit: 256 * 1024,
     trustProxy: false,
     requestIdHeader: false,

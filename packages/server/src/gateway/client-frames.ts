@@ -5,7 +5,7 @@ const id = z.string().min(1).max(128);
 
 export const MAX_MESSAGE_CHARS = 16_000;
 
-const clientFrameSchema = z.discriminatedUnion('type', [
+const clientFrameSchema = z.union([
   z.object({ type: z.literal('message'), id, content: z.string().min(1).max(MAX_MESSAGE_CHARS), conversationId: id.optional() }),
   z.object({ type: z.literal('authenticate'), method: z.literal('jwt'), token: z.string().min(1).max(16_384) }),
   z.object({ type: z.literal('authenticate'), method: z.literal('password'), email: z.string().min(1).max(320), password: z.string().min(1).max(1024) }),

@@ -83,7 +83,13 @@ export class Connection implements ClosableSocket {
       this.close(CLOSE.UNSUPPORTED_DATA, 'BAD_REQUEST');
       return;
     }
-    const parsed = parseClientFrame(data.toString('utf8'));
+    let parsed: ReturnType<typeof parseClientFrame>;
+    try {
+      parsed = parseClientFrame(data.toString('utf8'));
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
     if (!parsed.ok) {
       this.send({ type: 'error', code: 'BAD_REQUEST', message: parsed.message, ...(parsed.id ? { id: parsed.id } : {}) });
       return;
