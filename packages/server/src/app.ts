@@ -13,6 +13,9 @@ import { adminRoutes } from './http/admin-routes.js';
 import { healthRoutes } from './http/health-routes.js';
 import { clientAddress } from './http/client-address.js';
 import { startCleanupJob } from './sessions/cleanup-job.js';
+import { SignIn } from './identity/sign-in.js';
+import { linkRoutes } from './http/link-routes.js';
+import { userRoutes } from './http/user-routes.js';
 
 export interface TesseraApp {
   http: FastifyInstance;
@@ -49,8 +52,11 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
   await http.register(sessionRoutes(services));
   await http.register(conversationRoutes(services));
   await http.register(adminRoutes(services));
+  const signIn = new SignIn(services);
+  await http.register(linkRoutes(services, signIn));
+  await http.register(userRoutes(services));
 
-  const gateway = new Gateway(services, options.signIn);
+  const gateway = new Gateway(services, options.signIn ?? signIn);
   gateway.attach(http.server);
   const stopCleanup = startCleanupJob(services);
 

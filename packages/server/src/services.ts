@@ -3,7 +3,8 @@ import type { ServerConfig } from './config.js';
 import type { Clock } from './clock.js';
 import { type Bus, MemoryBus } from './bus/index.js';
 import { openStore, type Store } from './store/index.js';
-import { AccessTokens, loadServerSecret, SigningKeyStore } from './tokens/index.js';
+import { AccessTokens, ExternalTokenVerifier, loadServerSecret, SigningKeyStore } from './tokens/index.js';
+import { PasswordHasher } from './identity/passwords.js';
 import { Tenants } from './identity/tenants.js';
 import { ApiKeys } from './identity/api-keys.js';
 import { Users } from './identity/users.js';
@@ -20,6 +21,9 @@ export interface Services {
   bus: Bus;
   signingKeys: SigningKeyStore;
   accessTokens: AccessTokens;
+  /** Verifies JWTs signed by others: the customer's identity tokens, partners' init tokens. */
+  externalTokens: ExternalTokenVerifier;
+  passwords: PasswordHasher;
   tenants: Tenants;
   apiKeys: ApiKeys;
   users: Users;
@@ -67,6 +71,8 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     bus,
     signingKeys,
     accessTokens,
+    externalTokens: new ExternalTokenVerifier({ clock }),
+    passwords: new PasswordHasher(),
     tenants,
     apiKeys: new ApiKeys(store, clock),
     users: new Users(store, clock),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { describeKey, SCOPES } from '../identity/api-keys.js';
-import { settingsPatchSchema } from '../identity/settings.js';
+import { describeSettings, settingsPatchSchema } from '../identity/settings.js';
 import type { Services } from '../services.js';
 import { requireSecretKey } from './guards.js';
 
@@ -10,14 +10,14 @@ export function adminRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
     app.get('/v1/settings', async (request) => {
       const { tenant } = await requireSecretKey(services, request, 'admin');
-      return { tenantId: tenant.id, ...tenant.settings };
+      return { tenantId: tenant.id, ...describeSettings(tenant.settings) };
     });
 
     app.patch('/v1/settings', { schema: { body: settingsPatchSchema } }, async (request) => {
       const { tenant } = await requireSecretKey(services, request, 'admin');
       const settings = await services.tenants.updateSettings(tenant.id, request.body);
       await services.bus.publish({ type: 'tenant.changed', tenantId: tenant.id });
-      return { tenantId: tenant.id, ...settings };
+      return { tenantId: tenant.id, ...describeSettings(settings) };
     });
 
     app.post(

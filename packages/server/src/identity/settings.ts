@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TenantSettings } from '../store/index.js';
+import { validateVerification } from '../tokens/index.js';
 
 export const DEFAULT_SETTINGS: TenantSettings = {
   allowedOrigins: [],
@@ -8,6 +9,28 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   limits: { messagesPerMinute: 20 },
   retention: { messageDays: null },
 };
+
+const claimPath = z.string().min(1).max(200).regex(/^[^.]+(\.[^.]+)*$/, 'must be a dotted claim path');
+
+/** How identity tokens minted by the customer's own app are verified. */
+export const identitySettingsSchema = z
+  .object({
+    verification: z.unknown().transform((value, ctx) => {
+      try {
+        return validateVerification(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : 'invalid verification' });
+        return z.NEVER;
+      }
+    }),
+    issuer: z.string().min(1).max(500).optional(),
+    audience: z.string().min(1).max(500).optional(),
+    userIdClaim: claimPath.default('sub'),
+    nameClaim: claimPath.optional(),
+  })
+  .strict();
+
+export type IdentitySettings = z.output<typeof identitySettingsSchema>;
 
 const origin = z.string().refine(isOrigin, 'must be an origin: scheme://host[:port], no path');
 
@@ -26,11 +49,19 @@ export const settingsPatchSchema = z
     tokens: z.object({ accessTokenTtlSeconds: z.number().int().min(5).max(3600) }).partial().strict(),
     limits: z.object({ messagesPerMinute: z.number().int().min(1).max(10_000) }).partial().strict(),
     retention: z.object({ messageDays: z.number().int().min(1).max(3650).nullable() }).partial().strict(),
+    identity: identitySettingsSchema.nullable(),
   })
   .partial()
   .passthrough();
 
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
+
+/** Settings as shown to admins: a shared secret is never shown again. */
+export function describeSettings(settings: TenantSettings): TenantSettings {
+  const identity = settings.identity as IdentitySettings | null | undefined;
+  if (!identity || !('secret' in identity.verification)) return settings;
+  return { ...settings, identity: { ...identity, verification: { secret: '[set]' } } };
+}
 
 /** Merges a validated patch into settings, one level deep (so `sessions: {userIdleSeconds}` keeps the rest). */
 export function applySettingsPatch(settings: TenantSettings, patch: SettingsPatch): TenantSettings {
@@ -38,6 +69,10 @@ export function applySettingsPatch(settings: TenantSettings, patch: SettingsPatc
   for (const [key, value] of Object.entries(patch)) {
     if (value === undefined) continue;
     const current = next[key];
+    if (key === 'identity') {
+      next[key] = value;
+      continue;
+    }
     next[key] =
       value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object' && !Array.isArray(current)
         ? { ...current, ...value }

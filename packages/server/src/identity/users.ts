@@ -54,6 +54,29 @@ export class Users {
     }
   }
 
+  /** A hosted account: the email doubles as the user id the customer sees. */
+  async createWithPassword(tenantId: string, account: { email: string; passwordHash: string; name: string | null }): Promise<User> {
+    const now = this.clock.now();
+    const user: User = {
+      id: newId('usr'),
+      tenantId,
+      externalId: account.email,
+      name: account.name,
+      avatar: null,
+      custom: {},
+      email: account.email,
+      passwordHash: account.passwordHash,
+      createdAt: now,
+      updatedAt: now,
+    };
+    try {
+      await this.store.users.insert(user);
+    } catch (error) {
+      throw new TesseraError('CONFLICT', 'an account with this email already exists', { cause: error });
+    }
+    return user;
+  }
+
   async byExternalId(tenantId: string, externalId: string): Promise<User> {
     const user = await this.store.users.findByExternalId(tenantId, externalId);
     if (!user) throw new TesseraError('NOT_FOUND', 'no such user');

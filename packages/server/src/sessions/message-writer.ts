@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Message, Store } from '../store/index.js';
+import { monthOf } from './month.js';
 
 interface Pending {
   message: Message;
@@ -57,9 +58,13 @@ export class MessageWriter {
     try {
       const messages = batch.map((pending) => pending.message);
       const conversationIds = [...new Set(messages.map((message) => message.conversationId))];
+      const now = this.clock.now();
       const inserted = await this.store.transaction(async (tx) => {
         const ids = await tx.messages.insertMany(messages);
-        await tx.conversations.touchMany(conversationIds, this.clock.now());
+        await tx.conversations.touchMany(conversationIds, now);
+        for (const [tenantId, count] of countByTenant(messages, ids)) {
+          await tx.usage.count(tenantId, monthOf(now), { messages: count });
+        }
         return ids;
       });
       for (const { message, resolve } of batch) {
@@ -74,4 +79,12 @@ export class MessageWriter {
       for (const { reject } of batch) reject(error);
     }
   }
+}
+
+function countByTenant(messages: Message[], inserted: Set<string>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const message of messages) {
+    if (inserted.has(message.id)) counts.set(message.tenantId, (counts.get(message.tenantId) ?? 0) + 1);
+  }
+  return counts;
 }

@@ -9,6 +9,7 @@ import type { AccessTokens } from '../tokens/index.js';
 import type { Tenants } from '../identity/tenants.js';
 import { childSecret, formatRefreshToken, parseRefreshToken } from './refresh-token-format.js';
 import type { SessionCache } from './session-cache.js';
+import { monthOf } from './month.js';
 
 /** A parent refresh token presented again this soon after its rotation gets the same current pair. */
 export const REFRESH_GRACE_MS = 10_000;
@@ -65,8 +66,9 @@ export class Sessions {
     await store.transaction(async (tx) => {
       await tx.sessions.insert(session);
       await tx.refreshTokens.insert(freshRefreshToken(refreshId, session.id, secret, null, now));
+      await tx.usage.recordActive(tenant.id, monthOf(now), 'anonymous', session.anonymousId);
+      await tx.usage.count(tenant.id, monthOf(now), { sessions: 1 });
     });
-    void store.usage.recordActive(tenant.id, monthOf(now), 'anonymous', session.anonymousId).catch(() => undefined);
     this.deps.cache.remember(session);
     return this.issue(tenant, session, null, formatRefreshToken(refreshId, secret));
   }
@@ -95,6 +97,7 @@ export class Sessions {
       await tx.sessions.insert(session);
       await tx.refreshTokens.insert(freshRefreshToken(refreshId, session.id, secret, null, now));
       await tx.usage.recordActive(tenant.id, monthOf(now), 'user', user.id);
+      await tx.usage.count(tenant.id, monthOf(now), { sessions: 1 });
     });
     this.deps.cache.remember(session);
     return this.issue(tenant, session, user, formatRefreshToken(refreshId, secret));
@@ -291,6 +294,3 @@ function freshRefreshToken(id: string, sessionId: string, secret: string, parent
   return { id, sessionId, secretHash: hashSecret(secret), parentId, childId: null, state: 'current' as const, createdAt: now, rotatedAt: null };
 }
 
-export function monthOf(epochMs: number): string {
-  return new Date(epochMs).toISOString().slice(0, 7);
-}

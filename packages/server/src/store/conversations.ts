@@ -85,6 +85,27 @@ export function conversationRepo(db: Kysely<Database>) {
       if (ids.length === 0) return;
       await db.updateTable('conversations').set({ updated_at: at }).where('id', 'in', ids).execute();
     },
+    /** Everything an erasure must remove: the user's conversations and those of the given sessions. */
+    async listByUserOrSessions(userId: string | null, sessionIds: string[]): Promise<Conversation[]> {
+      if (userId === null && sessionIds.length === 0) return [];
+      const rows = await db
+        .selectFrom('conversations')
+        .selectAll()
+        .where((eb) => {
+          const clauses = [];
+          if (userId !== null) clauses.push(eb('user_id', '=', userId));
+          if (sessionIds.length > 0) clauses.push(eb('session_id', 'in', sessionIds));
+          return eb.or(clauses);
+        })
+        .orderBy('created_at')
+        .execute();
+      return rows.map(toConversation);
+    },
+    async deleteByIds(ids: string[]): Promise<number> {
+      if (ids.length === 0) return 0;
+      const result = await db.deleteFrom('conversations').where('id', 'in', ids).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
     async deleteBySessions(sessionIds: string[]): Promise<number> {
       if (sessionIds.length === 0) return 0;
       const result = await db.deleteFrom('conversations').where('session_id', 'in', sessionIds).executeTakeFirst();

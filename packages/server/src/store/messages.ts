@@ -78,6 +78,16 @@ export function messageRepo(db: Kysely<Database>) {
         .executeTakeFirstOrThrow();
       return Number(row.n);
     },
+    async listByConversations(conversationIds: string[]): Promise<Message[]> {
+      if (conversationIds.length === 0) return [];
+      const rows = await db.selectFrom('messages').select(COLUMNS).where('conversation_id', 'in', conversationIds).orderBy('seq').execute();
+      return rows.map(toMessage);
+    },
+    async deleteByConversations(conversationIds: string[]): Promise<number> {
+      if (conversationIds.length === 0) return 0;
+      const result = await db.deleteFrom('messages').where('conversation_id', 'in', conversationIds).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
     async deleteBySessions(sessionIds: string[]): Promise<number> {
       if (sessionIds.length === 0) return 0;
       const result = await db.deleteFrom('messages').where('session_id', 'in', sessionIds).executeTakeFirst();

@@ -98,6 +98,13 @@ export interface MonthlyActivesTable {
   subject_id: string;
 }
 
+export interface UsageCountersTable {
+  tenant_id: string;
+  month: string;
+  sessions: number;
+  messages: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -108,4 +115,5 @@ export interface Database {
   messages: MessagesTable;
   anonymous_links: AnonymousLinksTable;
   monthly_actives: MonthlyActivesTable;
+  usage_counters: UsageCountersTable;
 }

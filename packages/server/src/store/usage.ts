@@ -22,6 +22,25 @@ export function usageRepo(db: Kysely<Database>) {
       const count = (kind: string) => Number(rows.find((r) => r.subject_kind === kind)?.n ?? 0);
       return { anonymous: count('anonymous'), user: count('user') };
     },
+    /** Adds to a month's session and message counts in one statement. */
+    async count(tenantId: string, month: string, increments: { sessions?: number; messages?: number }): Promise<void> {
+      const sessions = increments.sessions ?? 0;
+      const messages = increments.messages ?? 0;
+      await db
+        .insertInto('usage_counters')
+        .values({ tenant_id: tenantId, month, sessions, messages })
+        .onConflict((oc) =>
+          oc.columns(['tenant_id', 'month']).doUpdateSet((eb) => ({
+            sessions: eb('usage_counters.sessions', '+', eb.ref('excluded.sessions')),
+            messages: eb('usage_counters.messages', '+', eb.ref('excluded.messages')),
+          })),
+        )
+        .execute();
+    },
+    async counters(tenantId: string, month: string): Promise<{ sessions: number; messages: number }> {
+      const row = await db.selectFrom('usage_counters').select(['sessions', 'messages']).where('tenant_id', '=', tenantId).where('month', '=', month).executeTakeFirst();
+      return { sessions: Number(row?.sessions ?? 0), messages: Number(row?.messages ?? 0) };
+    },
     async linkAnonymous(tenantId: string, anonymousId: string, userId: string, at: number): Promise<void> {
       await db
         .insertInto('anonymous_links')
@@ -32,6 +51,10 @@ export function usageRepo(db: Kysely<Database>) {
     async anonymousIdsOfUser(userId: string): Promise<string[]> {
       const rows = await db.selectFrom('anonymous_links').select('anonymous_id').where('user_id', '=', userId).execute();
       return rows.map((row) => row.anonymous_id);
+    },
+    async usersOfAnonymousId(anonymousId: string): Promise<string[]> {
+      const rows = await db.selectFrom('anonymous_links').select('user_id').where('anonymous_id', '=', anonymousId).execute();
+      return rows.map((row) => row.user_id);
     },
     async deleteSubjects(ids: string[]): Promise<number> {
       if (ids.length === 0) return 0;

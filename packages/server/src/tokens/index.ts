@@ -1,3 +1,10 @@
 export { SigningKeyStore, type SigningKey, type SigningAlgorithm } from './signing-keys.js';
 export { AccessTokens, ACCESS_TOKEN_TYP, type AccessTokenInput } from './access-tokens.js';
 export { loadServerSecret } from './server-secret.js';
+export {
+  ExternalTokenVerifier,
+  validateVerification,
+  claimAtPath,
+  type Verification,
+  type ExternalTokenRules,
+} from './external-tokens.js';

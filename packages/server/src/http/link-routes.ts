@@ -1,0 +1,57 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Services } from '../services.js';
+import { describeConversation } from '../sessions/index.js';
+import type { SignIn, SignInResult } from '../identity/sign-in.js';
+import { describeUser } from '../identity/users.js';
+import { clientAddress } from './client-address.js';
+import { requireAccessToken, requirePublishableKey } from './guards.js';
+import { tokensResponse } from './session-routes.js';
+
+const transport = z.enum(['body', 'cookie']).default('body');
+const credentials = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('jwt'), token: z.string().min(1).max(16_384), tokenTransport: transport }).strict(),
+  z.object({ method: z.literal('password'), email: z.string().min(1).max(320), password: z.string().min(1).max(1024), tokenTransport: transport }).strict(),
+]);
+
+/** Sign-in mid-conversation over HTTP: the session keeps its history, its old tokens die. */
+export function linkRoutes(services: Services, signIn: SignIn): FastifyPluginAsyncZod {
+  const linkedResponse = (result: SignInResult) => ({
+    user: describeUser(result.user),
+    previousConversations: result.previousConversations.map(describeConversation),
+  });
+
+  return async (app) => {
+    app.post('/v1/auth/link', { schema: { body: credentials } }, async (request, reply) => {
+      const { session } = await requireAccessToken(services, request);
+      const { tokenTransport, ...given } = request.body;
+      const result = await signIn.signIn(session, given, { ip: clientAddress(request.raw, services.config.trustProxy) });
+      return { ...tokensResponse(services, request, reply, result, tokenTransport), ...linkedResponse(result) };
+    });
+
+    app.post(
+      '/v1/auth/signup',
+      {
+        schema: {
+          body: z
+            .object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024), name: z.string().min(1).max(200).optional(), tokenTransport: transport })
+            .strict(),
+        },
+      },
+      async (request, reply) => {
+        const ip = clientAddress(request.raw, services.config.trustProxy);
+        const { email, password, name, tokenTransport } = request.body;
+        // With a session, sign-up also signs it in; with only a publishable key it just creates the account.
+        if (request.headers.authorization) {
+          const { session } = await requireAccessToken(services, request);
+          await signIn.signUp(session.tenantId, { email, password, name }, ip);
+          const result = await signIn.signIn(session, { method: 'password', email, password }, { ip });
+          return reply.status(201).send({ ...tokensResponse(services, request, reply, result, tokenTransport), ...linkedResponse(result) });
+        }
+        const tenant = await requirePublishableKey(services, request);
+        const user = await signIn.signUp(tenant.id, { email, password, name }, ip);
+        return reply.status(201).send({ user: describeUser(user) });
+      },
+    );
+  };
+}
