@@ -4,6 +4,7 @@ import { describeKey, SCOPES } from '../identity/api-keys.js';
 import { describeSettings, settingsPatchSchema } from '../identity/settings.js';
 import type { Services } from '../services.js';
 import { requireSecretKey } from './guards.js';
+import { optionalBody } from './optional-body.js';
 
 /** Tenant settings and API keys: secret keys with the `admin` scope only. */
 export function adminRoutes(services: Services): FastifyPluginAsyncZod {
@@ -52,7 +53,7 @@ export function adminRoutes(services: Services): FastifyPluginAsyncZod {
       {
         schema: {
           params: z.object({ id: z.string().max(64) }),
-          body: z.object({ graceSeconds: z.number().int().min(0).max(30 * 86400).optional() }).strict().default({}),
+          body: optionalBody(z.object({ graceSeconds: z.number().int().min(0).max(30 * 86400).optional() }).strict().default({})),
         },
       },
       async (request, reply) => {

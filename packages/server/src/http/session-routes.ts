@@ -8,6 +8,7 @@ import type { IssuedTokens } from '../sessions/index.js';
 import { describeUser } from '../identity/users.js';
 import { ACCESS_COOKIE, ANON_COOKIE, ANON_COOKIE_MAX_AGE_SECONDS, parseCookies, REFRESH_COOKIE, serializeCookie } from './cookies.js';
 import { requireAccessToken, requirePublishableKey } from './guards.js';
+import { optionalBody } from './optional-body.js';
 
 const REFRESH_COOKIE_PATH = '/v1/auth';
 
@@ -18,10 +19,12 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
       '/v1/sessions',
       {
         schema: {
-          body: z
-            .object({ initToken: z.string().max(8192).optional(), tokenTransport: z.enum(['body', 'cookie']).default('body') })
-            .strict()
-            .default({ tokenTransport: 'body' }),
+          body: optionalBody(
+            z
+              .object({ initToken: z.string().max(8192).optional(), tokenTransport: z.enum(['body', 'cookie']).default('body') })
+              .strict()
+              .default({ tokenTransport: 'body' }),
+          ),
         },
       },
       async (request, reply) => {
@@ -35,7 +38,7 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.post(
       '/v1/auth/refresh',
-      { schema: { body: z.object({ refreshToken: z.string().max(512).optional() }).strict().default({}) } },
+      { schema: { body: optionalBody(z.object({ refreshToken: z.string().max(512).optional() }).strict().default({})) } },
       async (request, reply) => {
         const fromCookie = request.body.refreshToken === undefined;
         const presented = request.body.refreshToken ?? refreshCookieOf(request);
@@ -46,7 +49,7 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
       },
     );
 
-    app.post('/v1/auth/logout', { schema: { body: z.object({ refreshToken: z.string().max(512).optional() }).strict().optional() } }, async (request, reply) => {
+    app.post('/v1/auth/logout', { schema: { body: optionalBody(z.object({ refreshToken: z.string().max(512).optional() }).strict().optional()) } }, async (request, reply) => {
       const sessionId = await sessionToEnd(services, request);
       await services.sessions.revoke(sessionId, 'logout');
       for (const [name, path] of [[REFRESH_COOKIE, REFRESH_COOKIE_PATH], [ACCESS_COOKIE, '/']] as const) {

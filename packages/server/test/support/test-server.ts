@@ -84,14 +84,21 @@ export class TestSocket {
   readonly frames: any[] = [];
   closeCode: number | null = null;
   closeReason = '';
+  /** Headers of the 101 response (e.g. `set-cookie`), once upgraded. */
+  upgradeHeaders: Record<string, string | string[] | undefined> = {};
   private waiters: Array<() => void> = [];
   readonly opened: Promise<void>;
   readonly closed: Promise<{ code: number; reason: string }>;
 
   constructor(readonly ws: WebSocket) {
+    ws.once('upgrade', (response) => (this.upgradeHeaders = response.headers));
     this.opened = new Promise((resolve, reject) => {
       ws.once('open', () => resolve());
-      ws.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
+      ws.once('unexpected-response', (_req, res) => {
+        reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode }));
+        res.resume();
+        ws.terminate();
+      });
       ws.once('error', reject);
     });
     this.opened.catch(() => undefined);
@@ -99,6 +106,7 @@ export class TestSocket {
       this.frames.push(JSON.parse(data.toString()));
       this.notify();
     });
+    ws.on('error', () => undefined);
     this.closed = new Promise((resolve) => {
       ws.on('close', (code, reason) => {
         this.closeCode = code;
@@ -140,6 +148,25 @@ export class TestSocket {
     this.ws.close();
   }
 
+  /** Sends a ping frame and waits for the pong: proof the socket is open and served. */
+  async roundTrip(): Promise<void> {
+    this.send({ type: 'ping' });
+    await this.nextOfType('pong');
+  }
+
+  /** The HTTP status the upgrade was refused with (throws if the socket opened instead). */
+  async refusedStatus(): Promise<number> {
+    try {
+      await this.opened;
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      if (status !== undefined) return status;
+      throw error;
+    }
+    this.ws.terminate();
+    throw new Error('the upgrade was accepted');
+  }
+
   private notify(): void {
     const waiters = this.waiters;
     this.waiters = [];
@@ -147,10 +174,18 @@ export class TestSocket {
   }
 }
 
-export function connect(
-  server: TestServer,
-  options: { token?: string; key?: string; query?: string; origin?: string | null; headers?: Record<string, string>; protocols?: string[] } = {},
-): TestSocket {
+export interface ConnectOptions {
+  token?: string;
+  key?: string;
+  query?: string;
+  origin?: string | null;
+  headers?: Record<string, string>;
+  protocols?: string[];
+  /** Answer the server's pings (default true); false simulates a dead peer. */
+  autoPong?: boolean;
+}
+
+export function connect(server: TestServer, options: ConnectOptions = {}): TestSocket {
   const protocols = options.protocols ?? ['tessera.v1', ...(options.token ? [`bearer.${options.token}`] : [])];
   const params = new URLSearchParams();
   if (options.key) params.set('key', options.key);
@@ -158,6 +193,59 @@ export function connect(
   const ws = new WebSocket(server.wsUrl + (query ? `?${query}` : ''), protocols, {
     ...(options.origin === null ? {} : { origin: options.origin ?? ORIGIN }),
     headers: options.headers,
+    autoPong: options.autoPong ?? true,
   });
   return new TestSocket(ws);
+}
+
+/** A clock tests move by hand; injected as `config.clock`. Starts at the wall clock unless told. */
+export class ManualClock {
+  constructor(private current = Date.now()) {}
+
+  now(): number {
+    return this.current;
+  }
+
+  advance(ms: number): void {
+    this.current += ms;
+  }
+
+  set(epochMs: number): void {
+    this.current = epochMs;
+  }
+}
+
+/** A socket of a brand-new anonymous session (`?key=pk`), with its first frame. */
+export async function connectAnonymous(server: TestServer, options: ConnectOptions = {}) {
+  const socket = connect(server, { key: server.publishableKey, ...options });
+  const session = await socket.nextOfType('session');
+  return { socket, session: session as { accessToken: string; refreshToken: string; expiresAt: number; session: { id: string; anonymousId: string } } };
+}
+
+/** Sends a chat message and waits for its ack and the assistant's reply. */
+export async function chat(socket: TestSocket, id: string, content: string) {
+  socket.send({ type: 'message', id, content });
+  const ack = await socket.next((frame) => frame.type === 'ack' && frame.id === id);
+  const reply = await socket.next((frame) => frame.type === 'message' && frame.replyTo === ack.messageId);
+  return { ack, reply };
+}
+
+/** The value of one cookie among a response's Set-Cookie headers, with its attributes. */
+export function setCookie(headers: Headers | string[] | string | undefined, name: string): { value: string; attributes: string[] } | null {
+  const all = headers instanceof Headers ? headers.getSetCookie() : Array.isArray(headers) ? headers : headers ? [headers] : [];
+  for (const line of all) {
+    const [pair, ...attributes] = line.split(';').map((part) => part.trim());
+    const index = pair.indexOf('=');
+    if (pair.slice(0, index) === name) return { value: decodeURIComponent(pair.slice(index + 1)), attributes };
+  }
+  return null;
+}
+
+/** Waits until `condition` holds (checked every few ms), failing after `timeoutMs`. */
+export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition never held');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
