@@ -232,7 +232,15 @@ export class Connection implements ClosableSocket {
   private async onAuthenticate(frame: Extract<ClientFrame, { type: 'authenticate' }>): Promise<void> {
     const { signIn } = this.deps;
     if (!signIn) throw new TesseraError('FORBIDDEN', 'sign-in is not enabled');
-    const result = await signIn.authenticate(this.auth.session, frame, { socketId: this.socketId, ip: this.ip });
+    let result: Awaited<ReturnType<InBandSignIn['authenticate']>>;
+    try {
+      result = await signIn.authenticate(this.auth.session, frame, { socketId: this.socketId, ip: this.ip });
+    } catch (error) {
+      // A failed sign-in is an answer, not a reason to drop the anonymous socket.
+      if (!isTesseraError(error)) throw error;
+      this.send({ type: 'error', code: error.code, message: error.message, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) });
+      return;
+    }
     // This socket stays open and is now the user's.
     this.auth = await this.deps.services.sessions.verify(result.accessToken, this.auth.session.tenantId);
     this.user = await this.deps.services.sessions.userOf(this.auth.session);
