@@ -120,6 +120,10 @@ export class Gateway {
           connection.close(CLOSE.NORMAL, 'gone');
           return;
         }
+        // A change that landed between verification and registration found no socket to close.
+        void sessions.stillCurrent(auth).then((current) => {
+          if (!current) connection.close(CLOSE.AUTH_CHANGED, 'AUTH_CHANGED');
+        });
         if (outcome.kind === 'new-session') {
           const { accessToken, refreshToken, expiresAt, session } = outcome.issued;
           connection.send({ type: 'session', accessToken, refreshToken, expiresAt, session: sessions.describe(session) });

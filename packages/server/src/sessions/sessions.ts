@@ -117,6 +117,12 @@ export class Sessions {
     return { claims, session };
   }
 
+  /** Whether a verified context still matches its session (not revoked, same `ver`). */
+  async stillCurrent(auth: AuthContext): Promise<boolean> {
+    const session = await this.deps.cache.get(auth.session.id).catch(() => null);
+    return session !== null && session.revokedAt === null && session.ver === auth.claims.ver;
+  }
+
   /** Rotates a refresh token: one atomic claim, so concurrent callers never mint two children. */
   async refresh(presented: unknown): Promise<IssuedTokens> {
     const { store, clock } = this.deps;
