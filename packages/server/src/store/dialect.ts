@@ -8,6 +8,10 @@ export interface StoreLocation {
   dataDir: string;
   /** A `postgres://` URL; when set, PostgreSQL is used instead of SQLite. */
   databaseUrl?: string;
+  /** PostgreSQL connections this node keeps at most. */
+  databasePoolSize?: number;
+  /** Told about PostgreSQL connections that broke while idle (e.g. a server restart). */
+  onDatabaseError?: (error: Error) => void;
 }
 
 export function createSqliteDialect(dataDir: string): Dialect {

@@ -39,7 +39,7 @@ export interface Store extends Repositories {
 }
 
 export async function openStore(location: StoreLocation): Promise<Store> {
-  const dialect = location.databaseUrl ? await postgresDialect(location.databaseUrl) : createSqliteDialect(location.dataDir);
+  const dialect = location.databaseUrl ? await postgresDialect(location.databaseUrl, location) : createSqliteDialect(location.dataDir);
   const db = new Kysely<Database>({ dialect });
   await migrateToLatest(db);
   return {
@@ -53,7 +53,7 @@ export async function openStore(location: StoreLocation): Promise<Store> {
   };
 }
 
-async function postgresDialect(url: string) {
+async function postgresDialect(url: string, location: StoreLocation) {
   const { createPostgresDialect } = await import('./postgres.js');
-  return createPostgresDialect(url);
+  return createPostgresDialect(url, { poolSize: location.databasePoolSize, onPoolError: location.onDatabaseError });
 }

@@ -6,6 +6,8 @@ import { createTestDatabase, TEST_DATABASE_URL } from './postgres.js';
 
 export interface OpenedStore {
   store: Store;
+  /** Another store on the same database, as a second node would open it (closed by dispose). */
+  sibling(): Promise<Store>;
   /** Closes the store and deletes its database (file or PostgreSQL database). */
   dispose(): Promise<void>;
 }
@@ -21,9 +23,12 @@ const sqlite: StoreBackend = {
   async open() {
     const dataDir = mkdtempSync(join(tmpdir(), 'tessera-store-'));
     const store = await openStore({ dataDir });
+    const siblings: Store[] = [];
     return {
       store,
+      sibling: async () => siblings[siblings.push(await openStore({ dataDir })) - 1]!,
       async dispose() {
+        for (const sibling of siblings) await sibling.close();
         await store.close();
         rmSync(dataDir, { recursive: true, force: true });
       },
@@ -37,9 +42,12 @@ const postgres: StoreBackend = {
     const database = await createTestDatabase();
     const dataDir = mkdtempSync(join(tmpdir(), 'tessera-store-'));
     const store = await openStore({ dataDir, databaseUrl: database.url });
+    const siblings: Store[] = [];
     return {
       store,
+      sibling: async () => siblings[siblings.push(await openStore({ dataDir, databaseUrl: database.url })) - 1]!,
       async dispose() {
+        for (const sibling of siblings) await sibling.close();
         await store.close();
         await database.drop();
         rmSync(dataDir, { recursive: true, force: true });

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import type { ApiKey, Conversation, Message, RefreshToken, Session, Store, Tenant, User } from '../../src/store/index.js';
+
+export const T0 = 1_800_000_000_000;
+export const uid = (prefix: string) => `${prefix}_${randomBytes(10).toString('hex')}`;
+
+export function tenant(overrides: Partial<Tenant> = {}): Tenant {
+  return {
+    id: uid('ten'),
+    name: 'Acme',
+    settings: {
+      allowedOrigins: ['https://acme.example'],
+      sessions: { anonymousIdleSeconds: 86_400, userIdleSeconds: 604_800, absoluteSeconds: 2_592_000 },
+      tokens: { accessTokenTtlSeconds: 900 },
+      limits: { messagesPerMinute: 30 },
+      retention: { messageDays: null },
+    },
+    createdAt: T0,
+    ...overrides,
+  };
+}
+
+export function apiKey(tenantId: string, overrides: Partial<ApiKey> = {}): ApiKey {
+  return {
+    id: uid('key'),
+    tenantId,
+    kind: 'secret',
+    name: 'backend',
+    secretHash: randomBytes(32).toString('hex'),
+    scopes: ['admin'],
+    allowedIps: null,
+    expiresAt: null,
+    createdAt: T0,
+    revokedAt: null,
+    lastUsedAt: null,
+    replacedBy: null,
+    ...overrides,
+  };
+}
+
+export function user(tenantId: string, overrides: Partial<User> = {}): User {
+  return {
+    id: uid('usr'),
+    tenantId,
+    externalId: uid('ext'),
+    name: 'Ada',
+    avatar: null,
+    custom: { role: 'admin', workspaceId: 'w1' },
+    email: null,
+    passwordHash: null,
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+export function session(tenantId: string, overrides: Partial<Session> = {}): Session {
+  return {
+    id: uid('sess'),
+    tenantId,
+    anonymousId: uid('anon'),
+    userId: null,
+    ver: 1,
+    createdAt: T0,
+    lastSeenAt: T0,
+    idleExpiresAt: T0 + 86_400_000,
+    absoluteExpiresAt: T0 + 30 * 86_400_000,
+    revokedAt: null,
+    revokedReason: null,
+    ...overrides,
+  };
+}
+
+export function refreshToken(sessionId: string, overrides: Partial<RefreshToken> = {}): RefreshToken {
+  return {
+    id: uid('rt'),
+    sessionId,
+    secretHash: randomBytes(32).toString('hex'),
+    parentId: null,
+    childId: null,
+    state: 'current',
+    createdAt: T0,
+    rotatedAt: null,
+    ...overrides,
+  };
+}
+
+export function conversation(s: Session, overrides: Partial<Conversation> = {}): Conversation {
+  return { id: uid('conv'), tenantId: s.tenantId, sessionId: s.id, anonymousId: s.anonymousId, userId: s.userId, createdAt: T0, updatedAt: T0, ...overrides };
+}
+
+export function message(c: Conversation, overrides: Partial<Message> = {}): Message {
+  return {
+    id: uid('msg'),
+    tenantId: c.tenantId,
+    conversationId: c.id,
+    sessionId: c.sessionId,
+    role: 'user',
+    content: 'hello',
+    clientId: uid('c'),
+    replyTo: null,
+    createdAt: T0,
+    ...overrides,
+  };
+}
+
+/** A tenant and a live anonymous session in it, stored. */
+export async function seedSession(store: Store, overrides: Partial<Session> = {}) {
+  const t = tenant();
+  await store.tenants.insert(t);
+  const s = session(t.id, overrides);
+  await store.sessions.insert(s);
+  return { tenant: t, session: s };
+}
