@@ -4,6 +4,7 @@ import { CLOSE, MAX_FRAME_BYTES, SUBPROTOCOL } from '@tessera/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isTesseraError, TesseraError } from '../errors.js';
 import type { Services } from '../services.js';
+import type { User } from '../store/index.js';
 import { ANON_COOKIE, ANON_COOKIE_MAX_AGE_SECONDS, serializeCookie } from '../http/cookies.js';
 import { clientAddress } from '../http/client-address.js';
 import { Connection, type InBandSignIn } from './connection.js';
@@ -73,13 +74,22 @@ export class Gateway {
     if (url.pathname !== WS_PATH) return refuse(socket, 404, 'Not Found');
     if (this.closing) return refuse(socket, 503, 'Service Unavailable');
     const ip = clientAddress(request, this.services.config.trustProxy);
-    if ((this.connectionsPerIp.get(ip) ?? 0) >= this.services.config.maxConnectionsPerIp) return refuse(socket, 429, 'Too Many Requests');
+    // The slot is taken before the first await, or a burst of handshakes would all pass the check.
+    const release = this.takeSlot(ip);
+    if (!release) return refuse(socket, 429, 'Too Many Requests');
+    socket.once('close', release);
 
     let outcome: HandshakeOutcome | TesseraError;
+    let user: User | null = null;
     try {
       outcome = await authenticateHandshake(this.services, request, url);
+      // Resolved before the upgrade, so the socket has its frame handler the moment it opens.
+      user = await this.services.sessions.userOf(sessionOf(outcome));
     } catch (error) {
-      if (isTesseraError(error) && error.code === 'ORIGIN_NOT_ALLOWED') return refuse(socket, 403, 'Forbidden');
+      if (isTesseraError(error) && error.code === 'ORIGIN_NOT_ALLOWED') {
+        release();
+        return refuse(socket, 403, 'Forbidden');
+      }
       if (!isTesseraError(error)) this.services.logger.error({ err: error }, 'handshake failed');
       outcome = isTesseraError(error) ? error : new TesseraError('INTERNAL', 'internal error');
     }
@@ -89,10 +99,26 @@ export class Gateway {
         serializeCookie(ANON_COOKIE, outcome.issued.session.anonymousId, { maxAgeSeconds: ANON_COOKIE_MAX_AGE_SECONDS, secure }),
       ]);
     }
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.onOpen(ws, outcome, ip));
+    const settled = outcome;
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.onOpen(ws, settled, user, ip));
   }
 
-  private onOpen(ws: WebSocket, outcome: HandshakeOutcome | TesseraError, ip: string): void {
+  /** Counts a connection of `ip` against the cap; the returned release (idempotent) gives the slot back. */
+  private takeSlot(ip: string): (() => void) | null {
+    const taken = this.connectionsPerIp.get(ip) ?? 0;
+    if (taken >= this.services.config.maxConnectionsPerIp) return null;
+    this.connectionsPerIp.set(ip, taken + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.connectionsPerIp.get(ip) ?? 1) - 1;
+      if (left <= 0) this.connectionsPerIp.delete(ip);
+      else this.connectionsPerIp.set(ip, left);
+    };
+  }
+
+  private onOpen(ws: WebSocket, outcome: HandshakeOutcome | TesseraError, user: User | null, ip: string): void {
     if (outcome instanceof TesseraError) {
       ws.close(outcome.closeCode ?? CLOSE.POLICY_VIOLATION, outcome.code);
       return;
@@ -102,40 +128,26 @@ export class Gateway {
     ws.on('pong', () => (tracked.isAlive = true));
     const { sessions } = this.services;
     const auth = outcome.kind === 'authenticated' ? outcome.auth : { claims: outcome.issued.claims, session: outcome.issued.session };
-    this.connectionsPerIp.set(ip, (this.connectionsPerIp.get(ip) ?? 0) + 1);
-    void sessions.userOf(auth.session).then(
-      (user) => {
-        const connection = new Connection(ws, auth, user, ip, {
-          services: this.services,
-          signIn: this.signIn,
-          onClose: (closed) => {
-            this.registry.remove(closed);
-            const left = (this.connectionsPerIp.get(ip) ?? 1) - 1;
-            if (left <= 0) this.connectionsPerIp.delete(ip);
-            else this.connectionsPerIp.set(ip, left);
-          },
-        });
-        this.registry.add(connection);
-        if (ws.readyState !== ws.OPEN) {
-          connection.close(CLOSE.NORMAL, 'gone');
-          return;
-        }
-        // A change that landed between verification and registration found no socket to close.
-        void sessions.stillCurrent(auth).then((current) => {
-          if (!current) connection.close(CLOSE.AUTH_CHANGED, 'AUTH_CHANGED');
-        });
-        if (outcome.kind === 'new-session') {
-          const { accessToken, refreshToken, expiresAt, session } = outcome.issued;
-          connection.send({ type: 'session', accessToken, refreshToken, expiresAt, session: sessions.describe(session) });
-        } else {
-          connection.send({ type: 'ready', session: sessions.describe(auth.session, user), expiresAt: auth.claims.exp * 1000 });
-        }
-      },
-      (error: unknown) => {
-        this.services.logger.error({ err: error }, 'socket setup failed');
-        ws.close(CLOSE.INTERNAL_ERROR, 'INTERNAL');
-      },
-    );
+    const connection = new Connection(ws, auth, user, ip, {
+      services: this.services,
+      signIn: this.signIn,
+      onClose: (closed) => this.registry.remove(closed),
+    });
+    this.registry.add(connection);
+    if (ws.readyState !== ws.OPEN) {
+      connection.close(CLOSE.NORMAL, 'gone');
+      return;
+    }
+    // A change that landed between verification and registration found no socket to close.
+    void sessions.stillCurrent(auth).then((current) => {
+      if (!current) connection.close(CLOSE.AUTH_CHANGED, 'AUTH_CHANGED');
+    });
+    if (outcome.kind === 'new-session') {
+      const { accessToken, refreshToken, expiresAt, session } = outcome.issued;
+      connection.send({ type: 'session', accessToken, refreshToken, expiresAt, session: sessions.describe(session) });
+    } else {
+      connection.send({ type: 'ready', session: sessions.describe(auth.session, user), expiresAt: auth.claims.exp * 1000 });
+    }
   }
 
   private beat(): void {
@@ -149,6 +161,10 @@ export class Gateway {
       client.ping();
     }
   }
+}
+
+function sessionOf(outcome: HandshakeOutcome) {
+  return outcome.kind === 'authenticated' ? outcome.auth.session : outcome.issued.session;
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {
