@@ -16,11 +16,18 @@ import { startCleanupJob } from './sessions/cleanup-job.js';
 import { SignIn } from './identity/sign-in.js';
 import { linkRoutes } from './http/link-routes.js';
 import { userRoutes } from './http/user-routes.js';
+import { backendRoutes } from './http/backend-routes.js';
+import { partnerRoutes } from './http/partner-routes.js';
+import { auditRoutes } from './http/audit-routes.js';
+import { websocketRoute } from './http/websocket-route.js';
+import { registerOpenApi, type RegisteredRoute } from './http/openapi.js';
 
 export interface TesseraApp {
   http: FastifyInstance;
   services: Services;
   gateway: Gateway;
+  /** Every HTTP route registered (as fastify's onRoute saw it); the OpenAPI document lists the visible ones. */
+  routes: readonly RegisteredRoute[];
   /** Graceful stop: sockets closed with 1012, in-flight writes finished, store closed. */
   close(): Promise<void>;
 }
@@ -47,7 +54,8 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
     (request as unknown as { clientIp: string }).clientIp = clientAddress(request.raw, config.trustProxy);
   });
   registerErrorHandling(http);
-  registerCors(http, services);
+  registerCors(http, services, () => services.partners.allOrigins());
+  const routes = await registerOpenApi(http, 'v1');
   await http.register(healthRoutes(services));
   await http.register(sessionRoutes(services));
   await http.register(conversationRoutes(services));
@@ -55,6 +63,10 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
   const signIn = new SignIn(services);
   await http.register(linkRoutes(services, signIn));
   await http.register(userRoutes(services));
+  await http.register(backendRoutes(services));
+  await http.register(partnerRoutes(services));
+  await http.register(auditRoutes(services));
+  await http.register(websocketRoute());
 
   const gateway = new Gateway(services, options.signIn ?? signIn);
   gateway.attach(http.server);
@@ -65,6 +77,7 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
     http,
     services,
     gateway,
+    routes,
     close() {
       closing ??= (async () => {
         stopCleanup();

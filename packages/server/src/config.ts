@@ -16,6 +16,23 @@ const configSchema = z.object({
   heartbeatIntervalMs: z.number().int().positive().default(30_000),
   cleanupIntervalMs: z.number().int().nonnegative().default(60_000),
   shutdownGraceMs: z.number().int().nonnegative().default(5_000),
+  /** Per-key limits of secret API keys (see identity/api-key-access.ts and identity/spike-guard.ts). */
+  apiKeyLimits: z
+    .object({
+      /** A secret key's requests per minute, unless the key sets its own `rateLimitPerMinute`. */
+      requestsPerMinute: z.number().int().positive().default(600),
+      /** The spike guard: throttle a key whose minute exceeds max(factor × its baseline, floorPerMinute). */
+      spike: z
+        .object({
+          factor: z.number().gt(1).default(10),
+          floorPerMinute: z.number().int().positive().default(120),
+          warmupMinutes: z.number().int().nonnegative().default(10),
+          smoothing: z.number().gt(0).max(1).default(0.2),
+          throttleSeconds: z.number().int().positive().default(300),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
 });
 
 export type ServerConfigInput = z.input<typeof configSchema> & { clock?: Clock };

@@ -11,6 +11,13 @@ import { Users } from './identity/users.js';
 import { Conversations, MessageWriter, SessionCache, Sessions } from './sessions/index.js';
 import { type Agent, DemoAgent } from './agent/index.js';
 import { RateLimits } from './rate-limits.js';
+import { Audit } from './audit.js';
+import { Partners } from './identity/partners.js';
+import { DatabaseReplayGuard, type ReplayGuard } from './identity/replay-guard.js';
+import { InitTokens } from './identity/init-tokens.js';
+import { SpikeGuard } from './identity/spike-guard.js';
+import { ApiKeyAccess } from './identity/api-key-access.js';
+import { BackendSessions } from './identity/backend-sessions.js';
 
 /** Every domain service of one node, wired once. Edges (HTTP, WebSocket, CLI) only call these. */
 export interface Services {
@@ -33,12 +40,24 @@ export interface Services {
   messageWriter: MessageWriter;
   agent: Agent;
   rateLimits: RateLimits;
+  /** The tenant audit log: `services.audit.record({tenantId, actor, action, target, details})`. */
+  audit: Audit;
+  /** Every check a presented API key must pass (validity, IP allowlist, rate, spike guard, scope). */
+  apiKeyAccess: ApiKeyAccess;
+  spikeGuard: SpikeGuard;
+  partners: Partners;
+  /** Single-use ids (init token `jti`s); the database by default, Redis when plugged in. */
+  replayGuard: ReplayGuard;
+  initTokens: InitTokens;
+  /** Backend-minted tokens, server-side linking, session revocation and listings. */
+  backendSessions: BackendSessions;
   close(): Promise<void>;
 }
 
 export interface ServiceOverrides {
   agent?: Agent;
   bus?: Bus;
+  replayGuard?: ReplayGuard;
 }
 
 export async function createServices(config: ServerConfig, logger: Logger, overrides: ServiceOverrides = {}): Promise<Services> {
@@ -59,9 +78,20 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     serverSecret: loadServerSecret(config.dataDir, 'refresh-tokens'),
   });
   const messageWriter = new MessageWriter(store, clock);
+  const externalTokens = new ExternalTokenVerifier({ clock });
+  const apiKeys = new ApiKeys(store, clock);
+  const users = new Users(store, clock);
+  const rateLimits = new RateLimits();
+  const audit = new Audit(store, clock, logger);
+  const spikeGuard = new SpikeGuard(clock, config.apiKeyLimits.spike);
+  const partners = new Partners(store, clock);
+  const replayGuard = overrides.replayGuard ?? new DatabaseReplayGuard(store, clock);
   const unsubscribe = bus.subscribe((event) => {
     if (event.type === 'session.changed') sessionCache.invalidate(event.sessionId);
-    if (event.type === 'tenant.changed') tenants.invalidate(event.tenantId);
+    if (event.type === 'tenant.changed') {
+      tenants.invalidate(event.tenantId);
+      partners.invalidate();
+    }
   });
   return {
     config,
@@ -71,17 +101,24 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     bus,
     signingKeys,
     accessTokens,
-    externalTokens: new ExternalTokenVerifier({ clock }),
+    externalTokens,
     passwords: new PasswordHasher(),
     tenants,
-    apiKeys: new ApiKeys(store, clock),
-    users: new Users(store, clock),
+    apiKeys,
+    users,
     sessionCache,
     sessions,
     conversations: new Conversations(store, clock),
     messageWriter,
     agent: overrides.agent ?? new DemoAgent(),
-    rateLimits: new RateLimits(),
+    rateLimits,
+    audit,
+    apiKeyAccess: new ApiKeyAccess({ apiKeys, rateLimits, spikeGuard, audit, logger, defaultRequestsPerMinute: config.apiKeyLimits.requestsPerMinute }),
+    spikeGuard,
+    partners,
+    replayGuard,
+    initTokens: new InitTokens({ clock, partners, verifier: externalTokens, replayGuard, tenants, users, sessions }),
+    backendSessions: new BackendSessions({ store, clock, users, sessions, audit }),
     async close() {
       await messageWriter.drain();
       unsubscribe();

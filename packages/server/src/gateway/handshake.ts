@@ -5,10 +5,12 @@ import type { Services } from '../services.js';
 import type { AuthContext, IssuedTokens } from '../sessions/index.js';
 import type { Tenant } from '../store/index.js';
 import { ANON_COOKIE, ACCESS_COOKIE, parseCookies } from '../http/cookies.js';
+import { clientAddress } from '../http/client-address.js';
 
 export type Credentials =
   | { kind: 'token'; token: string; via: 'subprotocol' | 'query' | 'cookie' }
   | { kind: 'publishable-key'; key: string }
+  | { kind: 'init-token'; token: string }
   | { kind: 'none' };
 
 /** Where a handshake's credentials are, in order of preference. */
@@ -18,6 +20,8 @@ export function credentialsOf(request: IncomingMessage, url: URL): Credentials {
   if (bearer) return { kind: 'token', token: bearer.slice(BEARER_PROTOCOL_PREFIX.length), via: 'subprotocol' };
   const query = url.searchParams.get('token');
   if (query) return { kind: 'token', token: query, via: 'query' };
+  const init = url.searchParams.get('init');
+  if (init) return { kind: 'init-token', token: init };
   const key = url.searchParams.get('key');
   const cookie = parseCookies(request.headers.cookie)[ACCESS_COOKIE];
   if (cookie) return { kind: 'token', token: cookie, via: 'cookie' };
@@ -30,6 +34,15 @@ export function assertOriginAllowed(tenant: Tenant, origin: string | undefined, 
   if (origin === undefined) return;
   if (tenant.settings.allowedOrigins.includes(origin) || extraOrigins.includes(origin)) return;
   throw new TesseraError('ORIGIN_NOT_ALLOWED', 'origin not allowed');
+}
+
+/**
+ * For callers holding a session's tokens: the tenant's own origins, or those of one of
+ * its partners (a session a partner's page started lives on that page).
+ */
+export async function assertSessionOrigin(services: Services, tenant: Tenant, origin: string | undefined): Promise<void> {
+  if (origin === undefined || tenant.settings.allowedOrigins.includes(origin)) return;
+  assertOriginAllowed(tenant, origin, await services.partners.originsOf(tenant.id));
 }
 
 export type HandshakeOutcome =
@@ -49,11 +62,18 @@ export async function authenticateHandshake(services: Services, request: Incomin
     }
     const auth = await services.sessions.verify(credentials.token);
     const tenant = await services.tenants.get(auth.session.tenantId);
-    assertOriginAllowed(tenant, origin);
+    await assertSessionOrigin(services, tenant, origin);
     return { kind: 'authenticated', auth, tenant };
   }
+  if (credentials.kind === 'init-token') {
+    // Only from the partner's own origins (ORIGIN_NOT_ALLOWED refuses the upgrade).
+    const anonymousId = validAnonymousId(parseCookies(request.headers.cookie)[ANON_COOKIE]);
+    const started = await services.initTokens.startSession(credentials.token, origin, anonymousId);
+    return { kind: 'new-session', issued: started.issued, tenant: started.tenant };
+  }
   if (credentials.kind === 'publishable-key') {
-    const key = await services.apiKeys.authenticate(credentials.key, 'publishable');
+    const clientIp = clientAddress(request, services.config.trustProxy);
+    const key = await services.apiKeyAccess.admit(credentials.key, 'publishable', { clientIp });
     const tenant = await services.tenants.get(key.tenantId);
     assertOriginAllowed(tenant, origin);
     const anonymousId = validAnonymousId(parseCookies(request.headers.cookie)[ANON_COOKIE]);

@@ -5,69 +5,127 @@ import { describeSettings, settingsPatchSchema } from '../identity/settings.js';
 import type { Services } from '../services.js';
 import { requireSecretKey } from './guards.js';
 import { optionalBody } from './optional-body.js';
+import { secretKeySecurity } from './schemas.js';
 
-/** Tenant settings and API keys: secret keys with the `admin` scope only. */
+const keyParams = z.object({ id: z.string().max(64) });
+const keySchema = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(['secret', 'publishable']),
+  scopes: z.array(z.string()),
+  allowedIps: z.array(z.string()).nullable(),
+  expiresAt: z.number().int().nullable(),
+  createdAt: z.number().int(),
+  revokedAt: z.number().int().nullable(),
+  lastUsedAt: z.number().int().nullable().describe('Updated at most once a minute'),
+  replacedBy: z.string().nullable(),
+  rateLimitPerMinute: z.number().int().nullable(),
+  prefix: z.string().describe('sk_<id> or pk_<id>: enough to recognise a key, never enough to use it'),
+});
+const newKeySchema = keySchema.extend({ key: z.string().describe('The key itself: shown once, only its hash is stored') });
+const ADMIN = { tags: ['Admin'], security: secretKeySecurity };
+
+/** Tenant settings and API keys: secret keys with the `admin` scope only. Every change is audited. */
 export function adminRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/v1/settings', async (request) => {
+    app.get('/v1/settings', { schema: { ...ADMIN, summary: 'Read tenant settings', description: 'Scope `admin`.' } }, async (request) => {
       const { tenant } = await requireSecretKey(services, request, 'admin');
       return { tenantId: tenant.id, ...describeSettings(tenant.settings) };
     });
 
-    app.patch('/v1/settings', { schema: { body: settingsPatchSchema } }, async (request) => {
-      const { tenant } = await requireSecretKey(services, request, 'admin');
-      const settings = await services.tenants.updateSettings(tenant.id, request.body);
-      await services.bus.publish({ type: 'tenant.changed', tenantId: tenant.id });
-      return { tenantId: tenant.id, ...describeSettings(settings) };
-    });
+    app.patch(
+      '/v1/settings',
+      { schema: { ...ADMIN, summary: 'Change tenant settings', description: 'Any of allowedOrigins, identity, sessions, tokens, limits, retention. Scope `admin`.', body: settingsPatchSchema } },
+      async (request) => {
+        const { key, tenant } = await requireSecretKey(services, request, 'admin');
+        const settings = await services.tenants.updateSettings(tenant.id, request.body);
+        await services.bus.publish({ type: 'tenant.changed', tenantId: tenant.id });
+        await services.audit.record({ tenantId: tenant.id, actor: key.id, action: 'settings.changed', target: tenant.id, details: { fields: Object.keys(request.body ?? {}) } });
+        return { tenantId: tenant.id, ...describeSettings(settings) };
+      },
+    );
 
     app.post(
       '/v1/keys',
       {
         schema: {
+          ...ADMIN,
+          summary: 'Create an API key',
+          description:
+            'A secret key (`sk_...`, for backends; scopes default to `admin`) or a publishable key (`pk_...`, for browsers). `allowedIps` restricts where it may be used from (addresses or CIDR blocks). Scope `admin`.',
           body: z
             .object({
               name: z.string().min(1).max(100),
               kind: z.enum(['secret', 'publishable']),
               scopes: z.array(z.enum(SCOPES)).min(1).optional(),
-              allowedIps: z.array(z.string().max(64)).max(100).optional(),
-              expiresAt: z.number().int().positive().optional(),
+              allowedIps: z.array(z.string().max(64)).min(1).max(100).optional().describe('e.g. ["203.0.113.0/24", "2001:db8::/32"]'),
+              expiresAt: z.number().int().positive().optional().describe('Epoch ms'),
+              rateLimitPerMinute: z.number().int().min(1).max(1_000_000).optional().describe("This key's own limit; default: the server's"),
             })
             .strict(),
+          response: { 201: newKeySchema },
         },
       },
       async (request, reply) => {
-        const { tenant } = await requireSecretKey(services, request, 'admin');
+        const { key: actor, tenant } = await requireSecretKey(services, request, 'admin');
         const { key, plaintext } = await services.apiKeys.create({ tenantId: tenant.id, ...request.body });
+        await services.audit.record({
+          tenantId: tenant.id,
+          actor: actor.id,
+          action: 'key.created',
+          target: key.id,
+          details: { name: key.name, kind: key.kind, scopes: key.scopes, allowedIps: key.allowedIps, expiresAt: key.expiresAt },
+        });
         return reply.status(201).send({ ...describeKey(key), key: plaintext });
       },
     );
 
-    app.get('/v1/keys', async (request) => {
-      const { tenant } = await requireSecretKey(services, request, 'admin');
-      return { keys: (await services.apiKeys.list(tenant.id)).map(describeKey) };
-    });
+    app.get(
+      '/v1/keys',
+      { schema: { ...ADMIN, summary: 'List API keys', description: 'Never their secrets. Scope `admin`.', response: { 200: z.object({ keys: z.array(keySchema) }) } } },
+      async (request) => {
+        const { tenant } = await requireSecretKey(services, request, 'admin');
+        return { keys: (await services.apiKeys.list(tenant.id)).map(describeKey) };
+      },
+    );
 
     app.post(
       '/v1/keys/:id/rotate',
       {
         schema: {
-          params: z.object({ id: z.string().max(64) }),
+          ...ADMIN,
+          summary: 'Rotate an API key',
+          description: 'A new key with the same name and powers; the old one keeps working for `graceSeconds` (default 0), then answers INVALID_API_KEY. Scope `admin`.',
+          params: keyParams,
           body: optionalBody(z.object({ graceSeconds: z.number().int().min(0).max(30 * 86400).optional() }).strict().default({})),
+          response: { 201: newKeySchema },
         },
       },
       async (request, reply) => {
-        const { tenant } = await requireSecretKey(services, request, 'admin');
-        const { key, plaintext } = await services.apiKeys.rotate(tenant.id, request.params.id, request.body.graceSeconds);
+        const { key: actor, tenant } = await requireSecretKey(services, request, 'admin');
+        const { key, plaintext, graceEndsAt } = await services.apiKeys.rotate(tenant.id, request.params.id, request.body.graceSeconds);
+        await services.audit.record({
+          tenantId: tenant.id,
+          actor: actor.id,
+          action: 'key.rotated',
+          target: request.params.id,
+          details: { replacedBy: key.id, graceSeconds: request.body.graceSeconds ?? 0, graceEndsAt },
+        });
         return reply.status(201).send({ ...describeKey(key), key: plaintext });
       },
     );
 
-    app.delete('/v1/keys/:id', { schema: { params: z.object({ id: z.string().max(64) }) } }, async (request, reply) => {
-      const { tenant } = await requireSecretKey(services, request, 'admin');
-      await services.apiKeys.revoke(tenant.id, request.params.id);
-      await services.bus.publish({ type: 'key.revoked', keyId: request.params.id });
-      return reply.status(204).send();
-    });
+    app.delete(
+      '/v1/keys/:id',
+      { schema: { ...ADMIN, summary: 'Revoke an API key', description: 'Effective on the very next request. Scope `admin`.', params: keyParams } },
+      async (request, reply) => {
+        const { key: actor, tenant } = await requireSecretKey(services, request, 'admin');
+        if (await services.apiKeys.revoke(tenant.id, request.params.id)) {
+          await services.audit.record({ tenantId: tenant.id, actor: actor.id, action: 'key.revoked', target: request.params.id });
+        }
+        await services.bus.publish({ type: 'key.revoked', keyId: request.params.id });
+        return reply.status(204).send();
+      },
+    );
   };
 }

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { TesseraError } from '../errors.js';
-import { assertOriginAllowed } from '../gateway/handshake.js';
-import { hasScope, type Scope } from '../identity/api-keys.js';
+import { assertOriginAllowed, assertSessionOrigin } from '../gateway/handshake.js';
+import type { Scope } from '../identity/api-keys.js';
 import type { Services } from '../services.js';
 import type { AuthContext } from '../sessions/index.js';
 import type { ApiKey, Tenant } from '../store/index.js';
@@ -16,23 +16,30 @@ export async function requireAccessToken(services: Services, request: FastifyReq
   const token = bearerOf(request);
   if (!token || token.startsWith('sk_')) throw new TesseraError('UNAUTHENTICATED', 'bearer access token required');
   const auth = await services.sessions.verify(token);
-  assertOriginAllowed(await services.tenants.get(auth.session.tenantId), request.headers.origin);
+  await assertSessionOrigin(services, await services.tenants.get(auth.session.tenantId), request.headers.origin);
   return auth;
 }
 
-/** A customer backend holding a secret key with `scope`. */
+/** The caller's address: the socket's, or from X-Forwarded-For only when the peer is a trusted proxy. */
+export function clientIpOf(request: FastifyRequest): string {
+  return (request as unknown as { clientIp: string }).clientIp;
+}
+
+/**
+ * A customer backend holding a secret key with `scope`, used from an address the key
+ * allows, within its rate limit and spike guard (see identity/api-key-access.ts).
+ */
 export async function requireSecretKey(services: Services, request: FastifyRequest, scope: Scope): Promise<{ key: ApiKey; tenant: Tenant }> {
   const header = request.headers['x-api-key'];
   const presented = (Array.isArray(header) ? header[0] : header) ?? bearerOf(request);
-  const key = await services.apiKeys.authenticate(presented, 'secret');
-  if (!hasScope(key, scope)) throw new TesseraError('FORBIDDEN', `key lacks scope ${scope}`);
+  const key = await services.apiKeyAccess.admit(presented, 'secret', { clientIp: clientIpOf(request), scope });
   return { key, tenant: await services.tenants.get(key.tenantId) };
 }
 
 /** A browser naming its tenant with a publishable key, from an allowed origin. */
 export async function requirePublishableKey(services: Services, request: FastifyRequest): Promise<Tenant> {
   const header = request.headers['x-tessera-key'];
-  const key = await services.apiKeys.authenticate(Array.isArray(header) ? header[0] : header, 'publishable');
+  const key = await services.apiKeyAccess.admit(Array.isArray(header) ? header[0] : header, 'publishable', { clientIp: clientIpOf(request) });
   const tenant = await services.tenants.get(key.tenantId);
   assertOriginAllowed(tenant, request.headers.origin);
   return tenant;

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TesseraError } from '../errors.js';
-import { assertOriginAllowed, validAnonymousId } from '../gateway/handshake.js';
+import { assertSessionOrigin, validAnonymousId } from '../gateway/handshake.js';
 import type { Services } from '../services.js';
 import type { IssuedTokens } from '../sessions/index.js';
 import { describeUser } from '../identity/users.js';
@@ -21,15 +21,23 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
         schema: {
           body: optionalBody(
             z
-              .object({ initToken: z.string().max(8192).optional(), tokenTransport: z.enum(['body', 'cookie']).default('body') })
+              .object({ initToken: z.string().max(16_384).optional(), tokenTransport: z.enum(['body', 'cookie']).default('body') })
               .strict()
               .default({ tokenTransport: 'body' }),
           ),
         },
       },
       async (request, reply) => {
-        const tenant = await requirePublishableKey(services, request);
         const anonymousId = validAnonymousId(parseCookies(request.headers.cookie)[ANON_COOKIE]);
+        if (request.body.initToken !== undefined) {
+          // A partner's init token names the tenant itself; no publishable key needed.
+          const started = await services.initTokens.startSession(request.body.initToken, request.headers.origin, anonymousId);
+          setCookie(reply, request, ANON_COOKIE, started.issued.session.anonymousId, ANON_COOKIE_MAX_AGE_SECONDS);
+          const body = tokensResponse(services, request, reply, started.issued, request.body.tokenTransport);
+          const user = started.user;
+          return reply.status(201).send(user ? { ...body, session: services.sessions.describe(started.issued.session, user), user: describeUser(user) } : body);
+        }
+        const tenant = await requirePublishableKey(services, request);
         const issued = await services.sessions.startAnonymous(tenant, anonymousId);
         setCookie(reply, request, ANON_COOKIE, issued.session.anonymousId, ANON_COOKIE_MAX_AGE_SECONDS);
         return reply.status(201).send(tokensResponse(services, request, reply, issued, request.body.tokenTransport));
@@ -82,7 +90,7 @@ async function assertRefreshOrigin(services: Services, request: FastifyRequest, 
   }
   if (origin === undefined) return;
   const session = await services.sessions.sessionOfRefreshToken(presented);
-  if (session) assertOriginAllowed(await services.tenants.get(session.tenantId), origin);
+  if (session) await assertSessionOrigin(services, await services.tenants.get(session.tenantId), origin);
 }
 
 async function sessionToEnd(services: Services, request: FastifyRequest<{ Body?: { refreshToken?: string } }>): Promise<string> {

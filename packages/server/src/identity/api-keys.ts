@@ -3,6 +3,7 @@ import { TesseraError } from '../errors.js';
 import { idBody, newId, newSecret } from '../ids.js';
 import { hashSecret, safeEqual } from '../secrets.js';
 import type { ApiKey, ApiKeyKind, Store } from '../store/index.js';
+import { parseAllowlist } from './ip-allowlist.js';
 
 export const SCOPES = ['tokens:write', 'sessions:write', 'users:read', 'users:delete', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -18,6 +19,8 @@ export interface CreateKeyInput {
   scopes?: string[];
   allowedIps?: string[] | null;
   expiresAt?: number | null;
+  /** This key's own request limit per minute; default: the server's. */
+  rateLimitPerMinute?: number | null;
 }
 
 /** The public view of a key: never its secret or hash. */
@@ -33,6 +36,7 @@ export function describeKey(key: ApiKey) {
     revokedAt: key.revokedAt,
     lastUsedAt: key.lastUsedAt,
     replacedBy: key.replacedBy,
+    rateLimitPerMinute: key.rateLimitPerMinute ?? null,
     prefix: `${PREFIX[key.kind]}_${idBody(key.id)}`,
   };
 }
@@ -52,6 +56,12 @@ export class ApiKeys {
     for (const scope of scopes) {
       if (!(SCOPES as readonly string[]).includes(scope)) throw new TesseraError('BAD_REQUEST', `unknown scope ${scope}`);
     }
+    const allowedIps = input.allowedIps ? parseAllowlist(input.allowedIps) : null;
+    if (input.expiresAt != null && input.expiresAt <= this.clock.now()) throw new TesseraError('BAD_REQUEST', 'expiresAt is in the past');
+    const rateLimitPerMinute = input.rateLimitPerMinute ?? null;
+    if (rateLimitPerMinute !== null && (!Number.isInteger(rateLimitPerMinute) || rateLimitPerMinute < 1)) {
+      throw new TesseraError('BAD_REQUEST', 'rateLimitPerMinute must be a positive integer');
+    }
     const id = newId('key');
     const secret = newSecret();
     const key: ApiKey = {
@@ -61,12 +71,13 @@ export class ApiKeys {
       name: input.name,
       secretHash: hashSecret(secret),
       scopes,
-      allowedIps: input.allowedIps ?? null,
+      allowedIps,
       expiresAt: input.expiresAt ?? null,
       createdAt: this.clock.now(),
       revokedAt: null,
       lastUsedAt: null,
       replacedBy: null,
+      rateLimitPerMinute,
     };
     await this.store.apiKeys.insert(key);
     return { key, plaintext: `${PREFIX[input.kind]}_${idBody(id)}_${secret}` };
@@ -98,20 +109,39 @@ export class ApiKeys {
     return key;
   }
 
-  /** A new key with the same name and powers; the old one keeps working for `graceSeconds`. */
-  async rotate(tenantId: string, id: string, graceSeconds = 0): Promise<{ key: ApiKey; plaintext: string }> {
+  /**
+   * A new key with the same name and powers; the old one keeps working for `graceSeconds`
+   * (0: it stops at once), then answers INVALID_API_KEY. Rotating twice is a CONFLICT,
+   * also when two rotations race: exactly one of them wins.
+   */
+  async rotate(tenantId: string, id: string, graceSeconds = 0): Promise<{ key: ApiKey; plaintext: string; graceEndsAt: number }> {
     const old = await this.get(tenantId, id);
+    const now = this.clock.now();
     if (old.revokedAt !== null) throw new TesseraError('CONFLICT', 'key is revoked');
     if (old.replacedBy !== null) throw new TesseraError('CONFLICT', 'key was already rotated');
-    const fresh = await this.create({ tenantId, name: old.name, kind: old.kind, scopes: old.scopes, allowedIps: old.allowedIps, expiresAt: old.expiresAt });
-    const graceEnds = this.clock.now() + graceSeconds * 1000;
-    await this.store.apiKeys.markReplaced(old.id, fresh.key.id, old.expiresAt === null ? graceEnds : Math.min(old.expiresAt, graceEnds));
-    return fresh;
+    if (old.expiresAt !== null && old.expiresAt <= now) throw new TesseraError('CONFLICT', 'key has expired');
+    const fresh = await this.create({
+      tenantId,
+      name: old.name,
+      kind: old.kind,
+      scopes: old.scopes,
+      allowedIps: old.allowedIps,
+      expiresAt: old.expiresAt,
+      rateLimitPerMinute: old.rateLimitPerMinute,
+    });
+    const graceEnds = now + graceSeconds * 1000;
+    const graceEndsAt = old.expiresAt === null ? graceEnds : Math.min(old.expiresAt, graceEnds);
+    if (!(await this.store.apiKeys.markReplaced(old.id, fresh.key.id, graceEndsAt))) {
+      await this.store.apiKeys.revoke(fresh.key.id, now);
+      throw new TesseraError('CONFLICT', 'key was already rotated');
+    }
+    return { ...fresh, graceEndsAt };
   }
 
-  async revoke(tenantId: string, id: string): Promise<void> {
+  /** Revokes a key; it fails on the very next request (validity is never cached). False if it already was. */
+  async revoke(tenantId: string, id: string): Promise<boolean> {
     await this.get(tenantId, id);
-    await this.store.apiKeys.revoke(id, this.clock.now());
+    return this.store.apiKeys.revoke(id, this.clock.now());
   }
 
   private touch(key: ApiKey, now: number): void {

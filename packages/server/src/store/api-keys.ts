@@ -16,6 +16,7 @@ const toApiKey = (row: Selectable<ApiKeysTable>): ApiKey => ({
   revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
   lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
   replacedBy: row.replaced_by,
+  rateLimitPerMinute: row.rate_limit_per_minute === null ? null : Number(row.rate_limit_per_minute),
 });
 
 export function apiKeyRepo(db: Kysely<Database>) {
@@ -36,6 +37,7 @@ export function apiKeyRepo(db: Kysely<Database>) {
           revoked_at: key.revokedAt,
           last_used_at: key.lastUsedAt,
           replaced_by: key.replacedBy,
+          rate_limit_per_minute: key.rateLimitPerMinute ?? null,
         })
         .execute();
     },
@@ -56,8 +58,16 @@ export function apiKeyRepo(db: Kysely<Database>) {
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
-    async markReplaced(id: string, replacedBy: string, expiresAt: number): Promise<void> {
-      await db.updateTable('api_keys').set({ replaced_by: replacedBy, expires_at: expiresAt }).where('id', '=', id).execute();
+    /** Marks a live key as replaced, once: false if it was already replaced or revoked (a concurrent rotation won). */
+    async markReplaced(id: string, replacedBy: string, expiresAt: number): Promise<boolean> {
+      const result = await db
+        .updateTable('api_keys')
+        .set({ replaced_by: replacedBy, expires_at: expiresAt })
+        .where('id', '=', id)
+        .where('replaced_by', 'is', null)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
     async touch(id: string, at: number): Promise<void> {
       await db.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();

@@ -10,9 +10,13 @@ import { refreshTokenRepo } from './refresh-tokens.js';
 import { conversationRepo } from './conversations.js';
 import { messageRepo } from './messages.js';
 import { usageRepo } from './usage.js';
+import { partnerRepo } from './partners.js';
+import { usedTokenIdRepo } from './used-token-ids.js';
+import { auditLogRepo } from './audit-log.js';
 
 export type * from './records.js';
 export type { StoreLocation } from './dialect.js';
+export type { AuditPageQuery } from './audit-log.js';
 
 function repositories(db: Kysely<Database>) {
   return {
@@ -24,6 +28,9 @@ function repositories(db: Kysely<Database>) {
     conversations: conversationRepo(db),
     messages: messageRepo(db),
     usage: usageRepo(db),
+    partners: partnerRepo(db),
+    usedTokenIds: usedTokenIdRepo(db),
+    auditLog: auditLogRepo(db),
   };
 }
 

@@ -31,6 +31,8 @@ export interface ApiKey {
   revokedAt: number | null;
   lastUsedAt: number | null;
   replacedBy: string | null;
+  /** This key's own request limit; null: the server default. */
+  rateLimitPerMinute?: number | null;
 }
 
 export interface User {
@@ -96,4 +98,30 @@ export interface Message {
 export interface ConversationSummary extends Conversation {
   messageCount: number;
   preview: string | null;
+}
+
+/** How a partner's (or a tenant's) tokens are verified: exactly one of the three. */
+export type VerificationConfig = { secret: string } | { publicKeyPem: string } | { jwksUrl: string };
+
+/** A third party allowed to embed the chat with init tokens it signs. */
+export interface Partner {
+  id: string;
+  tenantId: string;
+  name: string;
+  allowedOrigins: string[];
+  verification: VerificationConfig;
+  trustedToAssertUsers: boolean;
+  createdAt: number;
+}
+
+/** One line of a tenant's audit log: who did what to what, when. Never a secret. */
+export interface AuditEntry {
+  id: string;
+  tenantId: string;
+  at: number;
+  /** A key id (`key_...`), `cli`, `system`, or a session id for end-user actions. */
+  actor: string;
+  action: string;
+  target: string | null;
+  details: Record<string, unknown> | null;
 }

@@ -21,6 +21,7 @@ export interface ApiKeysTable {
   revoked_at: number | null;
   last_used_at: number | null;
   replaced_by: string | null;
+  rate_limit_per_minute: number | null;
 }
 
 export interface UsersTable {
@@ -105,6 +106,31 @@ export interface UsageCountersTable {
   messages: number;
 }
 
+export interface PartnersTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  allowed_origins: string;
+  verification: string;
+  trusted_to_assert_users: number;
+  created_at: number;
+}
+
+export interface UsedTokenIdsTable {
+  id: string;
+  expires_at: number;
+}
+
+export interface AuditLogTable {
+  id: string;
+  tenant_id: string;
+  at: number;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: string | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -116,4 +142,7 @@ export interface Database {
   anonymous_links: AnonymousLinksTable;
   monthly_actives: MonthlyActivesTable;
   usage_counters: UsageCountersTable;
+  partners: PartnersTable;
+  used_token_ids: UsedTokenIdsTable;
+  audit_log: AuditLogTable;
 }

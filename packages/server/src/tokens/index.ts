@@ -8,3 +8,4 @@ export {
   type Verification,
   type ExternalTokenRules,
 } from './external-tokens.js';
+export { unverifiedClaims } from './unverified-claims.js';

@@ -1,0 +1,72 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+  /** Routes left out of the document on purpose (the docs page's own assets). */
+  hidden: boolean;
+}
+
+const DESCRIPTION = `Identity and session layer for AI chat agents.
+
+Browsers and apps use a publishable key (\`X-Tessera-Key: pk_...\`) or a bearer access token;
+customer backends use a secret key (\`Authorization: Bearer sk_...\` or \`X-API-Key: sk_...\`)
+whose scopes (\`tokens:write\`, \`sessions:write\`, \`users:read\`, \`users:delete\`, \`admin\`) are
+checked on every route. Every error is \`{"error":{"code":"UPPER_SNAKE","message":"..."}}\`.
+Real-time chat runs over the WebSocket at \`GET /v1/ws\`.`;
+
+/** Strict enough for the docs page's own scripts; nothing is loaded from anywhere else. */
+const DOCS_CSP =
+  "default-src 'self'; base-uri 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self' data:; frame-ancestors 'self'; form-action 'self'";
+
+/**
+ * The OpenAPI 3.1 document, generated from the same zod schemas that validate requests
+ * (one source of truth), served at `/openapi.json`, and a reference page at `/docs`
+ * (Swagger UI, its assets bundled in the package and served from here: no CDN).
+ * Call before any route is registered; returns the list of every route registered after.
+ */
+export async function registerOpenApi(app: FastifyInstance, version: string): Promise<RegisteredRoute[]> {
+  const routes: RegisteredRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const hidden = Boolean((route.schema as { hide?: boolean } | undefined)?.hide);
+    for (const method of methods) routes.push({ method, url: route.url, hidden });
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Tessera API', version, description: DESCRIPTION },
+      tags: [
+        { name: 'Sessions', description: 'Anonymous sessions, refresh, logout, me: called from browsers and apps' },
+        { name: 'Sign-in', description: 'Linking a session to a user mid-conversation' },
+        { name: 'Conversations', description: "The caller's own conversations" },
+        { name: 'Backend', description: 'Called by customer backends with a secret key' },
+        { name: 'Users', description: 'Data access, erasure and usage (secret key)' },
+        { name: 'Partners', description: 'Third-party embedding with init tokens (scope admin)' },
+        { name: 'Admin', description: 'Keys, settings and the audit log (scope admin)' },
+        { name: 'WebSocket', description: 'The real-time channel' },
+        { name: 'Health', description: 'Probes and public keys' },
+      ],
+      components: {
+        securitySchemes: {
+          secretKey: { type: 'http', scheme: 'bearer', description: 'A secret API key, `sk_...`' },
+          secretKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'A secret API key, `sk_...`' },
+          accessToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token (`typ: at+jwt`)' },
+          publishableKey: { type: 'apiKey', in: 'header', name: 'X-Tessera-Key', description: 'A publishable key, `pk_...`' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: DOCS_CSP,
+    uiConfig: { deepLinking: true, docExpansion: 'list', defaultModelsExpandDepth: 0 },
+    theme: { title: 'Tessera API reference' },
+  });
+  app.get('/openapi.json', { schema: { tags: ['Health'], summary: 'This OpenAPI 3.1 document' } }, async () => app.swagger());
+  return routes;
+}

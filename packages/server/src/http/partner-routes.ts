@@ -1,0 +1,111 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { describePartner } from '../identity/partners.js';
+import type { Services } from '../services.js';
+import { requireSecretKey } from './guards.js';
+import { secretKeySecurity } from './schemas.js';
+
+const verification = z
+  .union([
+    z.object({ secret: z.string().describe('HS256 shared secret, at least 32 bytes') }).strict(),
+    z.object({ publicKeyPem: z.string().describe('SPKI PEM public key: RSA ≥ 2048 bits (RS256/PS256), EC P-256/384/521 (ES*), Ed25519') }).strict(),
+    z.object({ jwksUrl: z.string().describe("URL of the partner's JWKS") }).strict(),
+  ])
+  .describe("How the partner's init tokens are verified: exactly one of the three");
+
+const partnerSchema = z.looseObject({
+  id: z.string().describe('ptn_...'),
+  name: z.string(),
+  allowedOrigins: z.array(z.string()),
+  verification: z.record(z.string(), z.string()).describe('A secret is shown as "[set]"'),
+  trustedToAssertUsers: z.boolean(),
+  createdAt: z.number().int(),
+});
+const params = z.object({ id: z.string().min(1).max(64) });
+const TAG = 'Partners';
+
+/**
+ * Partners who embed the chat on their own sites with init tokens they sign
+ * (`iss` = partner id, `aud` = tenant id, `typ` = tessera-init+jwt, ≤ 5 min, single-use `jti`).
+ */
+export function partnerRoutes(services: Services): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      '/v1/partners',
+      {
+        schema: {
+          tags: [TAG],
+          summary: 'Add a partner',
+          description:
+            'Init tokens of the partner are accepted only from `allowedOrigins` (exact match). With `trustedToAssertUsers`, a `user` claim ({id, name?, avatar?, custom?}) in its init tokens starts the session signed in as that user; otherwise the claim is ignored. Scope `admin`.',
+          security: secretKeySecurity,
+          body: z
+            .object({
+              name: z.string().min(1).max(100),
+              allowedOrigins: z.array(z.string().max(300)).min(1).max(50),
+              verification,
+              trustedToAssertUsers: z.boolean().optional(),
+            })
+            .strict(),
+          response: { 201: partnerSchema },
+        },
+      },
+      async (request, reply) => {
+        const { key, tenant } = await requireSecretKey(services, request, 'admin');
+        const partner = await services.partners.create(tenant.id, request.body);
+        await services.bus.publish({ type: 'tenant.changed', tenantId: tenant.id });
+        await services.audit.record({
+          tenantId: tenant.id,
+          actor: key.id,
+          action: 'partner.added',
+          target: partner.id,
+          details: {
+            name: partner.name,
+            allowedOrigins: partner.allowedOrigins,
+            verification: Object.keys(partner.verification)[0],
+            trustedToAssertUsers: partner.trustedToAssertUsers,
+          },
+        });
+        return reply.status(201).send(describePartner(partner));
+      },
+    );
+
+    app.get(
+      '/v1/partners',
+      { schema: { tags: [TAG], summary: 'List partners', description: 'Scope `admin`.', security: secretKeySecurity, response: { 200: z.object({ partners: z.array(partnerSchema) }) } } },
+      async (request) => {
+        const { tenant } = await requireSecretKey(services, request, 'admin');
+        return { partners: (await services.partners.list(tenant.id)).map(describePartner) };
+      },
+    );
+
+    app.get(
+      '/v1/partners/:id',
+      { schema: { tags: [TAG], summary: 'Get a partner', description: 'Scope `admin`.', security: secretKeySecurity, params, response: { 200: partnerSchema } } },
+      async (request) => {
+        const { tenant } = await requireSecretKey(services, request, 'admin');
+        return describePartner(await services.partners.get(tenant.id, request.params.id));
+      },
+    );
+
+    app.delete(
+      '/v1/partners/:id',
+      {
+        schema: {
+          tags: [TAG],
+          summary: 'Remove a partner',
+          description: 'Its init tokens stop being accepted at once; sessions it already started go on. Scope `admin`.',
+          security: secretKeySecurity,
+          params,
+        },
+      },
+      async (request, reply) => {
+        const { key, tenant } = await requireSecretKey(services, request, 'admin');
+        const partner = await services.partners.remove(tenant.id, request.params.id);
+        await services.bus.publish({ type: 'tenant.changed', tenantId: tenant.id });
+        await services.audit.record({ tenantId: tenant.id, actor: key.id, action: 'partner.removed', target: partner.id, details: { name: partner.name } });
+        return reply.status(204).send();
+      },
+    );
+  };
+}
