@@ -5,9 +5,9 @@ import { errorBody } from './errors.js';
 /** Liveness, readiness and our public keys. */
 export function healthRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
-    app.get('/healthz', async () => ({ ok: true }));
+    app.get('/healthz', { schema: { tags: ['Health'], summary: 'Liveness: the process is up' } }, async () => ({ ok: true }));
 
-    app.get('/readyz', async (_request, reply) => {
+    app.get('/readyz', { schema: { tags: ['Health'], summary: 'Readiness: the store is reachable' } }, async (_request, reply) => {
       try {
         await services.store.ping();
         return { ok: true };
@@ -16,7 +16,7 @@ export function healthRoutes(services: Services): FastifyPluginAsync {
       }
     });
 
-    app.get('/.well-known/jwks.json', async (_request, reply) => {
+    app.get('/.well-known/jwks.json', { schema: { tags: ['Health'], summary: 'Our public signing keys (JWKS)', description: 'Agent backends verify access tokens statelessly with these.' } }, async (_request, reply) => {
       const maxTokenTtlMs = 3600 * 1000;
       const keys = services.signingKeys.published(services.clock.now(), maxTokenTtlMs).map((key) => key.publicJwk);
       reply.header('Cache-Control', 'public, max-age=300');

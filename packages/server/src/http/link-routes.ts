@@ -22,17 +22,33 @@ export function linkRoutes(services: Services, signIn: SignIn): FastifyPluginAsy
   });
 
   return async (app) => {
-    app.post('/v1/auth/link', { schema: { body: credentials } }, async (request, reply) => {
-      const { session } = await requireAccessToken(services, request);
-      const { tokenTransport, ...given } = request.body;
-      const result = await signIn.signIn(session, given, { ip: clientAddress(request.raw, services.config.trustProxy) });
-      return { ...tokensResponse(services, request, reply, result, tokenTransport), ...linkedResponse(result) };
-    });
+    app.post(
+      '/v1/auth/link',
+      {
+        schema: {
+          tags: ['Sign-in'],
+          summary: 'Sign in mid-conversation',
+          description: "Links the caller's session to a user proven by an identity token from the customer's app (`method: \"jwt\"`) or a hosted password account. History is kept; the session's old tokens stop working at once.",
+          security: [{ accessToken: [] }],
+          body: credentials,
+        },
+      },
+      async (request, reply) => {
+        const { session } = await requireAccessToken(services, request);
+        const { tokenTransport, ...given } = request.body;
+        const result = await signIn.signIn(session, given, { ip: clientAddress(request.raw, services.config.trustProxy) });
+        return { ...tokensResponse(services, request, reply, result, tokenTransport), ...linkedResponse(result) };
+      },
+    );
 
     app.post(
       '/v1/auth/signup',
       {
         schema: {
+          tags: ['Sign-in'],
+          summary: 'Create a hosted password account',
+          description: 'With a bearer access token it also signs that session in; with only a publishable key it just creates the account.',
+          security: [{ accessToken: [] }, { publishableKey: [] }],
           body: z
             .object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024), name: z.string().min(1).max(200).optional(), tokenTransport: transport })
             .strict(),

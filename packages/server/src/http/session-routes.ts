@@ -19,6 +19,11 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
       '/v1/sessions',
       {
         schema: {
+          tags: ['Sessions'],
+          summary: 'Start a session',
+          description:
+            "An anonymous session with a publishable key (`X-Tessera-Key`) from an allowed origin; or, with a partner's `initToken` and no key, a session started from one of that partner's allowed origins (signed in when a trusted partner asserts a user). Sets the `tessera_anon` cookie; with `tokenTransport: \"cookie\"` the refresh token goes into an httpOnly cookie.",
+          security: [{ publishableKey: [] }, {}],
           body: optionalBody(
             z
               .object({ initToken: z.string().max(16_384).optional(), tokenTransport: z.enum(['body', 'cookie']).default('body') })
@@ -46,7 +51,14 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.post(
       '/v1/auth/refresh',
-      { schema: { body: optionalBody(z.object({ refreshToken: z.string().max(512).optional() }).strict().default({})) } },
+      {
+        schema: {
+          tags: ['Sessions'],
+          summary: 'Rotate a refresh token',
+          description: 'With `refreshToken` in the body, or the refresh cookie plus header `X-Tessera-CSRF: 1`. Every use rotates it; a reused one revokes the session.',
+          body: optionalBody(z.object({ refreshToken: z.string().max(512).optional() }).strict().default({})),
+        },
+      },
       async (request, reply) => {
         const fromCookie = request.body.refreshToken === undefined;
         const presented = request.body.refreshToken ?? refreshCookieOf(request);
@@ -57,7 +69,7 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
       },
     );
 
-    app.post('/v1/auth/logout', { schema: { body: optionalBody(z.object({ refreshToken: z.string().max(512).optional() }).strict().optional()) } }, async (request, reply) => {
+    app.post('/v1/auth/logout', { schema: { tags: ['Sessions'], summary: 'Log out: revoke the session', description: 'With a bearer access token, or a refresh token. Closes its sockets.', body: optionalBody(z.object({ refreshToken: z.string().max(512).optional() }).strict().optional()) } }, async (request, reply) => {
       const sessionId = await sessionToEnd(services, request);
       await services.sessions.revoke(sessionId, 'logout');
       for (const [name, path] of [[REFRESH_COOKIE, REFRESH_COOKIE_PATH], [ACCESS_COOKIE, '/']] as const) {
@@ -66,7 +78,7 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
       return reply.status(204).send();
     });
 
-    app.get('/v1/me', async (request) => {
+    app.get('/v1/me', { schema: { tags: ['Sessions'], summary: 'The caller: session, user and custom claims', security: [{ accessToken: [] }] } }, async (request) => {
       const { session } = await requireAccessToken(services, request);
       const user = await services.sessions.userOf(session);
       return { session: services.sessions.describe(session, user), user: user ? describeUser(user) : null, custom: user?.custom ?? {} };
