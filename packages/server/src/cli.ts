@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
@@ -7,14 +8,21 @@ import { readEnvironment } from './main.js';
 import { createServices, type Services } from './services.js';
 import { initialise, type InitResult } from './identity/bootstrap.js';
 import { describeKey } from './identity/api-keys.js';
+import { describePartner } from './identity/partners.js';
+import { newSecret } from './ids.js';
 import { cleanupExpired } from './sessions/index.js';
 
 const USAGE = `tessera <command> [options]
 
   init --data DIR [--origin URL]... [--json]     create the default tenant, keys and signing key
   start --data DIR --port N [--host H] [--init]  serve HTTP and WebSocket on one port
-  keys create --name NAME [--kind secret|publishable] [--scope S]... [--data DIR] [--json]
-  keys list | keys rotate ID [--grace SECONDS] | keys revoke ID   [--data DIR]
+  keys create --name NAME [--kind secret|publishable] [--scope S]... [--ip CIDR]...
+              [--expires 2027-01-31|30d|12h] [--rate-limit PER_MINUTE] [--data DIR] [--json]
+  keys list | keys rotate ID [--grace SECONDS] | keys revoke ID   [--data DIR] [--json]
+  partners add --name NAME --origin URL... [--secret S | --secret-file F | --public-key-file PEM | --jwks-url URL]
+               [--trusted]   (no key given: a new HS256 secret is generated and shown once)
+  partners list | partners remove ID   [--data DIR] [--json]
+  audit [--limit N] [--data DIR] [--json]        the newest audit log entries
   signing-key rotate [--data DIR]                new signing key; the old one stays published
   cleanup [--data DIR]                           delete expired sessions now`;
 
@@ -31,6 +39,16 @@ const { positionals, values } = parseArgs({
     kind: { type: 'string', default: 'secret' },
     scope: { type: 'string', multiple: true },
     grace: { type: 'string', default: '0' },
+    ip: { type: 'string', multiple: true },
+    expires: { type: 'string' },
+    'rate-limit': { type: 'string' },
+    secret: { type: 'string' },
+    'secret-file': { type: 'string' },
+    'public-key-file': { type: 'string' },
+    'jwks-url': { type: 'string' },
+    trusted: { type: 'boolean', default: false },
+    limit: { type: 'string', default: '50' },
+    'trust-proxy': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -43,7 +61,7 @@ const configInput = (): ServerConfigInput => ({
   databaseUrl: environment.databaseUrl,
   redisUrl: environment.redisUrl,
   logLevel: (environment.logLevel ?? 'info') as ServerConfigInput['logLevel'],
-  trustProxy: environment.trustProxy,
+  trustProxy: values['trust-proxy'] ?? environment.trustProxy,
 });
 
 async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
@@ -102,21 +120,98 @@ async function keys(action: string | undefined, id: string | undefined): Promise
     if (action === 'create') {
       if (!values.name) throw new Error('keys create needs --name');
       const kind = values.kind === 'publishable' ? 'publishable' : 'secret';
-      const { key, plaintext } = await services.apiKeys.create({ tenantId: tenant.id, name: values.name, kind, scopes: values.scope });
+      const { key, plaintext } = await services.apiKeys.create({
+        tenantId: tenant.id,
+        name: values.name,
+        kind,
+        scopes: values.scope,
+        allowedIps: values.ip,
+        expiresAt: values.expires === undefined ? undefined : parseExpiry(values.expires, services.clock.now()),
+        rateLimitPerMinute: values['rate-limit'] === undefined ? undefined : Number(values['rate-limit']),
+      });
+      await services.audit.record({ tenantId: tenant.id, actor: 'cli', action: 'key.created', target: key.id, details: { name: key.name, kind: key.kind, scopes: key.scopes } });
       console.log(values.json ? JSON.stringify({ ...describeKey(key), key: plaintext }) : `${key.id} ${plaintext}\n(shown once)`);
     } else if (action === 'list') {
       const list = (await services.apiKeys.list(tenant.id)).map(describeKey);
       if (values.json) console.log(JSON.stringify(list));
       else for (const k of list) console.log(`${k.id}  ${k.kind.padEnd(11)} ${k.name.padEnd(16)} ${k.scopes.join(',') || '-'}  ${k.revokedAt ? 'revoked' : k.replacedBy ? `rotated → ${k.replacedBy}` : 'active'}`);
     } else if (action === 'rotate' && id) {
-      const { key, plaintext } = await services.apiKeys.rotate(tenant.id, id, Number(values.grace));
+      const { key, plaintext, graceEndsAt } = await services.apiKeys.rotate(tenant.id, id, Number(values.grace));
+      await services.audit.record({ tenantId: tenant.id, actor: 'cli', action: 'key.rotated', target: id, details: { replacedBy: key.id, graceSeconds: Number(values.grace), graceEndsAt } });
       console.log(values.json ? JSON.stringify({ ...describeKey(key), key: plaintext }) : `${key.id} ${plaintext}\n(shown once; ${id} works for ${values.grace}s more)`);
     } else if (action === 'revoke' && id) {
-      await services.apiKeys.revoke(tenant.id, id);
-      console.log(`${id} revoked`);
+      if (await services.apiKeys.revoke(tenant.id, id)) {
+        await services.audit.record({ tenantId: tenant.id, actor: 'cli', action: 'key.revoked', target: id });
+      }
+      console.log(values.json ? JSON.stringify({ id, revoked: true }) : `${id} revoked`);
     } else {
       throw new Error(USAGE);
     }
+  });
+}
+
+/** `2027-01-31`, `2027-01-31T12:00:00Z`, or a duration from now: `30d`, `12h`, `45m`. */
+function parseExpiry(value: string, now: number): number {
+  const duration = /^(\d+)([dhm])$/.exec(value);
+  if (duration) return now + Number(duration[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[duration[2] as 'd' | 'h' | 'm'];
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) throw new Error(`--expires ${value}: give a date (2027-01-31) or a duration (30d, 12h, 45m)`);
+  return at;
+}
+
+async function partners(action: string | undefined, id: string | undefined): Promise<void> {
+  await withServices(async (services) => {
+    const tenant = await services.tenants.first();
+    if (!tenant) throw new Error(`${values.data} is not initialised: run tessera init first`);
+    if (action === 'add') {
+      if (!values.name) throw new Error('partners add needs --name');
+      if (values.origin.length === 0) throw new Error('partners add needs at least one --origin');
+      const given = [values.secret, values['secret-file'], values['public-key-file'], values['jwks-url']].filter((v) => v !== undefined);
+      if (given.length > 1) throw new Error('give at most one of --secret, --secret-file, --public-key-file, --jwks-url');
+      const generated = given.length === 0 ? newSecret(43) : undefined;
+      const verification =
+        values['public-key-file'] !== undefined
+          ? { publicKeyPem: readFileSync(values['public-key-file'], 'utf8') }
+          : values['jwks-url'] !== undefined
+            ? { jwksUrl: values['jwks-url'] }
+            : { secret: generated ?? values.secret ?? readFileSync(values['secret-file']!, 'utf8').trim() };
+      const partner = await services.partners.create(tenant.id, { name: values.name, allowedOrigins: values.origin, verification, trustedToAssertUsers: values.trusted });
+      await services.bus.publish({ type: 'tenant.changed', tenantId: tenant.id });
+      await services.audit.record({
+        tenantId: tenant.id,
+        actor: 'cli',
+        action: 'partner.added',
+        target: partner.id,
+        details: { name: partner.name, allowedOrigins: partner.allowedOrigins, verification: Object.keys(verification)[0], trustedToAssertUsers: partner.trustedToAssertUsers },
+      });
+      const described = { ...describePartner(partner), audience: tenant.id, ...(generated ? { secret: generated } : {}) };
+      if (values.json) console.log(JSON.stringify(described));
+      else {
+        console.log(`${partner.id} ${partner.name}: init tokens need iss=${partner.id}, aud=${tenant.id}, typ=tessera-init+jwt, exp ≤ 5 min, a unique jti`);
+        if (generated) console.log(`HS256 secret (shown once): ${generated}`);
+      }
+    } else if (action === 'list') {
+      const list = (await services.partners.list(tenant.id)).map(describePartner);
+      if (values.json) console.log(JSON.stringify(list));
+      else for (const p of list) console.log(`${p.id}  ${p.name.padEnd(16)} ${Object.keys(p.verification)[0].padEnd(12)} ${p.trustedToAssertUsers ? 'trusted ' : '        '} ${p.allowedOrigins.join(' ')}`);
+    } else if (action === 'remove' && id) {
+      const partner = await services.partners.remove(tenant.id, id);
+      await services.bus.publish({ type: 'tenant.changed', tenantId: tenant.id });
+      await services.audit.record({ tenantId: tenant.id, actor: 'cli', action: 'partner.removed', target: partner.id, details: { name: partner.name } });
+      console.log(values.json ? JSON.stringify({ id, removed: true }) : `${id} removed`);
+    } else {
+      throw new Error(USAGE);
+    }
+  });
+}
+
+async function audit(): Promise<void> {
+  await withServices(async (services) => {
+    const tenant = await services.tenants.first();
+    if (!tenant) throw new Error(`${values.data} is not initialised: run tessera init first`);
+    const page = await services.audit.page(tenant.id, { limit: Number(values.limit) });
+    if (values.json) console.log(JSON.stringify(page));
+    else for (const e of page.entries) console.log(`${new Date(e.at).toISOString()}  ${e.actor.padEnd(24)} ${e.action.padEnd(18)} ${e.target ?? '-'}  ${e.details ? JSON.stringify(e.details) : ''}`);
   });
 }
 
@@ -134,6 +229,10 @@ async function main(): Promise<void> {
       return start();
     case 'keys':
       return keys(action, id);
+    case 'partners':
+      return partners(action, id);
+    case 'audit':
+      return audit();
     case 'signing-key':
       if (action !== 'rotate') throw new Error(USAGE);
       await withServices(async (services) => {
