@@ -34,7 +34,7 @@ export type IdentitySettings = z.output<typeof identitySettingsSchema>;
 
 const origin = z.string().refine(isOrigin, 'must be an origin: scheme://host[:port], no path');
 
-/** What `PATCH /v1/settings` accepts; every part optional, validated strictly. */
+/** What `PATCH /v1/settings` accepts; every part optional, validated strictly (a misspelt field is an error, not a no-op). */
 export const settingsPatchSchema = z
   .object({
     allowedOrigins: z.array(origin).max(100),
@@ -52,7 +52,7 @@ export const settingsPatchSchema = z
     identity: identitySettingsSchema.nullable(),
   })
   .partial()
-  .passthrough();
+  .strict();
 
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 
