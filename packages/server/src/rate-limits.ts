@@ -1,19 +1,26 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { LimiterFactory } from './bus/index.js';
 
 export interface RateDecision {
   allowed: boolean;
   retryAfterMs: number;
 }
 
-/** Fixed-window counters keyed by anything (a session, an IP, an account), in memory on this node. */
+/**
+ * Fixed-window counters keyed by anything (a session, an IP, an account): in memory
+ * on this node by default, in Redis (shared by every node) when a factory from
+ * bus/ is given.
+ */
 export class RateLimits {
-  private readonly limiters = new Map<string, RateLimiterMemory>();
+  private readonly limiters = new Map<string, RateLimiterAbstract>();
+
+  constructor(private readonly createLimiter: LimiterFactory = (options) => new RateLimiterMemory(options)) {}
 
   async consume(bucket: string, key: string, points: number, durationSeconds: number): Promise<RateDecision> {
     const name = `${bucket}:${points}:${durationSeconds}`;
     let limiter = this.limiters.get(name);
     if (!limiter) {
-      limiter = new RateLimiterMemory({ keyPrefix: name, points, duration: durationSeconds });
+      limiter = this.createLimiter({ keyPrefix: name, points, duration: durationSeconds });
       this.limiters.set(name, limiter);
     }
     try {

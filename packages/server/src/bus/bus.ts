@@ -5,7 +5,16 @@ export type BusEvent =
   | { type: 'key.revoked'; keyId: string };
 
 export interface Bus {
+  /** Delivers to this node's subscribers at once, and to every other node's. */
   publish(event: BusEvent): Promise<void>;
   subscribe(handler: (event: BusEvent) => void): () => void;
+  /**
+   * False while this node may be missing other nodes' events (Redis unreachable).
+   * Meanwhile nothing cached from those events may be trusted: session state is read
+   * from the store, and open sockets are re-checked against it.
+   */
+  readonly reliable: boolean;
+  /** Told `false` when events may start being missed, `true` once they flow again (drop caches then). */
+  onReliabilityChange(handler: (reliable: boolean) => void): () => void;
   close(): Promise<void>;
 }

@@ -1,8 +1,9 @@
 import type { Bus, BusEvent } from './bus.js';
 
-/** The single-node bus: delivery is synchronous and in-process. */
+/** The single-node bus: delivery is synchronous and in-process, and never misses an event. */
 export class MemoryBus implements Bus {
   private readonly handlers = new Set<(event: BusEvent) => void>();
+  readonly reliable = true;
 
   async publish(event: BusEvent): Promise<void> {
     for (const handler of this.handlers) handler(event);
@@ -11,6 +12,10 @@ export class MemoryBus implements Bus {
   subscribe(handler: (event: BusEvent) => void): () => void {
     this.handlers.add(handler);
     return () => this.handlers.delete(handler);
+  }
+
+  onReliabilityChange(): () => void {
+    return () => undefined;
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,8 @@
 export interface ClosableSocket {
   readonly socketId: string;
   readonly sessionId: string;
+  /** The auth version (`ver`) the socket is signed in at, when known: an older one than the session's is stale. */
+  readonly sessionVer?: number;
   close(code: number, reason: string): void;
 }
 

@@ -40,6 +40,12 @@ export function sessionRepo(db: Kysely<Database>) {
       const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
       return row ? toSession(row) : null;
     },
+    /** The sessions of `ids` that exist, in no particular order. */
+    async listByIds(ids: string[]): Promise<Session[]> {
+      if (ids.length === 0) return [];
+      const rows = await db.selectFrom('sessions').selectAll().where('id', 'in', ids).execute();
+      return rows.map(toSession);
+    },
     async listByUser(userId: string): Promise<Session[]> {
       const rows = await db.selectFrom('sessions').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').execute();
       return rows.map(toSession);

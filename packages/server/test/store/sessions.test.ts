@@ -23,6 +23,13 @@ describe.each(backends)('store ($name): sessions and refresh tokens', (backend) 
       expect(await store.sessions.get('sess_missing')).toBeNull();
     });
 
+    it('lists by ids, skipping unknown ones', async () => {
+      const { session: a } = await seedSession(store);
+      const { session: b } = await seedSession(store);
+      expect((await store.sessions.listByIds([a.id, b.id, 'sess_missing'])).map((s) => s.id).sort()).toEqual([a.id, b.id].sort());
+      expect(await store.sessions.listByIds([])).toEqual([]);
+    });
+
     it('lists by user (newest first) and by anonymous id', async () => {
       const t = tenant();
       await store.tenants.insert(t);
