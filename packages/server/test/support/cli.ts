@@ -36,3 +36,48 @@ export async function runCliJson<T = any>(args: string[], env: Record<string, st
   const lines = result.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]) as T;
 }
+
+export interface RunningCli {
+  url: string;
+  /** Everything the process wrote so far, stdout and stderr. */
+  output(): string;
+  /** Sends SIGTERM and resolves with the exit code once the process has exited. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `tessera start` on a free port and resolves once it listens. */
+export function startCli(dataDir: string, env: Record<string, string> = {}, extraArgs: string[] = []): Promise<RunningCli> {
+  const child = spawn(process.execPath, [CLI, 'start', '--data', dataDir, '--port', '0', '--host', '127.0.0.1', ...extraArgs], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`tessera start did not listen:\n${output}`));
+    }, 15_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Tessera listening on (http:\/\/[^\s"]+)/.exec(output);
+      if (match && timer) {
+        clearTimeout(timer);
+        resolve({
+          url: match[1],
+          output: () => output,
+          stop: async () => {
+            child.kill('SIGTERM');
+            return exited;
+          },
+        });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`tessera start exited with ${code}:\n${output}`));
+    });
+  });
+}
