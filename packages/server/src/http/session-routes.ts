@@ -64,7 +64,10 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
         const presented = request.body.refreshToken ?? refreshCookieOf(request);
         if (!presented) throw new TesseraError('UNAUTHENTICATED', 'refresh token required');
         await assertRefreshOrigin(services, request, presented, fromCookie);
-        const issued = await services.sessions.refresh(presented);
+        const issued = await services.sessions.refresh(presented).catch(async (error: unknown) => {
+          if (error instanceof TesseraError && error.code === 'REFRESH_TOKEN_REUSED') await auditReuse(services, presented);
+          throw error;
+        });
         return tokensResponse(services, request, reply, issued, fromCookie ? 'cookie' : 'body');
       },
     );
@@ -84,6 +87,13 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
       return { session: services.sessions.describe(session, user), user: user ? describeUser(user) : null, custom: user?.custom ?? {} };
     });
   };
+}
+
+/** A reused refresh token is a sign of theft: the revocation goes in the audit log. */
+async function auditReuse(services: Services, presented: string): Promise<void> {
+  const session = await services.sessions.sessionOfRefreshToken(presented);
+  if (!session) return;
+  await services.audit.record({ tenantId: session.tenantId, actor: 'system', action: 'session.revoked', target: session.id, details: { reason: 'refresh_token_reused' } });
 }
 
 function refreshCookieOf(request: FastifyRequest): string | undefined {

@@ -17,14 +17,16 @@ export function userRoutes(services: Services): FastifyPluginAsyncZod {
     });
 
     app.delete('/v1/users/:userId', { schema: { tags: ['Users'], summary: 'Erase a user', description: 'Their sessions, conversations, messages and linked anonymous ids; ends their sockets; returns a receipt with counts. Scope `users:delete`.', security: secretKeySecurity, params: userParams } }, async (request) => {
-      const { tenant } = await requireSecretKey(services, request, 'users:delete');
+      const { tenant, key } = await requireSecretKey(services, request, 'users:delete');
       const receipt = await eraseUser(services, tenant.id, request.params.userId);
+      await services.audit.record({ tenantId: tenant.id, actor: key.id, action: 'user.erased', target: request.params.userId, details: receipt.deleted });
       return receipt;
     });
 
     app.delete('/v1/anonymous/:anonymousId', { schema: { tags: ['Users'], summary: 'Erase an anonymous visitor', description: 'Scope `users:delete`.', security: secretKeySecurity, params: z.object({ anonymousId: z.string().min(1).max(64) }) } }, async (request) => {
-      const { tenant } = await requireSecretKey(services, request, 'users:delete');
+      const { tenant, key } = await requireSecretKey(services, request, 'users:delete');
       const receipt = await eraseAnonymous(services, tenant.id, request.params.anonymousId);
+      await services.audit.record({ tenantId: tenant.id, actor: key.id, action: 'anonymous.erased', target: request.params.anonymousId, details: receipt.deleted });
       return receipt;
     });
 

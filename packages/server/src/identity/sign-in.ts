@@ -31,6 +31,13 @@ export class SignIn implements InBandSignIn {
   async signIn(session: Session, credentials: Credentials, context: SignInContext): Promise<SignInResult> {
     const user = credentials.method === 'jwt' ? await this.userFromIdentityToken(session, credentials.token) : await this.userFromPassword(session, credentials, context.ip);
     const linked = await this.services.sessions.link(session.id, user, { keepSocketId: context.socketId });
+    await this.services.audit.record({
+      tenantId: session.tenantId,
+      actor: session.id,
+      action: 'session.linked',
+      target: session.id,
+      details: { method: credentials.method, userId: user.externalId, inBand: context.socketId !== undefined },
+    });
     return { ...linked, user };
   }
 

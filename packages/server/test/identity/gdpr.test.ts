@@ -68,6 +68,11 @@ describe('GDPR export and erasure, and monthly usage', () => {
       db.close();
     }
     expect((await api(server, 'DELETE', '/v1/users/frank', { headers: admin(), origin: null })).status).toBe(404);
+
+    const audit = await api(server, 'GET', '/v1/audit', { headers: admin(), origin: null });
+    const actions = audit.body.entries.map((entry: any) => `${entry.action}:${entry.target}`);
+    expect(actions).toContain('user.erased:frank');
+    expect(actions).toContain(`session.linked:${session.session.id}`);
   });
 
   it('erases an anonymous visitor who never signed in', async () => {
