@@ -1,10 +1,31 @@
 import pino, { type Logger } from 'pino';
 
-/** Query parameters that carry credentials and never reach a log line. */
-const SECRET_PARAMS = /([?&](?:token|init|key|refreshToken|access_token)=)[^&#]*/gi;
+/** Query parameters that carry credentials and never reach a log line (compared decoded, case-insensitively). */
+const SECRET_PARAMS = new Set(['token', 'init', 'key', 'refreshtoken', 'access_token']);
 
+/**
+ * The URL with the value of every credential parameter replaced. Names are compared
+ * after percent-decoding, as the server reads them: `?%74oken=` is `?token=` too.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(SECRET_PARAMS, '$1[redacted]');
+  const start = url.indexOf('?');
+  if (start < 0) return url;
+  const hash = url.indexOf('#', start);
+  const end = hash < 0 ? url.length : hash;
+  const pairs = url.slice(start + 1, end).split('&');
+  const redacted = pairs.map((pair) => {
+    const name = pair.split('=', 1)[0];
+    return SECRET_PARAMS.has(decodedName(name)) ? `${name}=[redacted]` : pair;
+  });
+  return `${url.slice(0, start + 1)}${redacted.join('&')}${url.slice(end)}`;
+}
+
+function decodedName(name: string): string {
+  try {
+    return decodeURIComponent(name.replace(/\+/g, ' ')).toLowerCase();
+  } catch {
+    return name.toLowerCase();
+  }
 }
 
 export function createLogger(level: string): Logger {
