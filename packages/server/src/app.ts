@@ -21,6 +21,7 @@ import { partnerRoutes } from './http/partner-routes.js';
 import { auditRoutes } from './http/audit-routes.js';
 import { websocketRoute } from './http/websocket-route.js';
 import { registerOpenApi, type RegisteredRoute } from './http/openapi.js';
+import { instrumentRequests, metricsRoutes } from './http/metrics-routes.js';
 
 export interface TesseraApp {
   http: FastifyInstance;
@@ -53,10 +54,12 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
   http.addHook('onRequest', async (request) => {
     (request as unknown as { clientIp: string }).clientIp = clientAddress(request.raw, config.trustProxy);
   });
+  instrumentRequests(http, services.metrics);
   registerErrorHandling(http);
   registerCors(http, services, () => services.partners.allOrigins());
   const routes = await registerOpenApi(http, 'v1');
   await http.register(healthRoutes(services));
+  await http.register(metricsRoutes(services.metrics));
   await http.register(sessionRoutes(services));
   await http.register(conversationRoutes(services));
   await http.register(adminRoutes(services));

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { ServerConfig } from './config.js';
 import type { Clock } from './clock.js';
-import { type Bus, MemoryBus } from './bus/index.js';
+import { type Bus, MemoryBus, openRedis } from './bus/index.js';
+import { Metrics } from './metrics.js';
 import { openStore, type Store } from './store/index.js';
 import { AccessTokens, ExternalTokenVerifier, loadServerSecret, SigningKeyStore } from './tokens/index.js';
 import { PasswordHasher } from './identity/passwords.js';
@@ -51,6 +52,8 @@ export interface Services {
   initTokens: InitTokens;
   /** Backend-minted tokens, server-side linking, session revocation and listings. */
   backendSessions: BackendSessions;
+  /** Prometheus metrics of this node (rendered at `/metrics`). */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -62,8 +65,15 @@ export interface ServiceOverrides {
 
 export async function createServices(config: ServerConfig, logger: Logger, overrides: ServiceOverrides = {}): Promise<Services> {
   const { clock } = config;
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
-  const bus = overrides.bus ?? new MemoryBus();
+  const metrics = new Metrics();
+  const store = await openStore({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    onDatabaseError: (error) => logger.warn({ err: error }, 'database connection lost; the pool reconnects on the next query'),
+  });
+  // Redis, when configured, carries events between nodes, shared rate limits and single-use ids.
+  const redis = config.redisUrl ? await openRedis(config.redisUrl, { logger, clock }) : null;
+  const bus = overrides.bus ?? redis?.bus ?? new MemoryBus();
   const signingKeys = await SigningKeyStore.open(config.dataDir, clock);
   const accessTokens = new AccessTokens(signingKeys, config.issuer);
   const tenants = new Tenants(store, clock);
@@ -76,16 +86,17 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     accessTokens,
     cache: sessionCache,
     serverSecret: loadServerSecret(config.dataDir, 'refresh-tokens'),
+    metrics,
   });
   const messageWriter = new MessageWriter(store, clock);
   const externalTokens = new ExternalTokenVerifier({ clock });
   const apiKeys = new ApiKeys(store, clock);
   const users = new Users(store, clock);
-  const rateLimits = new RateLimits();
+  const rateLimits = new RateLimits(redis?.limiters);
   const audit = new Audit(store, clock, logger);
   const spikeGuard = new SpikeGuard(clock, config.apiKeyLimits.spike);
   const partners = new Partners(store, clock);
-  const replayGuard = overrides.replayGuard ?? new DatabaseReplayGuard(store, clock);
+  const replayGuard = overrides.replayGuard ?? redis?.replayGuard ?? new DatabaseReplayGuard(store, clock);
   const unsubscribe = bus.subscribe((event) => {
     if (event.type === 'session.changed') sessionCache.invalidate(event.sessionId);
     if (event.type === 'tenant.changed') {
@@ -93,6 +104,17 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
       partners.invalidate();
     }
   });
+  // While the bus may miss other nodes' events, session state comes from the store; once
+  // events flow again, whatever was cached meanwhile is dropped.
+  sessionCache.setTrusted(bus.reliable);
+  const unwatchBus = bus.onReliabilityChange((reliable) => {
+    sessionCache.setTrusted(reliable);
+    if (reliable) {
+      tenants.invalidateAll();
+      partners.invalidate();
+    }
+  });
+  metrics.reportBusWith(() => bus.reliable);
   return {
     config,
     clock,
@@ -119,10 +141,13 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     replayGuard,
     initTokens: new InitTokens({ clock, partners, verifier: externalTokens, replayGuard, tenants, users, sessions }),
     backendSessions: new BackendSessions({ store, clock, users, sessions, audit }),
+    metrics,
     async close() {
       await messageWriter.drain();
       unsubscribe();
+      unwatchBus();
       await bus.close();
+      await redis?.close();
       await store.close();
     },
   };

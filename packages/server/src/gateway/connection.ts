@@ -53,6 +53,11 @@ export class Connection implements ClosableSocket {
     return this.auth.session.id;
   }
 
+  /** The auth version this socket is signed in at. */
+  get sessionVer(): number {
+    return this.auth.claims.ver;
+  }
+
   send(frame: ServerFrame): void {
     if (!this.closed && this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(frame));
   }
@@ -145,6 +150,7 @@ export class Connection implements ClosableSocket {
     const tenant = await services.tenants.get(session.tenantId);
     const decision = await services.rateLimits.consume('messages', session.id, tenant.settings.limits.messagesPerMinute, 60);
     if (!decision.allowed) {
+      services.metrics.rateLimitedMessages.inc();
       throw new TesseraError('RATE_LIMITED', 'too many messages; slow down', { retryAfterMs: decision.retryAfterMs });
     }
     const conversation = await this.conversation();
@@ -162,6 +168,7 @@ export class Connection implements ClosableSocket {
     });
     this.send({ type: 'ack', id: clientId, messageId: stored.messageId, conversationId: conversation.id, ...(stored.duplicate ? { duplicate: true } : {}) });
     if (stored.duplicate) return;
+    services.metrics.messages.inc();
     void services.sessions.touch(session).then((touched) => {
       if (touched.ver === this.auth.session.ver) this.auth = { ...this.auth, session: touched };
     }, () => undefined);

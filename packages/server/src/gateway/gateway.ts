@@ -10,6 +10,7 @@ import { clientAddress } from '../http/client-address.js';
 import { Connection, type InBandSignIn } from './connection.js';
 import { authenticateHandshake, type HandshakeOutcome } from './handshake.js';
 import { SocketRegistry } from './socket-registry.js';
+import { SocketSweeper } from './session-sweep.js';
 
 export const WS_PATH = '/v1/ws';
 
@@ -27,6 +28,7 @@ export class Gateway {
   private readonly pendingCookies = new WeakMap<IncomingMessage, string[]>();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly unsubscribe: () => void;
+  private readonly sweeper: SocketSweeper;
   private closing = false;
 
   constructor(
@@ -45,6 +47,9 @@ export class Gateway {
       const [code, reason] = CLOSE_FOR_CHANGE[event.reason];
       this.registry.closeSession(event.sessionId, code, reason, event.keepSocketId);
     });
+    // While the bus may miss events (Redis down), open sockets are re-checked against the store instead.
+    this.sweeper = new SocketSweeper(this.registry, services);
+    services.metrics.countSocketsWith(() => this.registry.size);
     this.heartbeat = setInterval(() => this.beat(), services.config.heartbeatIntervalMs);
     this.heartbeat.unref();
   }
@@ -64,6 +69,7 @@ export class Gateway {
   shutdown(): void {
     this.closing = true;
     clearInterval(this.heartbeat);
+    this.sweeper.stop();
     this.unsubscribe();
     for (const socket of this.registry.all()) socket.close(CLOSE.SERVICE_RESTART, 'UNAVAILABLE');
     this.wss.close();
@@ -72,11 +78,18 @@ export class Gateway {
   private async onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== WS_PATH) return refuse(socket, 404, 'Not Found');
-    if (this.closing) return refuse(socket, 503, 'Service Unavailable');
+    const { metrics } = this.services;
+    if (this.closing) {
+      metrics.handshakeFailures.inc({ code: 'UNAVAILABLE' });
+      return refuse(socket, 503, 'Service Unavailable');
+    }
     const ip = clientAddress(request, this.services.config.trustProxy);
     // The slot is taken before the first await, or a burst of handshakes would all pass the check.
     const release = this.takeSlot(ip);
-    if (!release) return refuse(socket, 429, 'Too Many Requests');
+    if (!release) {
+      metrics.handshakeFailures.inc({ code: 'RATE_LIMITED' });
+      return refuse(socket, 429, 'Too Many Requests');
+    }
     socket.once('close', release);
 
     let outcome: HandshakeOutcome | TesseraError;
@@ -88,11 +101,14 @@ export class Gateway {
     } catch (error) {
       if (isTesseraError(error) && error.code === 'ORIGIN_NOT_ALLOWED') {
         release();
+        metrics.handshakeFailures.inc({ code: 'ORIGIN_NOT_ALLOWED' });
         return refuse(socket, 403, 'Forbidden');
       }
       if (!isTesseraError(error)) this.services.logger.error({ err: error }, 'handshake failed');
       outcome = isTesseraError(error) ? error : new TesseraError('INTERNAL', 'internal error');
     }
+    if (outcome instanceof TesseraError) metrics.handshakeFailures.inc({ code: outcome.code });
+    else metrics.handshakes.inc({ kind: outcome.kind });
     if (!(outcome instanceof TesseraError) && outcome.kind === 'new-session') {
       const secure = request.headers.origin?.startsWith('https:') ?? false;
       this.pendingCookies.set(request, [

@@ -58,6 +58,12 @@ export class Tenants {
     this.cache.delete(id);
     this.knownOrigins = null;
   }
+
+  /** Drops every cached tenant (after the bus may have missed `tenant.changed` events). */
+  invalidateAll(): void {
+    this.cache.clear();
+    this.knownOrigins = null;
+  }
 }
 
 function withDefaults(settings: TenantSettings): TenantSettings {

@@ -7,6 +7,7 @@ import { hashSecret, safeEqual } from '../secrets.js';
 import type { ConversationSummary, Session, Store, Tenant, User } from '../store/index.js';
 import type { AccessTokens } from '../tokens/index.js';
 import type { Tenants } from '../identity/tenants.js';
+import type { Metrics } from '../metrics.js';
 import { childSecret, formatRefreshToken, parseRefreshToken } from './refresh-token-format.js';
 import type { SessionCache } from './session-cache.js';
 import { monthOf } from './month.js';
@@ -38,6 +39,7 @@ export interface SessionsDeps {
   accessTokens: AccessTokens;
   cache: SessionCache;
   serverSecret: Buffer;
+  metrics?: Metrics;
 }
 
 export class Sessions {
@@ -150,6 +152,7 @@ export class Sessions {
       if (claimed) {
         const touched = { ...session, lastSeenAt: now, idleExpiresAt };
         this.deps.cache.remember(touched);
+        this.deps.metrics?.refreshes.inc({ outcome: 'rotated' });
         return this.issue(tenant, touched, await this.userOf(touched), formatRefreshToken(childId, secret));
       }
     }
@@ -159,12 +162,14 @@ export class Sessions {
     const child = rotated?.childId ? await store.refreshTokens.get(rotated.childId) : null;
     const withinGrace = rotated?.rotatedAt != null && clock.now() - rotated.rotatedAt <= REFRESH_GRACE_MS;
     if (rotated?.state === 'rotated' && child?.state === 'current' && withinGrace && safeEqual(child.secretHash, hashSecret(secret))) {
+      this.deps.metrics?.refreshes.inc({ outcome: 'grace' });
       return this.issue(tenant, session, await this.userOf(session), formatRefreshToken(child.id, secret));
     }
     if (rotated?.state === 'revoked') {
       // The family was replaced (sign-in) or the session ended: dead, but not evidence of theft.
       throw new TesseraError('INVALID_TOKEN', 'refresh token is no longer valid');
     }
+    this.deps.metrics?.refreshReuse.inc();
     await this.revoke(session.id, 'refresh_token_reused');
     throw new TesseraError('REFRESH_TOKEN_REUSED', 'refresh token was already used; the session is revoked');
   }
