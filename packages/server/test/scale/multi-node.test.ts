@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt } from '../support/cli.js';
+import { type Cluster, metricValue, type Nginx, nginxInstalled, request, startCluster, startNginx } from '../support/cluster.js';
+import { createTestDatabase, TEST_DATABASE_URL, TEST_REDIS_URL, type TestDatabase } from '../support/postgres.js';
+import { connect, ORIGIN, type TestSocket } from '../support/test-server.js';
+import { chatResiliently } from '../support/chat-client.js';
+
+const enabled = Boolean(TEST_DATABASE_URL && TEST_REDIS_URL && nginxInstalled());
+
+/** A socket to one node (or to nginx) with a bearer token, opened and ready. */
+async function socketTo(wsUrl: string, token: string): Promise<TestSocket> {
+  const socket = connect({ wsUrl } as never, { token });
+  await socket.nextOfType('ready');
+  return socket;
+}
+
+describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one Redis, behind nginx', () => {
+  let database: TestDatabase;
+  let cluster: Cluster;
+  let nginx: Nginx;
+  let a: string;
+  let b: string;
+  const wsOf = (base: string) => base.replace(/^http/, 'ws') + '/v1/ws';
+
+  beforeAll(async () => {
+    assertBuilt();
+    database = await createTestDatabase();
+    cluster = await startCluster({ databaseUrl: database.url, redisUrl: TEST_REDIS_URL!, origin: ORIGIN });
+    [a, b] = cluster.nodes.map((node) => node.url) as [string, string];
+    nginx = await startNginx(cluster.nodes.map((node) => node.port));
+  }, 60_000);
+
+  afterAll(async () => {
+    await nginx?.stop();
+    await cluster?.stop();
+    await database?.drop();
+  });
+
+  const startSession = async (base: string) => {
+    const response = await request(base, 'POST', '/v1/sessions', { headers: { 'x-tessera-key': cluster.publishableKey }, body: {} });
+    expect(response.status).toBe(201);
+    return response.body as { accessToken: string; refreshToken: string; session: { id: string } };
+  };
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+  it('a session started through one node is used through the other', async () => {
+    const session = await startSession(a);
+    const me = await request(b, 'GET', '/v1/me', { headers: bearer(session.accessToken) });
+    expect(me.status).toBe(200);
+    expect(me.body.session.id).toBe(session.session.id);
+    const refreshed = await request(b, 'POST', '/v1/auth/refresh', { body: { refreshToken: session.refreshToken } });
+    expect(refreshed.status).toBe(200);
+    const socket = await socketTo(wsOf(a), refreshed.body.accessToken);
+    socket.send({ type: 'message', id: 'hello-1', content: 'hello from node A' });
+    const ack = await socket.nextOfType('ack');
+    socket.close();
+    const history = await request(b, 'GET', `/v1/conversations/${ack.conversationId}/messages`, { headers: bearer(refreshed.body.accessToken) });
+    expect(history.status).toBe(200);
+    expect(history.body.messages.map((m: { id: string }) => m.id)).toContain(ack.messageId);
+
+    // Through nginx, round-robin: the same token works on whichever node answers.
+    for (let i = 0; i < 4; i++) expect((await request(nginx.url, 'GET', '/v1/me', { headers: bearer(refreshed.body.accessToken) })).status).toBe(200);
+    expect(new Set(nginx.upstreamsOf('/v1/me')).size).toBe(2);
+  });
+
+  it('logout on node A closes a socket held on node B within one second, and the token dies on B', async () => {
+    const session = await startSession(a);
+    expect((await request(b, 'GET', '/v1/me', { headers: bearer(session.accessToken) })).status).toBe(200); // cached on B
+    const socket = await socketTo(wsOf(b), session.accessToken);
+    const started = Date.now();
+    expect((await request(a, 'POST', '/v1/auth/logout', { headers: bearer(session.accessToken), body: {} })).status).toBe(204);
+    const closed = await socket.closed;
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(closed).toEqual({ code: 1000, reason: 'LOGGED_OUT' });
+    const me = await request(b, 'GET', '/v1/me', { headers: bearer(session.accessToken) });
+    expect(me.status).toBe(401);
+  });
+
+  it('a revocation from the backend on node B closes the socket held on node A', async () => {
+    const session = await startSession(b);
+    const socket = await socketTo(wsOf(a), session.accessToken);
+    const started = Date.now();
+    const revoked = await request(b, 'DELETE', `/v1/sessions/${session.session.id}`, { headers: bearer(cluster.secretKey), origin: null });
+    expect(revoked.status).toBeLessThan(300);
+    const closed = await socket.closed;
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(closed.code).toBe(1008);
+  });
+
+  it('a message rate limit is shared across nodes', async () => {
+    const patched = await request(a, 'PATCH', '/v1/settings', { headers: bearer(cluster.secretKey), origin: null, body: { limits: { messagesPerMinute: 4 } } });
+    expect(patched.status).toBe(200);
+    const session = await startSession(a);
+    const onA = await socketTo(wsOf(a), session.accessToken);
+    const onB = await socketTo(wsOf(b), session.accessToken);
+    const send = async (socket: TestSocket, id: string) => {
+      socket.send({ type: 'message', id, content: id });
+      return socket.next((frame) => (frame.type === 'ack' || frame.type === 'error') && frame.id === id);
+    };
+    expect((await send(onA, 'r1')).type).toBe('ack');
+    expect((await send(onB, 'r2')).type).toBe('ack');
+    expect((await send(onA, 'r3')).type).toBe('ack');
+    expect((await send(onB, 'r4')).type).toBe('ack');
+    expect(await send(onB, 'r5')).toMatchObject({ type: 'error', code: 'RATE_LIMITED' });
+    expect(await send(onA, 'r6')).toMatchObject({ type: 'error', code: 'RATE_LIMITED' });
+    onA.close();
+    onB.close();
+    await request(a, 'PATCH', '/v1/settings', { headers: bearer(cluster.secretKey), origin: null, body: { limits: { messagesPerMinute: 1000 } } });
+  });
+
+  it('20 concurrent refreshes of one token, spread over both nodes, mint exactly one child', async () => {
+    const session = await startSession(nginx.url);
+    const before = nginx.upstreamsOf('/v1/auth/refresh').length;
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => request(nginx.url, 'POST', '/v1/auth/refresh', { body: { refreshToken: session.refreshToken } })),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(new Set(responses.map((r) => r.body.refreshToken)).size).toBe(1);
+    expect(new Set(nginx.upstreamsOf('/v1/auth/refresh').slice(before)).size).toBe(2);
+    const rows = await database.query<{ state: string }>('select state from refresh_tokens where session_id = $1', [session.session.id]);
+    expect(rows.map((r) => r.state).sort()).toEqual(['current', 'rotated']);
+    // One rotation, nineteen answered from the grace window, counted across the nodes' /metrics.
+    const rotated = (await metricValue(a, 'tessera_refreshes_total', 'outcome="rotated"')) + (await metricValue(b, 'tessera_refreshes_total', 'outcome="rotated"'));
+    const grace = (await metricValue(a, 'tessera_refreshes_total', 'outcome="grace"')) + (await metricValue(b, 'tessera_refreshes_total', 'outcome="grace"'));
+    expect(grace).toBeGreaterThanOrEqual(19);
+    expect(rotated).toBeGreaterThanOrEqual(2); // this one and the refresh of the first test
+  });
+
+  it('chat through nginx over WebSocket, and /metrics stays off the public entry point', async () => {
+    const session = await startSession(nginx.url);
+    const outcome = await chatResiliently(nginx.wsUrl, session.accessToken, 5);
+    expect(outcome.acked.size).toBe(5);
+    expect((await fetch(`${nginx.url}/metrics`)).status).toBe(404);
+    expect(await metricValue(a, 'tessera_messages_total') + (await metricValue(b, 'tessera_messages_total'))).toBeGreaterThanOrEqual(5);
+  });
+});
