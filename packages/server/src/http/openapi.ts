@@ -18,6 +18,9 @@ whose scopes (\`tokens:write\`, \`sessions:write\`, \`users:read\`, \`users:dele
 checked on every route. Every error is \`{"error":{"code":"UPPER_SNAKE","message":"..."}}\`.
 Real-time chat runs over the WebSocket at \`GET /v1/ws\`.`;
 
+const LOGO_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" width="150" height="40" viewBox="0 0 150 40"><text x="0" y="29" font-family="sans-serif" font-size="26" font-weight="700" fill="#ffffff">Tessera</text></svg>';
+
 /** Strict enough for the docs page's own scripts; nothing is loaded from anywhere else. */
 const DOCS_CSP =
   "default-src 'self'; base-uri 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self' data:; frame-ancestors 'self'; form-action 'self'";
@@ -66,6 +69,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
     staticCSP: DOCS_CSP,
     uiConfig: { deepLinking: true, docExpansion: 'list', defaultModelsExpandDepth: 0 },
     theme: { title: 'Tessera API reference' },
+    logo: { type: 'image/svg+xml', content: Buffer.from(LOGO_SVG) },
   });
   app.get('/openapi.json', { schema: { tags: ['Health'], summary: 'This OpenAPI 3.1 document' } }, async () => app.swagger());
   return routes;
