@@ -1,0 +1,118 @@
+import type { ClientFrame, ServerFrame } from '@tessera/protocol';
+import type { Clock } from './clock.js';
+
+/** The subset of the WebSocket API the client uses (browser WebSocket, `ws`, React Native). */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: unknown) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+
+/** Client-side close code: the server stopped answering (no frame after a ping). */
+export const HEARTBEAT_TIMEOUT = 4000;
+
+export interface SocketOptions {
+  WebSocket: WebSocketConstructor;
+  url: string;
+  protocols: string[];
+  clock: Clock;
+  pingIntervalMs: number;
+  /** How long to wait for the handshake, or for any frame after a ping. */
+  responseTimeoutMs: number;
+  onFrame(frame: ServerFrame): void;
+  /** Called once, when the server or the network ended the socket (not after `close()`). */
+  onClose(code: number, reason: string): void;
+}
+
+export interface SocketHandle {
+  send(frame: ClientFrame): void;
+  /** Checks the socket is alive now (after a wake or coming back online). */
+  ping(): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** One WebSocket: JSON frames in and out, a heartbeat that notices a dead network. */
+export function openSocket(options: SocketOptions): SocketHandle {
+  const { clock } = options;
+  const ws = new options.WebSocket(options.url, options.protocols);
+  let finished = false;
+  let pingTimer: unknown;
+  let deadline: unknown;
+
+  const stopTimers = () => {
+    clock.clearTimeout(pingTimer);
+    clock.clearTimeout(deadline);
+    deadline = undefined;
+  };
+  const detach = () => {
+    finished = true;
+    stopTimers();
+    ws.onopen = ws.onmessage = ws.onclose = ws.onerror = null;
+  };
+  const finish = (code: number, reason: string) => {
+    if (finished) return;
+    detach();
+    options.onClose(code, reason);
+  };
+  const expectResponse = () => {
+    deadline ??= clock.setTimeout(() => {
+      try {
+        ws.close(HEARTBEAT_TIMEOUT, 'PING_TIMEOUT');
+      } catch {
+        /* already closing */
+      }
+      finish(HEARTBEAT_TIMEOUT, 'PING_TIMEOUT');
+    }, options.responseTimeoutMs);
+  };
+  const send = (frame: ClientFrame) => {
+    if (!finished && ws.readyState === 1) ws.send(JSON.stringify(frame));
+  };
+  const ping = () => {
+    if (finished) return;
+    send({ type: 'ping' });
+    expectResponse();
+  };
+  const armPing = () => {
+    clock.clearTimeout(pingTimer);
+    pingTimer = clock.setTimeout(ping, options.pingIntervalMs);
+  };
+
+  expectResponse(); // the handshake must complete in time too
+  ws.onopen = armPing;
+  ws.onmessage = (event) => {
+    clock.clearTimeout(deadline);
+    deadline = undefined;
+    armPing();
+    let frame: ServerFrame;
+    try {
+      frame = JSON.parse(String(event.data)) as ServerFrame;
+    } catch {
+      return;
+    }
+    if (frame && typeof frame.type === 'string') options.onFrame(frame);
+  };
+  ws.onclose = (event) => finish(event.code, event.reason);
+  ws.onerror = () => {
+    /* a close event follows */
+  };
+
+  return {
+    send,
+    ping,
+    close(code = 1000, reason = '') {
+      if (finished) return;
+      detach();
+      try {
+        ws.close(code, reason);
+      } catch {
+        /* not open yet in some implementations */
+      }
+    },
+  };
+}
