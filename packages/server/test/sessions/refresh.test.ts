@@ -114,6 +114,42 @@ describe('refresh-token rotation', () => {
     expect(response.body.error.code).toBe('BAD_REQUEST');
   });
 
+  it('ends a session at the absolute maximum of 30 days, however often it is refreshed', async () => {
+    const start = await startAnonymousSession(server);
+    const startedAt = clock.now();
+    let current = start.refreshToken;
+    let refreshes = 0;
+    for (;;) {
+      clock.advance(23 * 3600 * 1000);
+      const response = await refresh(server, current);
+      if (response.status !== 200) {
+        expect(response.status).toBe(401);
+        expect(response.body.error.code).toBe('SESSION_REVOKED');
+        break;
+      }
+      expect(response.body.session.expiresAt).toBeLessThanOrEqual(startedAt + 30 * 24 * 3600 * 1000);
+      current = response.body.refreshToken;
+      refreshes++;
+    }
+    expect(clock.now()).toBeGreaterThanOrEqual(startedAt + 30 * 24 * 3600 * 1000);
+    expect(refreshes).toBe(Math.floor((30 * 24) / 23));
+  });
+
+  it('refuses the access token of a session that idled out, though the token itself has not expired', async () => {
+    await server.app.services.tenants.updateSettings(server.tenantId, { sessions: { anonymousIdleSeconds: 60 } });
+    try {
+      const start = await startAnonymousSession(server);
+      clock.advance(61_000);
+      const check = await me(server, start.accessToken);
+      expect(check.status).toBe(401);
+      expect(check.body.error.code).toBe('SESSION_REVOKED');
+      const socket = connect(server, { token: start.accessToken });
+      expect(await socket.closed).toEqual({ code: 1008, reason: 'SESSION_REVOKED' });
+    } finally {
+      await server.app.services.tenants.updateSettings(server.tenantId, { sessions: { anonymousIdleSeconds: 24 * 3600 } });
+    }
+  });
+
   it('refuses the refresh token of an expired session', async () => {
     const start = await startAnonymousSession(server);
     clock.advance(24 * 3600 * 1000 + 1);
