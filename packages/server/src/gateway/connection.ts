@@ -222,8 +222,10 @@ export class Connection implements ClosableSocket {
   }
 
   private async onHistory(before: string | undefined, limit: number | undefined): Promise<void> {
-    const conversation = await this.conversation();
-    const messages = await this.deps.services.conversations.messages(this.auth.session, conversation.id, { before, limit });
+    const { conversations } = this.deps.services;
+    // Asking for history starts no conversation: an empty one would show up in every list.
+    const conversation = this.activeConversation ? await this.conversation() : await conversations.latestOf(this.auth.session);
+    const messages = conversation ? await conversations.messages(this.auth.session, conversation.id, { before, limit }) : [];
     this.send({ type: 'history', messages: messages.map(describeMessage) });
   }
 

@@ -13,9 +13,14 @@ export class Conversations {
     private readonly clock: Clock,
   ) {}
 
+  /** The session's most recent conversation, if it has one (nothing is created). */
+  latestOf(session: Session): Promise<Conversation | null> {
+    return this.store.conversations.latestOfSession(session.id);
+  }
+
   /** The session's most recent conversation, or a new one. */
   async activeFor(session: Session): Promise<Conversation> {
-    const latest = await this.store.conversations.latestOfSession(session.id);
+    const latest = await this.latestOf(session);
     if (latest) return latest;
     const now = this.clock.now();
     const conversation: Conversation = {

@@ -97,6 +97,19 @@ describe('messages over the socket', () => {
     again.close();
   });
 
+  it('a history request on a fresh session returns nothing and starts no (empty) conversation', async () => {
+    const { socket, session } = await connectAnonymous(server);
+    socket.send({ type: 'history' });
+    expect((await socket.nextOfType('history')).messages).toEqual([]);
+    const list = await api(server, 'GET', '/v1/conversations', { headers: { authorization: `Bearer ${session.accessToken}` } });
+    expect(list.body.conversations).toEqual([]);
+    // the first message still starts one, and history then finds it
+    const { ack } = await chat(socket, 'first', 'hello');
+    socket.send({ type: 'history' });
+    expect((await socket.nextOfType('history')).messages.map((m: any) => m.conversationId)).toEqual([ack.conversationId, ack.conversationId]);
+    socket.close();
+  });
+
   it('answers ping with pong', async () => {
     const { socket } = await connectAnonymous(server);
     await socket.roundTrip();
