@@ -74,6 +74,8 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
   const gateway = new Gateway(services, options.signIn ?? signIn);
   gateway.attach(http.server);
   const stopCleanup = startCleanupJob(services);
+  // The first unknown-account login must not be the one that computes the dummy hash.
+  void services.passwords.warmUp().catch(() => undefined);
 
   let closing: Promise<void> | null = null;
   return {
