@@ -98,11 +98,14 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     options.WebSocket ?? (globalThis.WebSocket as unknown as WebSocketConstructor | undefined);
   if (!WebSocketImpl) throw new TypeError('no WebSocket implementation: pass options.WebSocket (e.g. from "ws")');
   const events = createEmitter<ChatClientEvents>();
+  /** Errors already emitted (by the token manager), so that ending on one does not report it twice. */
+  const reported = new WeakSet<TesseraError>();
   const connection = createConnectionState((change) => events.emit('state', change));
   const tokens = createTokenManager({
     ...options,
     baseUrl: httpBase,
     onRefreshError: (error) => {
+      reported.add(error);
       options.onRefreshError?.(error);
       events.emit('error', error);
     },
@@ -112,8 +115,9 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const requests = createPendingRequests(clock, requestTimeoutMs);
 
   let socket: SocketHandle | null = null;
-  /** The access token the server holds for the open socket. */
+  /** The access token last handed to the open socket, and the last one the server confirmed. */
   let socketToken: string | null = null;
+  let acceptedToken: string | null = null;
   let attempt = 0;
   let connectedAtMs = 0;
   /** Bumped whenever a pending connect step must be abandoned. */
@@ -152,7 +156,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       await end(new TesseraError('NO_CREDENTIALS', 'no tokens, tokenProvider or publishableKey to connect with'));
       return;
     }
-    socketToken = token;
+    socketToken = acceptedToken = token;
     const handle: SocketHandle = openSocket({
       WebSocket: WebSocketImpl!,
       url: `${wsBase}/v1/ws${token ? '' : `?key=${encodeURIComponent(options.publishableKey!)}`}`,
@@ -203,13 +207,18 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     const { reply, markSent } = requests.add({ type: 'refresh', token: pair.accessToken }, 'refreshed', false);
     sendNow({ type: 'refresh', token: pair.accessToken });
     markSent();
-    reply.catch((error: TesseraError) => {
-      // The server would not take it: start over on a new socket with the current token.
-      if (error.code !== 'NETWORK_ERROR' && error.code !== 'CLIENT_CLOSED' && socket) {
-        dropSocket();
-        void attemptConnect();
-      }
-    });
+    reply.then(
+      () => {
+        acceptedToken = pair.accessToken;
+      },
+      (error: TesseraError) => {
+        // The server would not take it: start over on a new socket with the current token.
+        if (error.code !== 'NETWORK_ERROR' && error.code !== 'CLIENT_CLOSED' && socket) {
+          dropSocket();
+          void attemptConnect();
+        }
+      },
+    );
   }
 
   function dropSocket(): void {
@@ -223,7 +232,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     switch (frame.type) {
       case 'session':
         // A new anonymous session: connected once its tokens are stored (other tabs may look for them).
-        socketToken = frame.accessToken;
+        socketToken = acceptedToken = frame.accessToken;
         void tokens
           .setTokens({ accessToken: frame.accessToken, refreshToken: frame.refreshToken, expiresAt: frame.expiresAt }, 'server')
           .then(() => greeted(from));
@@ -239,7 +248,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         events.emit('message', frame);
         break;
       case 'authenticated': {
-        socketToken = frame.accessToken;
+        socketToken = acceptedToken = frame.accessToken;
         void tokens.setTokens(
           { accessToken: frame.accessToken, refreshToken: frame.refreshToken, expiresAt: frame.expiresAt },
           'server',
@@ -280,7 +289,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         refreshFirst = true;
         break;
       case 'newer-token':
-        needNewerThan = socketToken;
+        needNewerThan = acceptedToken;
         break;
     }
     scheduleReconnect();
@@ -300,7 +309,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     requests.rejectAll(failure);
     settleWaiters(failure);
     if (connection.state !== 'closed') connection.transition('closed', error?.code ?? reason);
-    if (error) events.emit('error', error);
+    if (error && !reported.has(error)) events.emit('error', error);
   }
 
   function watchEnvironment(): void {
