@@ -23,8 +23,10 @@ const USAGE = `tessera <command> [options]
                [--trusted]   (no key given: a new HS256 secret is generated and shown once)
   partners list | partners remove ID   [--data DIR] [--json]
   audit [--limit N] [--data DIR] [--json]        the newest audit log entries
-  signing-key rotate [--data DIR]                new signing key; the old one stays published
+  signing-key rotate [--data DIR]                new signing key, published now, signing in 10 min
   cleanup [--data DIR]                           delete expired sessions now`;
+
+const SIGNING_KEY_ACTIVATION_DELAY_MS = 10 * 60 * 1000;
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -236,8 +238,9 @@ async function main(): Promise<void> {
     case 'signing-key':
       if (action !== 'rotate') throw new Error(USAGE);
       await withServices(async (services) => {
-        const key = await services.signingKeys.rotate(services.clock);
-        console.log(`new signing key ${key.kid}; restart running servers to sign with it`);
+        // Published now, signing in ten minutes: verifiers' JWKS caches (max-age 300 s) pick it up first.
+        const key = await services.signingKeys.rotate(services.clock, { activateAfterMs: SIGNING_KEY_ACTIVATION_DELAY_MS });
+        console.log(`new signing key ${key.kid}: published now, signs from ${new Date(key.activatesAt).toISOString()}; running servers pick it up by themselves`);
       });
       return;
     case 'cleanup': {

@@ -21,7 +21,7 @@ export class AccessTokens {
   ) {}
 
   sign(input: AccessTokenInput, nowMs: number, ttlSeconds: number): { token: string; claims: AccessClaims; expiresAt: number } {
-    const key = this.keys.current;
+    const key = this.keys.signingKey(nowMs);
     const iat = Math.floor(nowMs / 1000);
     const claims: AccessClaims = { iss: this.issuer, ...input, iat, exp: iat + ttlSeconds, jti: newSecret(12) };
     if (claims.uid === undefined) delete claims.uid;
@@ -40,7 +40,7 @@ export class AccessTokens {
     if (parts.length !== 3) throw invalid('malformed token');
     const header = decodeJson(parts[0]);
     if (typeof header.kid !== 'string') throw invalid('token has no key id');
-    const key = this.keys.byKid(header.kid);
+    const key = this.keys.byKid(header.kid, nowMs);
     if (!key || header.alg !== key.alg) throw invalid('token was not signed by a Tessera key');
     if (header.typ !== ACCESS_TOKEN_TYP) throw invalid('not an access token');
     const signature = Buffer.from(parts[2], 'base64url');

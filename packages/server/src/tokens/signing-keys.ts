@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { newId } from '../ids.js';
@@ -12,6 +12,8 @@ interface StoredKey {
   alg: SigningAlgorithm;
   privateJwk: JWK;
   createdAt: number;
+  /** When it starts signing; published before that so verifiers' JWKS caches already hold it. */
+  activatesAt?: number;
   /** Set when a newer key took over; the public part stays published until its tokens expire. */
   retiredAt: number | null;
 }
@@ -23,14 +25,23 @@ export interface SigningKey {
   publicKey: KeyObject;
   publicJwk: JWK;
   createdAt: number;
+  activatesAt: number;
   retiredAt: number | null;
 }
 
 const FILE = 'signing-keys.json';
+/** How often a running node looks for a key rotated by another process (the CLI, another node). */
+const RELOAD_CHECK_INTERVAL_MS = 5_000;
 
-/** Our signing key pairs, kept in the data directory (mode 0600); the newest signs. */
+/**
+ * Our signing key pairs, kept in the data directory (mode 0600). The newest active
+ * key signs; a rotated-in key is published before it activates, and a retired one
+ * stays published until the tokens it signed have expired.
+ */
 export class SigningKeyStore {
   private keys: SigningKey[];
+  private loadedMtimeMs = 0;
+  private checkedAt = 0;
 
   private constructor(
     private readonly dir: string,
@@ -41,37 +52,49 @@ export class SigningKeyStore {
 
   /** Loads the keys of `dataDir`, creating the first pair if there is none. */
   static async open(dataDir: string, clock: Clock, alg: SigningAlgorithm = 'ES256'): Promise<SigningKeyStore> {
-    const dir = join(dataDir, 'keys');
-    const path = join(dir, FILE);
-    if (existsSync(path)) {
-      const stored = JSON.parse(readFileSync(path, 'utf8')) as StoredKey[];
-      return new SigningKeyStore(dir, stored.map(load));
-    }
-    const store = new SigningKeyStore(dir, []);
-    await store.rotate(clock, alg);
+    const store = new SigningKeyStore(join(dataDir, 'keys'), []);
+    if (existsSync(store.path)) store.reload();
+    else await store.rotate(clock, { alg, activateAfterMs: 0 });
     return store;
   }
 
-  get current(): SigningKey {
-    return this.keys[this.keys.length - 1];
+  /** The key that signs at `now`: the newest one already active. */
+  signingKey(now: number): SigningKey {
+    this.reloadIfChanged(now);
+    const active = this.keys.filter((key) => key.activatesAt <= now);
+    return active.at(-1) ?? this.keys[0];
   }
 
-  byKid(kid: string): SigningKey | undefined {
+  /** The key signing right now by the system clock (tools and tests; servers pass their clock's time). */
+  get current(): SigningKey {
+    return this.signingKey(Date.now());
+  }
+
+  byKid(kid: string, now = Date.now()): SigningKey | undefined {
+    const found = this.keys.find((key) => key.kid === kid);
+    if (found) return found;
+    this.reloadIfChanged(now);
     return this.keys.find((key) => key.kid === kid);
   }
 
-  /** Keys whose tokens may still be alive: the current one and those retired less than `maxTokenTtlMs` ago. */
+  /** Keys whose tokens may be alive or about to be: pending, current, and recently retired ones. */
   published(now: number, maxTokenTtlMs: number): SigningKey[] {
+    this.reloadIfChanged(now);
     return this.keys.filter((key) => key.retiredAt === null || key.retiredAt + maxTokenTtlMs > now);
   }
 
-  /** Adds a new current key; the previous one is retired but kept for verification. */
-  async rotate(clock: Clock, alg: SigningAlgorithm = this.keys.at(-1)?.alg ?? 'ES256'): Promise<SigningKey> {
+  /**
+   * Adds a key that starts signing after `activateAfterMs` (long enough for verifiers
+   * to fetch it); the key it replaces retires at that moment but stays verifiable.
+   */
+  async rotate(clock: Clock, options: { alg?: SigningAlgorithm; activateAfterMs?: number } = {}): Promise<SigningKey> {
+    const alg = options.alg ?? this.keys.at(-1)?.alg ?? 'ES256';
     const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
     const privateJwk = await exportJWK(privateKey);
     const now = clock.now();
-    for (const key of this.keys) key.retiredAt ??= now;
-    const fresh = load({ kid: newId('kid'), alg, privateJwk, createdAt: now, retiredAt: null });
+    const activatesAt = now + (options.activateAfterMs ?? 0);
+    for (const key of this.keys) key.retiredAt ??= activatesAt;
+    const fresh = load({ kid: newId('kid'), alg, privateJwk, createdAt: now, activatesAt, retiredAt: null });
     this.keys.push(fresh);
     this.save();
     return fresh;
@@ -84,6 +107,27 @@ export class SigningKeyStore {
     if (this.keys.length !== before) this.save();
   }
 
+  private get path(): string {
+    return join(this.dir, FILE);
+  }
+
+  private reloadIfChanged(now: number): void {
+    if (now - this.checkedAt < RELOAD_CHECK_INTERVAL_MS) return;
+    this.checkedAt = now;
+    try {
+      if (statSync(this.path).mtimeMs !== this.loadedMtimeMs) this.reload();
+    } catch {
+      // Keep the keys we have; a missing or half-written file is not a reason to stop signing.
+    }
+  }
+
+  private reload(): void {
+    const mtimeMs = statSync(this.path).mtimeMs;
+    const stored = JSON.parse(readFileSync(this.path, 'utf8')) as StoredKey[];
+    this.keys = stored.map(load);
+    this.loadedMtimeMs = mtimeMs;
+  }
+
   private save(): void {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const stored: StoredKey[] = this.keys.map((key) => ({
@@ -91,11 +135,12 @@ export class SigningKeyStore {
       alg: key.alg,
       privateJwk: key.privateKey.export({ format: 'jwk' }) as JWK,
       createdAt: key.createdAt,
+      activatesAt: key.activatesAt,
       retiredAt: key.retiredAt,
     }));
-    const path = join(this.dir, FILE);
-    writeFileSync(`${path}.tmp`, JSON.stringify(stored, null, 2), { mode: 0o600 });
-    renameSync(`${path}.tmp`, path);
+    writeFileSync(`${this.path}.tmp`, JSON.stringify(stored, null, 2), { mode: 0o600 });
+    renameSync(`${this.path}.tmp`, this.path);
+    this.loadedMtimeMs = statSync(this.path).mtimeMs;
   }
 }
 
@@ -103,5 +148,14 @@ function load(stored: StoredKey): SigningKey {
   const privateKey = createPrivateKey({ key: stored.privateJwk as never, format: 'jwk' });
   const publicKey = createPublicKey(privateKey);
   const publicJwk = { ...(publicKey.export({ format: 'jwk' }) as JWK), kid: stored.kid, alg: stored.alg, use: 'sig' };
-  return { kid: stored.kid, alg: stored.alg, privateKey, publicKey, publicJwk, createdAt: stored.createdAt, retiredAt: stored.retiredAt };
+  return {
+    kid: stored.kid,
+    alg: stored.alg,
+    privateKey,
+    publicKey,
+    publicJwk,
+    createdAt: stored.createdAt,
+    activatesAt: stored.activatesAt ?? stored.createdAt,
+    retiredAt: stored.retiredAt,
+  };
 }
