@@ -55,6 +55,10 @@ export type HandshakeOutcome =
  */
 export async function authenticateHandshake(services: Services, request: IncomingMessage, url: URL): Promise<HandshakeOutcome> {
   const origin = request.headers.origin;
+  // An origin no tenant or partner allows is refused before any credential is looked at.
+  if (origin !== undefined && !(await services.tenants.allOrigins()).has(origin) && !(await services.partners.allOrigins()).has(origin)) {
+    throw new TesseraError('ORIGIN_NOT_ALLOWED', 'origin not allowed');
+  }
   const credentials = credentialsOf(request, url);
   if (credentials.kind === 'token') {
     if (credentials.via === 'cookie' && origin === undefined) {

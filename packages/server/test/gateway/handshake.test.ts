@@ -129,6 +129,11 @@ describe('WebSocket handshake', () => {
       });
     }
 
+    it('a foreign origin is refused before its credentials are even read (a garbage token gets 403, not 1008)', async () => {
+      const socket = connect(server, { token: 'garbage.token.here', origin: 'http://evil.example' });
+      expect(await socket.refusedStatus()).toBe(403);
+    });
+
     it('an allowed origin added later is accepted at once, and a removed one refused at once', async () => {
       const patch = (allowedOrigins: string[]) =>
         api(server, 'PATCH', '/v1/settings', { headers: { authorization: `Bearer ${server.secretKey}` }, body: { allowedOrigins }, origin: null });
