@@ -87,6 +87,29 @@ describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one R
     expect(closed.code).toBe(1008);
   });
 
+  it('a link from the backend on node B closes node A’s socket (4002) and A stops accepting the old token', async () => {
+    const session = await startSession(a);
+    expect((await request(a, 'GET', '/v1/me', { headers: bearer(session.accessToken) })).status).toBe(200); // cached on A
+    const socket = await socketTo(wsOf(a), session.accessToken);
+    const linked = await request(b, 'POST', `/v1/sessions/${session.session.id}/link`, { headers: bearer(cluster.secretKey), origin: null, body: { userId: 'user-linked-on-b' } });
+    expect(linked.status).toBeLessThan(300);
+    expect((await socket.closed).code).toBe(4002);
+    expect((await request(a, 'GET', '/v1/me', { headers: bearer(session.accessToken) })).status).toBe(401);
+    const me = await request(a, 'GET', '/v1/me', { headers: bearer(linked.body.accessToken) });
+    expect(me.status).toBe(200);
+    expect(me.body.user.id).toBe('user-linked-on-b');
+  });
+
+  it('erasing a user on node A ends their sockets on node B', async () => {
+    const tokens = await request(b, 'POST', '/v1/auth/tokens', { headers: bearer(cluster.secretKey), origin: null, body: { userId: 'user-to-erase' } });
+    expect(tokens.status).toBe(201);
+    const socket = await socketTo(wsOf(b), tokens.body.accessToken);
+    const erased = await request(a, 'DELETE', '/v1/users/user-to-erase', { headers: bearer(cluster.secretKey), origin: null });
+    expect(erased.status).toBe(200);
+    expect((await socket.closed).code).not.toBe(1006);
+    expect((await request(b, 'GET', '/v1/me', { headers: bearer(tokens.body.accessToken) })).status).toBe(401);
+  });
+
   it('a message rate limit is shared across nodes', async () => {
     const patched = await request(a, 'PATCH', '/v1/settings', { headers: bearer(cluster.secretKey), origin: null, body: { limits: { messagesPerMinute: 4 } } });
     expect(patched.status).toBe(200);
