@@ -126,6 +126,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   /** Set by close codes: refresh before the next connect (4001), or get a token newer than this one (4002). */
   let refreshFirst = false;
   let needNewerThan: string | null = null;
+  /** While logging out, the server closing the socket is expected, not an error. */
+  let loggingOut = false;
   let waiters: Array<{ resolve(): void; reject(error: TesseraError): void }> = [];
   let unwatch: Array<() => void> = [];
 
@@ -272,6 +274,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
 
   function socketClosed(code: number, reason: string): void {
     socket = null;
+    if (loggingOut) return;
     requests.socketLost(new TesseraError('NETWORK_ERROR', `connection closed (${code})`));
     if (connection.state === 'connected' && clock.now() - connectedAtMs >= STABLE_CONNECTION_MS) attempt = 0;
     switch (closeAction(code)) {
@@ -449,16 +452,16 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
 
     async logout() {
-      let failure: unknown = null;
-      await tokens.start();
-      // A fresh access token if we can get one (the server takes the refresh token too).
-      const accessToken =
-        tokens.current() || cookieMode
-          ? await tokens.getAccessToken({ createSession: false }).catch(() => tokens.current()?.accessToken)
-          : undefined;
-      const refreshToken = tokens.current()?.refreshToken;
-      if (accessToken || refreshToken || cookieMode) {
-        try {
+      loggingOut = true;
+      try {
+        await tokens.start();
+        // A fresh access token if we can get one (the server takes the refresh token too).
+        const accessToken =
+          tokens.current() || cookieMode
+            ? await tokens.getAccessToken({ createSession: false }).catch(() => tokens.current()?.accessToken)
+            : undefined;
+        const refreshToken = tokens.current()?.refreshToken;
+        if (accessToken || refreshToken || cookieMode) {
           await requestJson(
             fetchFn,
             clock,
@@ -472,15 +475,17 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
               credentials: cookieMode ? 'include' : undefined,
             },
             requestTimeoutMs,
-          );
-        } catch (error) {
-          // A 401 means the session was already gone: that is what we wanted.
-          if (!(error instanceof TesseraError && error.status === 401)) failure = error;
+          ).catch((error: unknown) => {
+            // A 401 means the session was already gone: that is what we wanted.
+            if (!(error instanceof TesseraError && error.status === 401)) throw error;
+          });
         }
+      } finally {
+        // Signed out here whatever the server said: a failed request is still thrown to the caller.
+        await tokens.clear();
+        await end(null, 'logout');
+        loggingOut = false;
       }
-      await tokens.clear();
-      await end(null, 'logout');
-      if (failure) throw failure;
     },
 
     getCurrentUser: () => currentUserFromClaims(tokens.claims()),

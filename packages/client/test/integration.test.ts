@@ -182,7 +182,7 @@ describe('client against the real server', () => {
   it('logout revokes the session on the server, clears storage and closes', async () => {
     const target = await server();
     const shared = sharedLocalStorage();
-    const { client: chat, states } = client(target, { storage: createLocalStorage(shared) });
+    const { client: chat, states, errors } = client(target, { storage: createLocalStorage(shared) });
     await chat.connect();
     await chat.send('bye soon');
     const pair = JSON.parse(shared.storage.getItem('tessera.tokens')!) as TokenPair;
@@ -199,6 +199,8 @@ describe('client against the real server', () => {
     const me = await api(target, 'GET', '/v1/me', { headers: { authorization: `Bearer ${pair.accessToken}` } });
     expect(me.status).toBe(401);
     await expect(chat.send('after logout')).rejects.toMatchObject({ code: 'CLIENT_CLOSED' });
+    expect(errors).toEqual([]);
+    expect(states.filter((state) => state === 'closed')).toHaveLength(1);
   });
 
   it('stops with an error when the session is revoked (1008)', async () => {
