@@ -46,49 +46,29 @@ export class Sessions {
   constructor(private readonly deps: SessionsDeps) {}
 
   /** A new anonymous session, under `anonymousId` when the browser already has one. */
-  async startAnonymous(tenant: Tenant, anonymousId?: string): Promise<IssuedTokens> {
-    const { store, clock } = this.deps;
-    const now = clock.now();
-    const limits = tenant.settings.sessions;
-    const session: Session = {
-      id: newId('sess'),
-      tenantId: tenant.id,
-      anonymousId: anonymousId ?? newId('anon'),
-      userId: null,
-      ver: 1,
-      createdAt: now,
-      lastSeenAt: now,
-      idleExpiresAt: now + limits.anonymousIdleSeconds * 1000,
-      absoluteExpiresAt: now + limits.absoluteSeconds * 1000,
-      revokedAt: null,
-      revokedReason: null,
-    };
-    const secret = newSecret();
-    const refreshId = newId('rt');
-    await store.transaction(async (tx) => {
-      await tx.sessions.insert(session);
-      await tx.refreshTokens.insert(freshRefreshToken(refreshId, session.id, secret, null, now));
-      await tx.usage.recordActive(tenant.id, monthOf(now), 'anonymous', session.anonymousId);
-      await tx.usage.count(tenant.id, monthOf(now), { sessions: 1 });
-    });
-    this.deps.cache.remember(session);
-    return this.issue(tenant, session, null, formatRefreshToken(refreshId, secret));
+  startAnonymous(tenant: Tenant, anonymousId?: string): Promise<IssuedTokens> {
+    return this.start(tenant, null, anonymousId);
   }
 
   /** A new session that starts signed in as `user` (backend-minted tokens, trusted partners). */
-  async startForUser(tenant: Tenant, user: User, anonymousId?: string): Promise<IssuedTokens> {
+  startForUser(tenant: Tenant, user: User, anonymousId?: string): Promise<IssuedTokens> {
+    return this.start(tenant, user, anonymousId);
+  }
+
+  private async start(tenant: Tenant, user: User | null, anonymousId?: string): Promise<IssuedTokens> {
     const { store, clock } = this.deps;
     const now = clock.now();
     const limits = tenant.settings.sessions;
+    const idleSeconds = user ? limits.userIdleSeconds : limits.anonymousIdleSeconds;
     const session: Session = {
       id: newId('sess'),
       tenantId: tenant.id,
       anonymousId: anonymousId ?? newId('anon'),
-      userId: user.id,
+      userId: user?.id ?? null,
       ver: 1,
       createdAt: now,
       lastSeenAt: now,
-      idleExpiresAt: now + limits.userIdleSeconds * 1000,
+      idleExpiresAt: now + idleSeconds * 1000,
       absoluteExpiresAt: now + limits.absoluteSeconds * 1000,
       revokedAt: null,
       revokedReason: null,
@@ -98,7 +78,7 @@ export class Sessions {
     await store.transaction(async (tx) => {
       await tx.sessions.insert(session);
       await tx.refreshTokens.insert(freshRefreshToken(refreshId, session.id, secret, null, now));
-      await tx.usage.recordActive(tenant.id, monthOf(now), 'user', user.id);
+      await tx.usage.recordActive(tenant.id, monthOf(now), user ? 'user' : 'anonymous', user ? user.id : session.anonymousId);
       await tx.usage.count(tenant.id, monthOf(now), { sessions: 1 });
     });
     this.deps.cache.remember(session);
