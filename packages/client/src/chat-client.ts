@@ -370,7 +370,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       clock,
       `${httpBase}/v1/auth/link`,
       {
-        body,
+        // In cookie mode the new refresh token must come back as the httpOnly cookie, never in the body.
+        body: cookieMode ? { ...body, tokenTransport: 'cookie' } : body,
         headers: { authorization: `Bearer ${accessToken}` },
         credentials: cookieMode ? 'include' : undefined,
       },

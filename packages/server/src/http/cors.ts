@@ -17,6 +17,8 @@ export function registerCors(app: FastifyInstance, services: Services, extraOrig
     reply.header('Access-Control-Allow-Origin', origin);
     reply.header('Access-Control-Allow-Credentials', 'true');
     reply.header('Vary', 'Origin');
+    // The client SDK estimates clock skew from `Date`.
+    reply.header('Access-Control-Expose-Headers', 'Date, Retry-After');
     if (request.method === 'OPTIONS') {
       reply.header('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE, OPTIONS');
       reply.header('Access-Control-Allow-Headers', ALLOWED_HEADERS);
