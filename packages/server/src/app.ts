@@ -22,6 +22,7 @@ import { auditRoutes } from './http/audit-routes.js';
 import { websocketRoute } from './http/websocket-route.js';
 import { registerOpenApi, type RegisteredRoute } from './http/openapi.js';
 import { instrumentRequests, metricsRoutes } from './http/metrics-routes.js';
+import { demoRoutes, type DemoRoutesOptions } from './demo/index.js';
 
 export interface TesseraApp {
   http: FastifyInstance;
@@ -35,6 +36,8 @@ export interface TesseraApp {
 
 export interface AppOptions extends ServiceOverrides {
   signIn?: InBandSignIn;
+  /** With `config.demo`: e.g. the partner demo page's URL to link to. */
+  demo?: DemoRoutesOptions;
 }
 
 /** Builds a whole Tessera node from a config; never listens (the caller does). */
@@ -70,6 +73,7 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
   await http.register(partnerRoutes(services));
   await http.register(auditRoutes(services));
   await http.register(websocketRoute());
+  if (config.demo) await http.register(demoRoutes(services, options.demo));
 
   const gateway = new Gateway(services, options.signIn ?? signIn);
   gateway.attach(http.server);

@@ -11,11 +11,14 @@ import { describeKey } from './identity/api-keys.js';
 import { describePartner } from './identity/partners.js';
 import { newSecret } from './ids.js';
 import { cleanupExpired } from './sessions/index.js';
+import { startPartnerSite, type PartnerSite } from './demo/index.js';
 
 const USAGE = `tessera <command> [options]
 
   init --data DIR [--origin URL]... [--json]     create the default tenant, keys and signing key
   start --data DIR --port N [--host H] [--init]  serve HTTP and WebSocket on one port
+        [--no-demo] [--demo-partner-port N]      with the demo shop at / and a partner demo page on port N
+                                                 (default 8081 when serving on 8080, else none)
   keys create --name NAME [--kind secret|publishable] [--scope S]... [--ip CIDR]...
               [--expires 2027-01-31|30d|12h] [--rate-limit PER_MINUTE] [--data DIR] [--json]
   keys list | keys rotate ID [--grace SECONDS] | keys revoke ID   [--data DIR] [--json]
@@ -37,6 +40,8 @@ const { positionals, values } = parseArgs({
     origin: { type: 'string', multiple: true, default: [] },
     json: { type: 'boolean', default: false },
     init: { type: 'boolean', default: false },
+    'no-demo': { type: 'boolean', default: false },
+    'demo-partner-port': { type: 'string' },
     name: { type: 'string' },
     kind: { type: 'string', default: 'secret' },
     scope: { type: 'string', multiple: true },
@@ -95,15 +100,35 @@ async function start(): Promise<void> {
     const result = await withServices((services) => initialise(services, origins));
     if (result.created) printInit(result);
   }
-  const app = await buildApp(configInput(), { signIn: undefined });
+  const demo = !values['no-demo'];
+  let partnerUrl: string | null = null;
+  const app = await buildApp({ ...configInput(), demo }, { signIn: undefined, demo: { partnerUrl: () => partnerUrl } });
   const address = await app.http.listen({ port: app.services.config.port, host: app.services.config.host });
   app.services.logger.info(`Tessera listening on ${address}`);
+  let partnerSite: PartnerSite | null = null;
+  if (demo) {
+    const port = Number(new URL(address.replace(/\[.*\]/, 'localhost')).port);
+    const shopUrl = `http://localhost:${port}`;
+    const partnerPort = values['demo-partner-port'] !== undefined ? Number(values['demo-partner-port']) : port === 8080 ? 8081 : null;
+    if (partnerPort !== null) {
+      try {
+        partnerSite = await startPartnerSite({ services: app.services, tesseraUrl: shopUrl, host: app.services.config.host, port: partnerPort });
+        partnerUrl = partnerSite.url;
+      } catch (error) {
+        app.services.logger.warn({ err: error }, 'demo: the partner page did not start');
+      }
+    }
+    console.log(`Demo shop: ${shopUrl}/${partnerUrl ? `   partner demo page: ${partnerUrl}/` : ''}   (turn the demo off with --no-demo)`);
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     app.services.logger.info({ signal }, 'shutting down');
-    app.close().then(
+    Promise.resolve(partnerSite?.close())
+      .catch(() => undefined)
+      .then(() => app.close())
+      .then(
       () => process.exit(0),
       (error: unknown) => {
         app.services.logger.error({ err: error }, 'shutdown failed');

@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp, type TesseraApp } from '../../../../server/src/app.js';
+import { initialise } from '../../../../server/src/identity/bootstrap.js';
+import { prepareDemo, startPartnerSite, type DemoSetup, type PartnerSite } from '../../../../server/src/demo/index.js';
+
+export interface DemoServers {
+  app: TesseraApp;
+  /** Tessera and the demo shop, same origin: http://127.0.0.1:PORT */
+  url: string;
+  tenantId: string;
+  secretKey: string;
+  demo: DemoSetup;
+  /** The partner page, registered for http://127.0.0.1:PARTNER_PORT only. */
+  partner: PartnerSite;
+  /** The same partner page from an origin the partner did not register. */
+  foreignPartnerUrl: string;
+  /**
+   * Serves `html` on Tessera's own origin at `/e2e/NAME` and returns its URL: a customer
+   * page of the tenant. (Pages Playwright fulfils itself count as public address space
+   * for Chromium's local-network checks, which then block the socket to 127.0.0.1.)
+   */
+  page(name: string, html: string): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real Tessera in this process (buildApp, demo on, port 0, SQLite in a temp dir)
+ * and the partner demo site on another port.
+ */
+export async function startDemoServers(): Promise<DemoServers> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-e2e-'));
+  const app = await buildApp({ dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', cleanupIntervalMs: 0, demo: true }, { demo: { partnerUrl: () => partnerUrl } });
+  let partnerUrl: string | null = null;
+  const pages = new Map<string, string>();
+  app.http.get('/e2e/:name', { schema: { hide: true } }, async (request, reply) => {
+    const html = pages.get((request.params as { name: string }).name);
+    return html === undefined ? reply.status(404).send('no such page') : reply.type('text/html; charset=utf-8').send(html);
+  });
+  const address = await app.http.listen({ port: 0, host: '127.0.0.1' });
+  const port = new URL(address).port;
+  const url = `http://127.0.0.1:${port}`;
+  const init = await initialise(app.services, [url, `http://localhost:${port}`]);
+  const demo = (await prepareDemo(app.services))!;
+  const partner = await startPartnerSite({ services: app.services, tesseraUrl: url, host: '127.0.0.1', port: 0, origins: (p) => [`http://127.0.0.1:${p}`] });
+  partnerUrl = partner.url;
+  return {
+    app,
+    url,
+    tenantId: init.tenantId,
+    secretKey: init.secretKey!,
+    demo,
+    partner,
+    foreignPartnerUrl: partner.url.replace('127.0.0.1', 'localhost'),
+    page(name, html) {
+      pages.set(name, html);
+      return `${url}/e2e/${name}`;
+    },
+    async stop() {
+      await partner.close().catch(() => undefined);
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The customer backend's view (secret key), e.g. a user's sessions. */
+export async function backend(servers: DemoServers, path: string): Promise<any> {
+  const response = await fetch(servers.url + path, { headers: { authorization: `Bearer ${servers.secretKey}` } });
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
+  return response.json();
+}
