@@ -37,6 +37,15 @@ describe.skipIf(chromiumMissing)('the demo shop in Chromium', { timeout: 90_000 
     await expect(page.evaluate(() => document.querySelector('tessera-chat')!.shadowRoot!.activeElement?.tagName)).resolves.toBe('TEXTAREA');
     await widget.waitOnline();
 
+    // while the agent works on a reply, the widget says so
+    await widget.send('take your time (hold)');
+    await expect.poll(() => servers.held()).toBe(1);
+    const typing = widget.root.getByRole('status').filter({ hasText: 'Assistant is typing…' });
+    await typing.waitFor();
+    servers.release();
+    await widget.reply(/Got it: "take your time/);
+    await typing.waitFor({ state: 'hidden' });
+
     await widget.send('hello there');
     expect(await widget.reply(/Got it: "hello there"/)).toContain('who am I');
     expect(await widget.ask('who am I', /anonymous/)).toMatch(/chatting anonymously/);

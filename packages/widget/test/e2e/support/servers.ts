@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, type TesseraApp } from '../../../../server/src/app.js';
 import { initialise } from '../../../../server/src/identity/bootstrap.js';
+import { DemoAgent } from '../../../../server/src/agent/demo-agent.js';
+import type { Agent } from '../../../../server/src/agent/agent.js';
 import { prepareDemo, startPartnerSite, type DemoSetup, type PartnerSite } from '../../../../server/src/demo/index.js';
 
 export interface DemoServers {
@@ -22,6 +24,9 @@ export interface DemoServers {
    * for Chromium's local-network checks, which then block the socket to 127.0.0.1.)
    */
   page(name: string, html: string): string;
+  /** Messages containing "(hold)" wait for the test: how many are waiting, and let them through. */
+  held(): number;
+  release(): void;
   stop(): Promise<void>;
 }
 
@@ -31,7 +36,18 @@ export interface DemoServers {
  */
 export async function startDemoServers(): Promise<DemoServers> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-e2e-'));
-  const app = await buildApp({ dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', cleanupIntervalMs: 0, demo: true }, { demo: { partnerUrl: () => partnerUrl } });
+  const gates: Array<() => void> = [];
+  const demoAgent = new DemoAgent();
+  const agent: Agent = {
+    async reply(input) {
+      if (input.message.content.includes('(hold)')) await new Promise<void>((resolve) => gates.push(resolve));
+      return demoAgent.reply(input);
+    },
+  };
+  const app = await buildApp(
+    { dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', cleanupIntervalMs: 0, demo: true },
+    { agent, demo: { partnerUrl: () => partnerUrl } },
+  );
   let partnerUrl: string | null = null;
   const pages = new Map<string, string>();
   app.http.get('/e2e/:name', { schema: { hide: true } }, async (request, reply) => {
@@ -53,6 +69,8 @@ export async function startDemoServers(): Promise<DemoServers> {
     demo,
     partner,
     foreignPartnerUrl: partner.url.replace('127.0.0.1', 'localhost'),
+    held: () => gates.length,
+    release: () => gates.splice(0).forEach((open) => open()),
     page(name, html) {
       pages.set(name, html);
       return `${url}/e2e/${name}`;
