@@ -35,7 +35,7 @@ const send = async (socket: TestSocket, id: string) => {
   return socket.next((frame) => (frame.type === 'ack' || frame.type === 'error') && frame.id === id);
 };
 
-describe.skipIf(!services || !which('redis-server'))('failures: Redis stopped and started again', () => {
+describe.skipIf(!services || !which('redis-server'))('failures: Redis stopped and started again', { timeout: 90_000 }, () => {
   let redis: RedisServer;
   let database: TestDatabase;
   let cluster: Cluster;
@@ -113,7 +113,7 @@ describe.skipIf(!services || !which('redis-server'))('failures: Redis stopped an
   });
 });
 
-describe.skipIf(!services || !postgresBinDir())('failures: PostgreSQL restarted', () => {
+describe.skipIf(!services || !postgresBinDir())('failures: PostgreSQL restarted', { timeout: 90_000 }, () => {
   let postgres: PostgresCluster;
   let cluster: Cluster;
   let node: string;
@@ -164,7 +164,7 @@ describe.skipIf(!services || !postgresBinDir())('failures: PostgreSQL restarted'
   });
 });
 
-describe.skipIf(!services || !nginxInstalled())('failures: a node killed with SIGKILL mid-traffic', () => {
+describe.skipIf(!services || !nginxInstalled())('failures: a node killed with SIGKILL mid-traffic', { timeout: 90_000 }, () => {
   let database: TestDatabase;
   let cluster: Cluster;
   let nginx: Nginx;

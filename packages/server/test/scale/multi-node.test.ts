@@ -14,7 +14,7 @@ async function socketTo(wsUrl: string, token: string): Promise<TestSocket> {
   return socket;
 }
 
-describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one Redis, behind nginx', () => {
+describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one Redis, behind nginx', { timeout: 90_000 }, () => {
   let database: TestDatabase;
   let cluster: Cluster;
   let nginx: Nginx;
