@@ -67,6 +67,7 @@ const configInput = (): ServerConfigInput => ({
   host: values.host ?? environment.host,
   databaseUrl: environment.databaseUrl,
   redisUrl: environment.redisUrl,
+  databasePoolSize: environment.databasePoolSize,
   logLevel: (environment.logLevel ?? 'info') as ServerConfigInput['logLevel'],
   trustProxy: values['trust-proxy'] ?? environment.trustProxy,
 });

@@ -9,6 +9,8 @@ const configSchema = z.object({
   issuer: z.string().default('tessera'),
   databaseUrl: z.string().url().optional(),
   redisUrl: z.string().url().optional(),
+  /** PostgreSQL connections this node keeps at most (ignored on SQLite). */
+  databasePoolSize: z.number().int().positive().max(1000).default(10),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Addresses (or CIDRs) of proxies whose X-Forwarded-For is believed; none by default. */
   trustProxy: z.array(z.string()).default([]),

@@ -2,6 +2,7 @@
 export interface Environment {
   databaseUrl?: string;
   redisUrl?: string;
+  databasePoolSize?: number;
   logLevel?: string;
   trustProxy?: string[];
   host?: string;
@@ -11,6 +12,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   return {
     databaseUrl: env.TESSERA_DATABASE_URL || undefined,
     redisUrl: env.TESSERA_REDIS_URL || undefined,
+    databasePoolSize: env.TESSERA_DATABASE_POOL_SIZE ? Number(env.TESSERA_DATABASE_POOL_SIZE) : undefined,
     logLevel: env.TESSERA_LOG_LEVEL || undefined,
     trustProxy: env.TESSERA_TRUST_PROXY ? env.TESSERA_TRUST_PROXY.split(',').map((entry) => entry.trim()) : undefined,
     host: env.TESSERA_HOST || undefined,

@@ -69,6 +69,7 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
   const store = await openStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
+    databasePoolSize: config.databasePoolSize,
     onDatabaseError: (error) => logger.warn({ err: error }, 'database connection lost; the pool reconnects on the next query'),
   });
   // Redis, when configured, carries events between nodes, shared rate limits and single-use ids.
