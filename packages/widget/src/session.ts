@@ -49,14 +49,16 @@ export function createWidgetSession(options: ResolvedOptions): WidgetSession {
   });
 
   /**
-   * Sign-in over HTTP with the refresh token in the cookie (`tokenTransport: "cookie"`):
-   * only an HTTP response can set the new cookie, and the SDK's own HTTP sign-in does
-   * not ask for it (the old refresh cookie dies with the link). See the README.
+   * Sign-up (a hosted account, and this session signed in with it) is not in the SDK:
+   * `POST /v1/auth/signup` with the session's access token, then the new pair handed
+   * to the SDK (in cookie mode the refresh token comes back as the httpOnly cookie).
+   * The socket is then closed with 4002 by the server and the SDK reconnects as the user.
    */
-  async function signInOverHttp(path: string, body: Record<string, string>): Promise<AuthenticatedEvent> {
+  async function signUpOverHttp(body: Record<string, string>): Promise<AuthenticatedEvent> {
+    await client.tokens.settled(); // never race a refresh of the tokens this replaces
     const accessToken = await client.tokens.getAccessToken();
     if (!accessToken) throw new TesseraError('NO_CREDENTIALS', 'no session to sign in');
-    const result = await postJson<LinkResponse>(`${url}${path}`, { ...body, tokenTransport: mode === 'cookie' ? 'cookie' : 'body' }, {
+    const result = await postJson<LinkResponse>(`${url}/v1/auth/signup`, { ...body, tokenTransport: mode === 'cookie' ? 'cookie' : 'body' }, {
       authorization: `Bearer ${accessToken}`,
     });
     await client.tokens.setTokens(
@@ -75,17 +77,15 @@ export function createWidgetSession(options: ResolvedOptions): WidgetSession {
     for (const listener of [...listeners]) listener(event);
   });
 
-  const cookie = mode === 'cookie';
   return {
     client,
     onSignedIn(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    linkFromMainApp: (token) => (cookie ? signInOverHttp('/v1/auth/link', { method: 'jwt', token }) : client.linkFromMainApp(token)),
-    authenticate: (email, password) =>
-      cookie ? signInOverHttp('/v1/auth/link', { method: 'password', email, password }) : client.authenticate({ email, password }),
-    signUp: ({ email, password, name }) => signInOverHttp('/v1/auth/signup', { email, password, ...(name ? { name } : {}) }),
+    linkFromMainApp: (token) => client.linkFromMainApp(token),
+    authenticate: (email, password) => client.authenticate({ email, password }),
+    signUp: ({ email, password, name }) => signUpOverHttp({ email, password, ...(name ? { name } : {}) }),
     async me() {
       const accessToken = await client.tokens.getAccessToken({ createSession: false });
       if (!accessToken) return null;
