@@ -86,15 +86,15 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
   ];
 
   greet();
-  setOpen(options.open === true || readSession(OPEN_KEY) === '1', false);
+  setOpen(options.open === true || readSession(OPEN_KEY) === '1', false, false);
   ensureConnected();
 
   function serverNow(): number {
     return Date.now() + client.tokens.serverOffsetMs();
   }
 
-  function setOpen(open: boolean, remember = true): void {
-    view.setOpen(open);
+  function setOpen(open: boolean, remember = true, focus = true): void {
+    view.setOpen(open, focus);
     if (remember) writeSession(OPEN_KEY, open ? '1' : null);
     if (open) ensureConnected();
   }
@@ -117,7 +117,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
   function onState({ state, reason }: StateChange): void {
     view.setState(state);
     if (state === 'connected') void onConnected();
-    else if (state === 'closed' && !loggingOut && !destroyed && reason !== 'logout') sessionEnded();
+    else if (state === 'closed' && !loggingOut && !destroyed) sessionEnded(reason);
   }
 
   /** On every (re)connect: who we are, and the conversation as the server has it. */
@@ -191,12 +191,15 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
     );
   }
 
-  /** The session ended without us (revoked, signed out in another tab, erased). */
-  function sessionEnded(): void {
+  /** The session ended without us (revoked, signed out in another tab, erased, `client.logout()` by the host). */
+  function sessionEnded(reason: string | undefined): void {
     const wasSignedIn = user !== null;
     setUser(null);
     resetConversation();
-    view.system(wasSignedIn ? 'You were signed out. Send a message to start a new chat.' : 'This chat session ended. Send a message to start a new one.', serverNow());
+    view.system(
+      wasSignedIn || reason === 'logout' ? 'You were signed out. Send a message to start a new chat.' : 'This chat session ended. Send a message to start a new one.',
+      serverNow(),
+    );
   }
 
   async function sendMessage(text: string): Promise<void> {

@@ -154,7 +154,7 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
     host: root,
     isOpen: () => !panel.hidden,
 
-    setOpen(open: boolean): void {
+    setOpen(open: boolean, focus = true): void {
       panel.hidden = !open;
       root.classList.toggle('open', open);
       launcher.setAttribute('aria-expanded', String(open));
@@ -164,7 +164,7 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
         badge.hidden = true;
         scrollToEnd();
         const firstInCard = card.hidden ? null : card.querySelector<HTMLElement>('input,button');
-        (firstInCard ?? input).focus();
+        if (focus) (firstInCard ?? input).focus();
       } else if (shadow.activeElement) {
         launcher.focus();
       }

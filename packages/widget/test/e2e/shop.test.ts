@@ -154,6 +154,12 @@ describe.skipIf(chromiumMissing)('the demo shop in Chromium', { timeout: 90_000 
     expect(entries.filter((entry) => (entry.details as { reason?: string } | null)?.reason === 'refresh_token_reused')).toEqual([]);
     const { sessions } = await backend(servers, '/v1/users/demo-grace/sessions');
     expect(sessions.find((s: { id: string }) => s.id === sessionId)).toMatchObject({ active: true, revokedAt: null });
+
+    // logging out in one tab signs the other out too: nothing of Grace's stays on its screen
+    await first.locator('#account-button').click();
+    await chat(second).root.locator('.system', { hasText: 'You were signed out' }).waitFor();
+    expect(await chat(second).text()).not.toMatch(/Grace/);
+    await expect(chat(second).signIn.isVisible()).resolves.toBe(true);
   });
 
   it('logs out: the session is revoked, the chat is cleared and starts again anonymous', async (test) => {
