@@ -22,17 +22,24 @@ export interface InBandSignIn {
 export interface ConnectionDeps {
   services: Services;
   signIn?: InBandSignIn;
+  /** The socket under the WebSocket, corked while a turn sends frames so they leave in one write. */
+  transport?: { cork(): void; uncork(): void };
   onClose(connection: Connection): void;
 }
 
+/** Unique across nodes (random per process) without drawing randomness for every socket. */
+const SOCKET_ID_PREFIX = newId('aud');
+let socketCount = 0;
+
 /** One authenticated socket: its session, active conversation, and every frame it exchanges. */
 export class Connection implements ClosableSocket {
-  readonly socketId = newId('aud');
+  readonly socketId = `${SOCKET_ID_PREFIX}.${(++socketCount).toString(36)}`;
   private auth: AuthContext;
   private user: User | null;
   private activeConversation: Promise<Conversation> | null = null;
   private expiryTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  private corked = false;
 
   constructor(
     private readonly socket: WebSocket,
@@ -59,7 +66,18 @@ export class Connection implements ClosableSocket {
   }
 
   send(frame: ServerFrame): void {
-    if (!this.closed && this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(frame));
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+    // Acks and replies of a whole committed batch are sent in one turn: one write, not one each.
+    const { transport } = this.deps;
+    if (transport && !this.corked) {
+      this.corked = true;
+      transport.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        transport.uncork();
+      });
+    }
+    this.socket.send(JSON.stringify(frame));
   }
 
   close(code: number, reason: string): void {

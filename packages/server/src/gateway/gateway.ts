@@ -116,7 +116,11 @@ export class Gateway {
       ]);
     }
     const settled = outcome;
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.onOpen(ws, settled, user, ip));
+    // handleUpgrade writes the 101 and calls back synchronously; corked, the 101 and the first
+    // frame (`ready`, `session` or the close) leave in one write instead of two.
+    socket.cork();
+    this.wss.handleUpgrade(request, socket, head, (ws) => this.onOpen(ws, settled, user, ip, socket));
+    socket.uncork();
   }
 
   /** Counts a connection of `ip` against the cap; the returned release (idempotent) gives the slot back. */
@@ -134,7 +138,7 @@ export class Gateway {
     };
   }
 
-  private onOpen(ws: WebSocket, outcome: HandshakeOutcome | TesseraError, user: User | null, ip: string): void {
+  private onOpen(ws: WebSocket, outcome: HandshakeOutcome | TesseraError, user: User | null, ip: string, transport: Duplex): void {
     if (outcome instanceof TesseraError) {
       ws.close(outcome.closeCode ?? CLOSE.POLICY_VIOLATION, outcome.code);
       return;
@@ -147,6 +151,7 @@ export class Gateway {
     const connection = new Connection(ws, auth, user, ip, {
       services: this.services,
       signIn: this.signIn,
+      transport,
       onClose: (closed) => this.registry.remove(closed),
     });
     this.registry.add(connection);

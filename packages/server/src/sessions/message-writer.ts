@@ -8,6 +8,13 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/**
+ * Rows per INSERT (9 bound parameters each): a turn can queue thousands of messages, and one
+ * statement for all of them would pass SQLite's 32 766 (PostgreSQL's 65 535) parameter limit
+ * and fail the whole batch.
+ */
+const ROWS_PER_STATEMENT = 500;
+
 export interface WriteResult {
   /** The stored message's id: the new one, or the earlier one with the same client id. */
   messageId: string;
@@ -60,8 +67,13 @@ export class MessageWriter {
       const conversationIds = [...new Set(messages.map((message) => message.conversationId))];
       const now = this.clock.now();
       const inserted = await this.store.transaction(async (tx) => {
-        const ids = await tx.messages.insertMany(messages);
-        await tx.conversations.touchMany(conversationIds, now);
+        const ids = new Set<string>();
+        for (let start = 0; start < messages.length; start += ROWS_PER_STATEMENT) {
+          for (const id of await tx.messages.insertMany(messages.slice(start, start + ROWS_PER_STATEMENT))) ids.add(id);
+        }
+        for (let start = 0; start < conversationIds.length; start += ROWS_PER_STATEMENT) {
+          await tx.conversations.touchMany(conversationIds.slice(start, start + ROWS_PER_STATEMENT), now);
+        }
         for (const [tenantId, count] of countByTenant(messages, ids)) {
           await tx.usage.count(tenantId, monthOf(now), { messages: count });
         }

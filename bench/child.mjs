@@ -1,0 +1,56 @@
+// Starts a server child (bench/server-child.mjs) and talks to it over IPC.
+import { fork } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+
+const entry = new URL('./server-child.mjs', import.meta.url).pathname;
+
+/**
+ * Forks `server-child.mjs <mode>`. With BENCH_CPU_PROF=<dir>, the child runs under
+ * `node --cpu-prof` and writes its profile into <dir> when stopped.
+ */
+export async function startServer(mode, { sessions = 64 } = {}) {
+  const execArgv = [];
+  if (process.env.BENCH_CPU_PROF) {
+    mkdirSync(process.env.BENCH_CPU_PROF, { recursive: true });
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${mode}-${process.pid}.cpuprofile`);
+  }
+  const child = fork(entry, [mode, String(sessions)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const pending = new Map();
+  let nextId = 0;
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const ready = await new Promise((resolve, reject) => {
+    child.once('error', reject);
+    exited.then(({ code, signal }) => reject(new Error(`${mode} server exited before it was ready (${code ?? signal})`)));
+    child.on('message', (message) => {
+      if (message.type === 'ready') return resolve(message);
+      pending.get(message.id)?.(message);
+      pending.delete(message.id);
+    });
+  });
+  const ask = (type) =>
+    new Promise((resolve) => {
+      const id = nextId++;
+      pending.set(id, resolve);
+      child.send({ type, id });
+    });
+  return {
+    mode,
+    url: `ws://127.0.0.1:${ready.port}${mode === 'tessera' ? '/v1/ws' : '/'}`,
+    tokens: ready.tokens,
+    origin: ready.origin,
+    /** Microseconds of CPU (user + system) the child has used so far. */
+    async cpuMicros() {
+      const { usage } = await ask('cpu');
+      return usage.user + usage.system;
+    },
+    async stats() {
+      return (await ask('stats')).stats;
+    },
+    async stop() {
+      child.send({ type: 'stop' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,115 @@
+// The server side of the benchmark, run in a child process (fork) so the clients'
+// CPU never competes with it inside one event loop. `node bench/server-child.mjs bare|tessera`.
+// Talks to the parent over IPC: sends {type:'ready', port, tokens}, answers {type:'cpu'} and {type:'stats'},
+// exits on {type:'stop'}.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { WebSocketServer } from 'ws';
+
+export const ORIGIN = 'http://localhost:3000';
+const SUBPROTOCOL = 'tessera.v1';
+const MAX_FRAME_BYTES = 64 * 1024;
+
+const mode = process.argv[2];
+const sessionCount = Number(process.argv[3] ?? 64);
+
+const server = mode === 'bare' ? await startBare() : mode === 'tessera' ? await startTessera(sessionCount) : null;
+if (!server) {
+  console.error(`usage: server-child.mjs bare|tessera [sessions]`);
+  process.exit(2);
+}
+
+process.on('message', async (request) => {
+  if (request.type === 'cpu') {
+    process.send({ type: 'cpu', id: request.id, usage: process.cpuUsage() });
+  } else if (request.type === 'stats') {
+    process.send({ type: 'stats', id: request.id, stats: await server.stats() });
+  } else if (request.type === 'stop') {
+    await server.stop();
+    process.disconnect();
+    // A normal exit, so that `--cpu-prof` gets to write its profile.
+    process.exit(0);
+  }
+});
+// The parent died or gave up on us: don't linger.
+process.on('disconnect', () => process.exit(0));
+process.send({ type: 'ready', port: server.port, tokens: server.tokens, origin: ORIGIN });
+
+/** A bare `ws` server: accepts (picking `tessera.v1` so the client's request is byte-for-byte the same) and echoes. */
+async function startBare() {
+  const wss = new WebSocketServer({
+    host: '127.0.0.1',
+    port: 0,
+    maxPayload: MAX_FRAME_BYTES,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+  });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  wss.on('connection', (ws) => {
+    ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
+    ws.on('error', () => undefined);
+  });
+  return {
+    port: wss.address().port,
+    tokens: [],
+    stats: async () => ({}),
+    stop: () => new Promise((resolve) => {
+      for (const client of wss.clients) client.terminate();
+      wss.close(() => resolve());
+    }),
+  };
+}
+
+/** A whole Tessera node (`buildApp`) over a real SQLite file in a temp dir, or the backends of TESSERA_DATABASE_URL / TESSERA_REDIS_URL. */
+async function startTessera(count) {
+  // BENCH_SERVER_DIST points at another build of packages/server/dist, to compare two builds.
+  const dist = pathToFileURL(resolve(process.env.BENCH_SERVER_DIST ?? new URL('../packages/server/dist', import.meta.url).pathname)).href;
+  const { buildApp } = await import(`${dist}/app.js`);
+  const { initialise } = await import(`${dist}/identity/bootstrap.js`);
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
+  // Whatever happens from here on, the temp dir goes with the process.
+  process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  const app = await buildApp({
+    dataDir,
+    host: '127.0.0.1',
+    port: 0,
+    logLevel: 'silent',
+    cleanupIntervalMs: 0,
+    ...(process.env.TESSERA_DATABASE_URL ? { databaseUrl: process.env.TESSERA_DATABASE_URL } : {}),
+    ...(process.env.TESSERA_REDIS_URL ? { redisUrl: process.env.TESSERA_REDIS_URL } : {}),
+  });
+  const init = await initialise(app.services, [ORIGIN]);
+  const { tenants, sessions } = app.services;
+  const tenant = await tenants.get(init.tenantId);
+  // PATCH /v1/settings caps messagesPerMinute at 10 000 (identity/settings.ts), far below what the
+  // bench sends through one session, so the limit is raised directly, past the schema.
+  await tenants.updateSettings(init.tenantId, {
+    limits: { messagesPerMinute: 1_000_000_000 },
+    ...(tenant.settings.allowedOrigins.includes(ORIGIN) ? {} : { allowedOrigins: [...tenant.settings.allowedOrigins, ORIGIN] }),
+  });
+  const fresh = await tenants.get(init.tenantId);
+  const tokens = [];
+  for (let i = 0; i < count; i++) tokens.push((await sessions.startAnonymous(fresh)).accessToken);
+  // Counted for the report (user messages per transaction): a thin wrapper, no work of its own.
+  const { store } = app.services;
+  const transaction = store.transaction;
+  let transactions = 0;
+  store.transaction = (work) => {
+    transactions++;
+    return transaction(work);
+  };
+  const address = await app.http.listen({ port: 0, host: '127.0.0.1' });
+  const startedAt = Date.now();
+  return {
+    port: Number(new URL(address).port),
+    tokens,
+    stats: async () => {
+      await app.services.messageWriter.drain();
+      const stored = await app.services.store.messages.countByTenantSince(init.tenantId, startedAt - 60_000, Date.now() + 60_000);
+      return { storedMessages: stored, transactions };
+    },
+    stop: () => app.close(),
+  };
+}
