@@ -2,7 +2,7 @@ import type { ClientFrame, ServerFrame } from '@tessera/protocol';
 import { CLOSE } from '@tessera/protocol';
 import type { WebSocket } from 'ws';
 import { isTesseraError, TesseraError } from '../errors.js';
-import { newId } from '../ids.js';
+import { newId, newTimeOrderedId } from '../ids.js';
 import type { Services } from '../services.js';
 import type { AuthContext } from '../sessions/index.js';
 import { describeConversation, describeMessage } from '../sessions/index.js';
@@ -174,7 +174,7 @@ export class Connection implements ClosableSocket {
     const conversation = await this.conversation();
     const now = services.clock.now();
     const stored = await services.messageWriter.write({
-      id: newId('msg'),
+      id: newTimeOrderedId('msg', now),
       tenantId: session.tenantId,
       conversationId: conversation.id,
       sessionId: session.id,
@@ -207,7 +207,7 @@ export class Connection implements ClosableSocket {
       },
     });
     const answer = await services.messageWriter.write({
-      id: newId('msg'),
+      id: newTimeOrderedId('msg', services.clock.now()),
       tenantId: session.tenantId,
       conversationId: conversation.id,
       sessionId: session.id,
