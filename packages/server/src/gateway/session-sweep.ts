@@ -47,6 +47,7 @@ export async function sweepSockets(registry: SocketRegistry, store: Store, now: 
 export class SocketSweeper {
   private timer: NodeJS.Timeout | null = null;
   private running = false;
+  private failing = false;
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -70,9 +71,12 @@ export class SocketSweeper {
     this.running = true;
     try {
       const closed = await sweepSockets(this.registry, this.deps.store, this.deps.clock.now());
+      this.failing = false;
       if (closed > 0) this.deps.logger.info({ closed }, 'closed sockets of sessions changed elsewhere');
     } catch (error) {
-      this.deps.logger.warn({ err: error }, 'socket sweep failed');
+      // Once per run of failures (the database may be down too): not a line every second.
+      if (!this.failing) this.deps.logger.warn({ err: error }, 'socket sweep failed; retrying every second');
+      this.failing = true;
     } finally {
       this.running = false;
     }
