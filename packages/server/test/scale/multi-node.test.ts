@@ -110,6 +110,16 @@ describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one R
     expect((await request(b, 'GET', '/v1/me', { headers: bearer(tokens.body.accessToken) })).status).toBe(401);
   });
 
+  it('a key revoked on node A is refused on node B at once', async () => {
+    const created = await request(a, 'POST', '/v1/keys', { headers: bearer(cluster.secretKey), origin: null, body: { name: 'short-lived', kind: 'secret', scopes: ['admin'] } });
+    expect(created.status).toBe(201);
+    expect((await request(b, 'GET', '/v1/keys', { headers: bearer(created.body.key), origin: null })).status).toBe(200);
+    expect((await request(a, 'DELETE', `/v1/keys/${created.body.id}`, { headers: bearer(cluster.secretKey), origin: null })).status).toBe(204);
+    const refused = await request(b, 'GET', '/v1/keys', { headers: bearer(created.body.key), origin: null });
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.code).toBe('INVALID_API_KEY');
+  });
+
   it('a message rate limit is shared across nodes', async () => {
     const patched = await request(a, 'PATCH', '/v1/settings', { headers: bearer(cluster.secretKey), origin: null, body: { limits: { messagesPerMinute: 4 } } });
     expect(patched.status).toBe(200);
