@@ -7,10 +7,10 @@ export function healthRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
     app.get('/healthz', { schema: { tags: ['Health'], summary: 'Liveness: the process is up' } }, async () => ({ ok: true }));
 
-    app.get('/readyz', { schema: { tags: ['Health'], summary: 'Readiness: the store is reachable' } }, async (_request, reply) => {
+    app.get('/readyz', { schema: { tags: ['Health'], summary: 'Readiness: the store is reachable', description: '503 while the database is unreachable. `bus` is `degraded` while Redis is unreachable: the node still serves (sessions are checked against the database), so that alone does not make it unready.' } }, async (_request, reply) => {
       try {
         await services.store.ping();
-        return { ok: true };
+        return { ok: true, bus: services.bus.reliable ? 'ok' : 'degraded' };
       } catch {
         return reply.status(503).send(errorBody('UNAVAILABLE', 'store unreachable'));
       }

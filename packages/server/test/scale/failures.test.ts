@@ -66,6 +66,8 @@ describe.skipIf(!services || !which('redis-server'))('failures: Redis stopped an
 
     await redis.stop();
     await eventually(async () => !(await busReliable(a)) && !(await busReliable(b)), 10_000, 'both nodes noticing Redis is gone');
+    const ready = await request(b, 'GET', '/readyz', { origin: null });
+    expect(ready).toEqual({ status: 200, body: { ok: true, bus: 'degraded' } }); // still serving: not pulled from the balancer
 
     // Logout on A: B never heard of it over the bus, yet neither the token nor the socket survives there.
     expect((await request(a, 'POST', '/v1/auth/logout', { headers: bearer(victim.accessToken), body: {} })).status).toBe(204);
