@@ -22,6 +22,7 @@ import { auditRoutes } from './http/audit-routes.js';
 import { websocketRoute } from './http/websocket-route.js';
 import { registerOpenApi, type RegisteredRoute } from './http/openapi.js';
 import { instrumentRequests, metricsRoutes } from './http/metrics-routes.js';
+import { widgetRoutes } from './http/widget-routes.js';
 import { demoRoutes, type DemoRoutesOptions } from './demo/index.js';
 
 export interface TesseraApp {
@@ -73,6 +74,7 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
   await http.register(partnerRoutes(services));
   await http.register(auditRoutes(services));
   await http.register(websocketRoute());
+  await http.register(widgetRoutes());
   if (config.demo) await http.register(demoRoutes(services, options.demo));
 
   const gateway = new Gateway(services, options.signIn ?? signIn);

@@ -1,16 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
 import { parseCookies, serializeCookie } from '../http/cookies.js';
 import { DEMO_ISSUER, prepareDemo, type DemoSetup } from './demo-setup.js';
 import { DEMO_USERS, isDemoUserKey, type DemoUserKey } from './demo-users.js';
 import { signHs256, timedClaims } from './hs256.js';
 import { shopPage } from './pages.js';
-
-/** The built widget (packages/widget/dist), the same relative path from src/ and dist/. */
-export const WIDGET_DIST = fileURLToPath(new URL('../../../widget/dist/', import.meta.url));
 
 const SHOP_COOKIE = 'demo_shop_user';
 const SHOP_COOKIE_MAX_AGE_SECONDS = 7 * 24 * 3600;
@@ -22,15 +17,13 @@ export interface DemoRoutesOptions {
 }
 
 /**
- * The demo: the shop page at `/` with its own pretend login (`/demo/*`), and the
- * widget bundle at `/widget.js`. Registered only when `config.demo` is on.
+ * The demo: the shop page at `/` with its own pretend login (`/demo/*`), embedding
+ * the widget (`/widget.js`, see http/widget-routes.ts). Registered only when
+ * `config.demo` is on.
  */
 export function demoRoutes(services: Services, options: DemoRoutesOptions = {}): FastifyPluginAsync {
   return async (app) => {
     const hide = { schema: { hide: true } };
-
-    app.get('/widget.js', hide, (_request, reply) => serveWidgetFile(reply, 'widget.js', 'text/javascript; charset=utf-8'));
-    app.get('/widget.js.map', hide, (_request, reply) => serveWidgetFile(reply, 'widget.js.map', 'application/json'));
 
     app.get('/', hide, async (_request, reply) => {
       const setup = await prepareDemo(services);
@@ -72,15 +65,6 @@ async function requireSetup(services: Services): Promise<DemoSetup> {
   const setup = await prepareDemo(services);
   if (!setup) throw Object.assign(new Error('Tessera is not initialised'), { statusCode: 503 });
   return setup;
-}
-
-async function serveWidgetFile(reply: FastifyReply, name: string, type: string) {
-  try {
-    const body = await readFile(`${WIDGET_DIST}${name}`);
-    return reply.type(type).header('cache-control', 'no-cache').header('access-control-allow-origin', '*').send(body);
-  } catch {
-    return reply.status(404).type('text/plain').send(`${name} is not built: run npm run build`);
-  }
 }
 
 /** What the customer's own app does on login: an identity token naming its user, signed with its key. */

@@ -79,7 +79,7 @@ describe.skipIf(chromiumMissing)('the demo shop in Chromium', { timeout: 90_000 
     await widget.signIn.click(); // the widget asks the host page (onLoginRequested), which shows its own login
     await login(page, 'ada');
     await widget.root.locator('.system', { hasText: 'Signed in as Ada Lovelace' }).waitFor();
-    await expect(widget.status.innerText()).resolves.toMatch(/Signed in as Ada Lovelace/);
+    await widget.status.filter({ hasText: 'Signed in as Ada Lovelace' }).waitFor();
     await expect(page.locator('#account-name').innerText()).resolves.toBe('Hi, Ada Lovelace');
     // the anonymous part of the conversation is still on screen
     expect(await widget.text()).toMatch(/show my orders[\s\S]*Please log in to see your orders/);
@@ -100,7 +100,7 @@ describe.skipIf(chromiumMissing)('the demo shop in Chromium', { timeout: 90_000 
     await widget.waitOnline();
     await widget.root.locator('.msg.assistant', { hasText: /Your orders, Ada Lovelace/ }).first().waitFor();
     expect(await widget.text()).toMatch(/Please log in to see your orders[\s\S]*Your orders, Ada Lovelace[\s\S]*You are Ada Lovelace/);
-    await expect(widget.status.innerText()).resolves.toMatch(/Signed in as Ada Lovelace/);
+    await widget.status.filter({ hasText: 'Signed in as Ada Lovelace' }).waitFor(); // the name comes from /v1/me
     expect(await page.evaluate(() => (window as any).Tessera.widget.client.getCurrentUser().sessionId)).toBe(anonymousSession);
     expect(await widget.ask('who am I', /You are/)).toBe('You are Ada Lovelace (user id demo-ada).');
   });
@@ -130,7 +130,7 @@ describe.skipIf(chromiumMissing)('the demo shop in Chromium', { timeout: 90_000 
     await second.goto(`${servers.url}/`);
     await chat(second).open();
     await chat(second).waitOnline();
-    await expect(chat(second).status.innerText()).resolves.toMatch(/Signed in as Grace Hopper/);
+    await chat(second).status.filter({ hasText: 'Signed in as Grace Hopper' }).waitFor();
     expect(await second.evaluate(() => (window as any).Tessera.widget.client.getCurrentUser().sessionId)).toBe(sessionId);
 
     // Both tabs hold the session while its 5 s access tokens are renewed several times over.
@@ -172,7 +172,7 @@ describe.skipIf(chromiumMissing)('the demo shop in Chromium', { timeout: 90_000 
     await widget.signIn.click();
     await login(page, 'ada');
     await widget.root.locator('.system', { hasText: 'Signed in as Ada Lovelace' }).waitFor();
-    await widget.card.locator('button.link').click().catch(() => undefined); // "keep this conversation", if asked
+    await widget.keepThisConversation();
     expect(await widget.ask('tell me a secret', /Got it/)).toMatch(/tell me a secret/);
     const sessionId = await page.evaluate(() => (window as any).Tessera.widget.client.getCurrentUser().sessionId);
 
@@ -190,11 +190,12 @@ describe.skipIf(chromiumMissing)('the demo shop in Chromium', { timeout: 90_000 
     // The widget's own "Sign out" signs the shop out as well (onLogout).
     await widget.signIn.click();
     await login(page, 'ada');
-    await widget.signOut.waitFor();
-    await widget.card.locator('button.link').click().catch(() => undefined);
+    await widget.root.locator('.system', { hasText: 'Signed in as Ada Lovelace' }).waitFor();
+    await widget.keepThisConversation();
     await widget.signOut.click();
-    await widget.root.locator('.system', { hasText: 'You signed out.' }).last().waitFor();
-    await expect(page.locator('#account-button').innerText()).resolves.toBe('Log in');
+    await page.locator('#account-button').filter({ hasText: /^Log in$/ }).waitFor();
+    await widget.signIn.waitFor();
+    expect(await widget.text()).not.toMatch(/Signed in as/);
   });
 
   it('asks "Continue a previous conversation?" after sign-in, and resumes only the one chosen', async (test) => {

@@ -106,6 +106,10 @@ export function chat(page: Page) {
       await root.locator('.msg.assistant').nth(before).waitFor();
       return this.reply(pattern);
     },
+    /** Answers "Continue a previous conversation?" with "No", when it was asked (right after a sign-in). */
+    async keepThisConversation() {
+      if (await root.locator('.card').isVisible()) await root.locator('.card').getByRole('button', { name: 'No, keep this conversation' }).click();
+    },
     async waitOnline() {
       await root.locator('.status[data-state=connected]').waitFor();
     },
