@@ -45,7 +45,7 @@ display:flex;gap:8px;align-items:flex-start}
 .notice[data-kind=info]{background:#ddf4ff;border-color:#54aeff;color:#0a3069}
 .notice p{margin:0;flex:1}
 .notice button{border:0;background:transparent;padding:0 2px;font-size:16px;line-height:1;color:inherit}
-.card{margin:8px 12px 0;padding:12px;border:1px solid var(--line);border-radius:10px;background:var(--soft)}
+.card{margin:8px 12px 0;padding:12px;border:1px solid var(--line);border-radius:10px;background:var(--soft);flex:none;max-height:60%;overflow-y:auto}
 .card h3{margin:0 0 8px;font-size:14px;font-weight:600;color:var(--fg)}
 .card ul{list-style:none;margin:0 0 8px;padding:0;display:flex;flex-direction:column;gap:6px}
 .card li{margin:0;padding:0}
@@ -60,7 +60,7 @@ input{border:1px solid var(--line);border-radius:8px;padding:8px 10px;background
 .primary{border:0;background:var(--accent);color:#fff;border-radius:8px;padding:8px 14px;font-weight:600}
 .primary:disabled{opacity:.6;cursor:default}
 .error{color:#cf222e;font-size:13px;margin:0}
-.log{flex:1;overflow-y:auto;margin:0;padding:12px;list-style:none;display:flex;flex-direction:column;gap:8px;overscroll-behavior:contain}
+.log{flex:1;min-height:0;overflow-y:auto;margin:0;padding:12px;list-style:none;display:flex;flex-direction:column;gap:8px;overscroll-behavior:contain}
 .msg{max-width:85%;padding:8px 12px;border-radius:14px;white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word;margin:0}
 .msg.user{align-self:flex-end;background:var(--accent);color:#fff;border-bottom-right-radius:4px}
 .msg.assistant{align-self:flex-start;background:var(--soft);color:var(--fg);border:1px solid var(--line);border-bottom-left-radius:4px}
