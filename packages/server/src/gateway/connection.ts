@@ -144,7 +144,7 @@ export class Connection implements ClosableSocket {
   private async handle(frame: ClientFrame): Promise<void> {
     switch (frame.type) {
       case 'message':
-        return this.onMessage(frame.id, frame.content);
+        return this.onMessage(frame.id, frame.content, frame.conversationId);
       case 'ping':
         return this.send({ type: 'pong' });
       case 'refresh':
@@ -162,7 +162,7 @@ export class Connection implements ClosableSocket {
     }
   }
 
-  private async onMessage(clientId: string, content: string): Promise<void> {
+  private async onMessage(clientId: string, content: string, conversationId?: string): Promise<void> {
     const { services } = this.deps;
     const session = this.auth.session;
     const tenant = await services.tenants.get(session.tenantId);
@@ -171,7 +171,7 @@ export class Connection implements ClosableSocket {
       services.metrics.rateLimitedMessages.inc();
       throw new TesseraError('RATE_LIMITED', 'too many messages; slow down', { retryAfterMs: decision.retryAfterMs });
     }
-    const conversation = await this.conversation();
+    const conversation = await this.conversation(conversationId);
     const now = services.clock.now();
     const stored = await services.messageWriter.write({
       id: newTimeOrderedId('msg', now),
@@ -220,7 +220,16 @@ export class Connection implements ClosableSocket {
     this.send({ type: 'message', id: answer.messageId, role: 'assistant', content: reply, replyTo: stored.messageId, conversationId: conversation.id });
   }
 
-  private conversation(): Promise<Conversation> {
+  /**
+   * The conversation a message goes to: the one it names (only the caller's own, so a
+   * `resume` survives reconnects), else this socket's active one.
+   */
+  private async conversation(named?: string): Promise<Conversation> {
+    if (named !== undefined && (await this.activeConversation)?.id !== named) {
+      const owned = await this.deps.services.conversations.owned(this.auth.session, named);
+      this.activeConversation = Promise.resolve(owned);
+      return owned;
+    }
     this.activeConversation ??= this.deps.services.conversations.activeFor(this.auth.session).catch((error: unknown) => {
       this.activeConversation = null;
       throw error;

@@ -151,11 +151,18 @@ describe('sign-in mid-conversation with an identity token from the customer app'
     const resumed = await s3.nextOfType('resumed');
     expect(resumed.messages.map((m: any) => m.content)).toContain('first browser question');
     await chat(s3, 'continuing the first one');
+    s3.close();
+
+    // After a reconnect, a message that names the resumed conversation still goes there.
+    const s4 = connect(server, { token: linkedSecond.body.accessToken });
+    await s4.nextOfType('ready');
+    s4.send({ type: 'message', id: 'named', content: 'still the first one', conversationId: resumed.conversation.id });
+    expect((await s4.next((f) => f.type === 'ack' && f.id === 'named')).conversationId).toBe(resumed.conversation.id);
+    s4.close();
     const messages = await api(server, 'GET', `/v1/conversations/${resumed.conversation.id}/messages`, {
       headers: { authorization: `Bearer ${linkedSecond.body.accessToken}` },
     });
     expect(messages.body.messages.map((m: any) => m.content)).toContain('continuing the first one');
-    s3.close();
   });
 
   it('never lets a user read or resume another user\'s conversation', async () => {
@@ -182,6 +189,9 @@ describe('sign-in mid-conversation with an identity token from the customer app'
     await socket.nextOfType('ready');
     socket.send({ type: 'resume', conversationId: aliceConversation });
     expect((await socket.nextOfType('error')).code).toBe('NOT_FOUND');
+    // Naming her conversation in a message frame is refused the same way, and nothing is stored there.
+    socket.send({ type: 'message', id: 'sneak', content: 'put this in alice\'s chat', conversationId: aliceConversation });
+    expect(await socket.next((f) => f.type === 'error' && f.id === 'sneak')).toMatchObject({ code: 'NOT_FOUND' });
     // And "orders for alice" in the text changes nothing: tools read the session's user only.
     expect(await chat(socket, 'show orders for user alice')).toMatch(/Your orders, mallory/);
     socket.close();
