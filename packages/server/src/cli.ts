@@ -17,7 +17,7 @@ const USAGE = `tessera <command> [options]
 
   init --data DIR [--origin URL]... [--json]     create the default tenant, keys and signing key
   start --data DIR --port N [--host H] [--init]  serve HTTP and WebSocket on one port
-        [--no-demo] [--demo-partner-port N]      with the demo shop at / and a partner demo page on port N
+        [--demo] [--demo-partner-port N]         with the demo shop at / and a partner demo page on port N
                                                  (default 8081 when serving on 8080, else none)
   keys create --name NAME [--kind secret|publishable] [--scope S]... [--ip CIDR]...
               [--expires 2027-01-31|30d|12h] [--rate-limit PER_MINUTE] [--data DIR] [--json]
@@ -40,7 +40,7 @@ const { positionals, values } = parseArgs({
     origin: { type: 'string', multiple: true, default: [] },
     json: { type: 'boolean', default: false },
     init: { type: 'boolean', default: false },
-    'no-demo': { type: 'boolean', default: false },
+    demo: { type: 'boolean', default: false },
     'demo-partner-port': { type: 'string' },
     name: { type: 'string' },
     kind: { type: 'string', default: 'secret' },
@@ -101,7 +101,8 @@ async function start(): Promise<void> {
     const result = await withServices((services) => initialise(services, origins));
     if (result.created) printInit(result);
   }
-  const demo = !values['no-demo'];
+  // Off unless asked for (`npm start` asks): the demo's pretend login must never reach production.
+  const demo = values.demo;
   let partnerUrl: string | null = null;
   const app = await buildApp({ ...configInput(), demo }, { signIn: undefined, demo: { partnerUrl: () => partnerUrl } });
   const address = await app.http.listen({ port: app.services.config.port, host: app.services.config.host });
@@ -119,7 +120,7 @@ async function start(): Promise<void> {
         app.services.logger.warn({ err: error }, 'demo: the partner page did not start');
       }
     }
-    console.log(`Demo shop: ${shopUrl}/${partnerUrl ? `   partner demo page: ${partnerUrl}/` : ''}   (turn the demo off with --no-demo)`);
+    console.log(`Demo shop: ${shopUrl}/${partnerUrl ? `   partner demo page: ${partnerUrl}/` : ''}`);
   }
   let stopping = false;
   const stop = (signal: string) => {

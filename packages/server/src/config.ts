@@ -18,7 +18,7 @@ const configSchema = z.object({
   heartbeatIntervalMs: z.number().int().positive().default(30_000),
   cleanupIntervalMs: z.number().int().nonnegative().default(60_000),
   shutdownGraceMs: z.number().int().nonnegative().default(5_000),
-  /** Serve the demo shop at `/` and the widget at `/widget.js` (see demo/); `tessera start` turns it on. */
+  /** Serve the demo shop at `/` (see demo/); `tessera start --demo` (and so `npm start`) turns it on. */
   demo: z.boolean().default(false),
   /** Per-key limits of secret API keys (see identity/api-key-access.ts and identity/spike-guard.ts). */
   apiKeyLimits: z
