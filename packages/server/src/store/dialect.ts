@@ -25,5 +25,27 @@ export function createSqliteDialect(dataDir: string): Dialect {
   database.pragma('cache_size = -65536');
   database.pragma('wal_autocheckpoint = 4000');
   database.pragma('temp_store = MEMORY');
-  return new SqliteDialect({ database });
+  return new SqliteDialect({ database: withStatementCache(database) });
+}
+
+const MAX_CACHED_STATEMENTS = 500;
+
+/**
+ * Kysely prepares every query anew; better-sqlite3 statements can be reused, and
+ * compiling the same SQL again costs as much as running a small insert.
+ */
+function withStatementCache(database: SQLite.Database) {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string): SQLite.Statement {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = database.prepare(sql);
+        if (statements.size >= MAX_CACHED_STATEMENTS) statements.delete(statements.keys().next().value!);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }

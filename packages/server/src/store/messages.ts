@@ -39,7 +39,7 @@ export function messageRepo(db: Kysely<Database>) {
             created_at: m.createdAt,
           })),
         )
-        .onConflict((oc) => oc.columns(['session_id', 'client_id']).doNothing())
+        .onConflict((oc) => oc.columns(['session_id', 'client_id']).where('client_id', 'is not', null).doNothing())
         .returning('id')
         .execute();
       return new Set(rows.map((row) => row.id));
