@@ -262,7 +262,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       }
       case 'error': {
         const error = new TesseraError(frame.code, frame.message, { retryAfterMs: frame.retryAfterMs });
-        const claimed = frame.id ? outbox.fail(frame.id, error) : requests.rejectOldest(error);
+        const claimed = frame.id ? requests.reject(frame.id, error) || outbox.fail(frame.id, error) : requests.rejectOldest(error);
         if (!claimed) events.emit('error', error);
         break;
       }
@@ -343,9 +343,9 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     if (connection.state === 'closed') {
       return Promise.reject(new TesseraError('CLIENT_CLOSED', 'the client is closed; call connect()'));
     }
-    const { reply, markSent } = requests.add(frame, expect, resendable);
+    const { frame: withId, reply, markSent } = requests.add(frame, expect, resendable);
     if (connection.state === 'connected') {
-      sendNow(frame);
+      sendNow(withId);
       markSent();
     }
     return reply;

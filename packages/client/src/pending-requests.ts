@@ -13,17 +13,19 @@ interface Pending {
 }
 
 /**
- * Requests whose reply carries no id (resume, history, authenticate, refresh):
- * the server answers in order, so a reply settles the oldest request waiting
- * for that frame type, and an error frame without id the oldest request.
+ * Requests awaiting a reply (resume, history, authenticate). Each is sent with a
+ * request id that the server echoes in its reply and in any error frame; a reply
+ * without one (an older server) settles the oldest request waiting for its type.
  */
 export interface PendingRequests {
   add<T extends ServerFrameType>(
     frame: ClientFrame,
     expect: T,
     resendable: boolean,
-  ): { reply: Promise<Extract<ServerFrame, { type: T }>>; markSent(): void };
+  ): { frame: ClientFrame; reply: Promise<Extract<ServerFrame, { type: T }>>; markSent(): void };
   resolve(frame: ServerFrame): boolean;
+  /** Rejects the request with this id; false if none has it. */
+  reject(requestId: string, error: TesseraError): boolean;
   rejectOldest(error: TesseraError): boolean;
   /** Frames to send on a fresh socket; marks them sent. */
   takeUnsent(): ClientFrame[];
@@ -32,15 +34,19 @@ export interface PendingRequests {
   rejectAll(error: TesseraError): void;
 }
 
+export const REQUEST_ID_PREFIX = 'req-';
+
 export function createPendingRequests(clock: Clock, timeoutMs: number): PendingRequests {
   const queue: Pending[] = [];
+  let counter = 0;
   const remove = (pending: Pending) => {
     const index = queue.indexOf(pending);
     if (index >= 0) queue.splice(index, 1);
     return index >= 0;
   };
   return {
-    add(frame, expect, resendable) {
+    add(request, expect, resendable) {
+      const frame = { ...request, id: `${REQUEST_ID_PREFIX}${++counter}` } as ClientFrame;
       let pending!: Pending;
       const reply = new Promise<ServerFrame>((resolve, reject) => {
         const timer = clock.setTimeout(() => {
@@ -63,6 +69,7 @@ export function createPendingRequests(clock: Clock, timeoutMs: number): PendingR
         queue.push(pending);
       });
       return {
+        frame,
         reply: reply as Promise<Extract<ServerFrame, { type: typeof expect }>>,
         markSent: () => {
           pending.sent = true;
@@ -70,10 +77,20 @@ export function createPendingRequests(clock: Clock, timeoutMs: number): PendingR
       };
     },
     resolve(frame) {
-      const pending = queue.find((p) => p.sent && p.expect === frame.type);
+      const id = 'id' in frame ? frame.id : undefined;
+      const pending = id?.startsWith(REQUEST_ID_PREFIX)
+        ? queue.find((p) => p.sent && (p.frame as { id?: string }).id === id)
+        : queue.find((p) => p.sent && p.expect === frame.type);
       if (!pending) return false;
       remove(pending);
       pending.resolve(frame);
+      return true;
+    },
+    reject(requestId, error) {
+      const pending = queue.find((p) => (p.frame as { id?: string }).id === requestId);
+      if (!pending) return false;
+      remove(pending);
+      pending.reject(error);
       return true;
     },
     rejectOldest(error) {

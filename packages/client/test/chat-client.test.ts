@@ -251,11 +251,29 @@ describe('chat client', () => {
     await expect(sent).rejects.toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 1500 });
 
     const resumed = ctx.client.resume('conv_9');
-    expect(latest().sent.filter((f) => f.type !== 'message')).toEqual([{ type: 'history', limit: 10 }, { type: 'resume', conversationId: 'conv_9' }]);
+    const requests = latest().sent.filter((f) => f.type !== 'message');
+    expect(requests).toEqual([
+      { type: 'history', limit: 10, id: expect.stringMatching(/^req-/) },
+      { type: 'resume', conversationId: 'conv_9', id: expect.stringMatching(/^req-/) },
+    ]);
     latest().receive({ type: 'history', messages: [] });
     latest().receive({ type: 'error', code: 'NOT_FOUND', message: 'no such conversation' });
     expect(await history).toEqual([]);
     await expect(resumed).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(ctx.errors).toEqual([]);
+  });
+
+  it('matches replies and errors to requests by the echoed request id, whatever their order', async () => {
+    const ctx = setup({ initialTokens: makePair(Date.UTC(2026, 0, 1)) });
+    await connected(ctx);
+    const first = ctx.client.resume('conv_1');
+    const second = ctx.client.resume('conv_2');
+    const [one, two] = latest().sent.filter((f) => f.type === 'resume');
+    // The server answers the second first, and the first with an error naming it.
+    latest().receive({ type: 'resumed', id: two.id, conversation: { id: 'conv_2' }, messages: [] });
+    latest().receive({ type: 'error', code: 'NOT_FOUND', message: 'no such conversation', id: one.id });
+    await expect(second).resolves.toMatchObject({ conversation: { id: 'conv_2' } });
+    await expect(first).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(ctx.errors).toEqual([]);
   });
 
@@ -264,7 +282,7 @@ describe('chat client', () => {
     await connected(ctx);
     const signedIn = ctx.client.authenticate({ email: 'a@example.com', password: 'correct horse' });
     await settle();
-    expect(latest().sent.at(-1)).toEqual({ type: 'authenticate', method: 'password', email: 'a@example.com', password: 'correct horse' });
+    expect(latest().sent.at(-1)).toEqual({ type: 'authenticate', method: 'password', email: 'a@example.com', password: 'correct horse', id: expect.stringMatching(/^req-/) });
     const user: TokenPair = makePair(Date.UTC(2026, 0, 1), 15 * 60_000, { auth: 'user', uid: 'u1', ver: 2, custom: { role: 'admin' } });
     latest().receive({ type: 'authenticated', ...user, user: { id: 'u1' }, session: { id: 'sess_1' }, previousConversations: [] });
     expect((await signedIn).user).toEqual({ id: 'u1' });

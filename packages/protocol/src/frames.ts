@@ -1,14 +1,17 @@
 import type { ErrorCode } from './errors.js';
 import type { ConversationInfo, MessageInfo, SessionInfo, UserInfo } from './models.js';
 
-/** Frames a client sends. `id` is the client's own id for the frame (a message's client id). */
+/**
+ * Frames a client sends. `id` is the client's own id for the frame: a message's client
+ * id, or (optional) a request id the reply and any error frame echo back.
+ */
 export type ClientFrame =
   | { type: 'message'; id: string; content: string; conversationId?: string }
-  | { type: 'authenticate'; method: 'jwt'; token: string }
-  | { type: 'authenticate'; method: 'password'; email: string; password: string }
-  | { type: 'refresh'; token: string }
-  | { type: 'resume'; conversationId: string }
-  | { type: 'history'; before?: string; limit?: number }
+  | { type: 'authenticate'; method: 'jwt'; token: string; id?: string }
+  | { type: 'authenticate'; method: 'password'; email: string; password: string; id?: string }
+  | { type: 'refresh'; token: string; id?: string }
+  | { type: 'resume'; conversationId: string; id?: string }
+  | { type: 'history'; before?: string; limit?: number; id?: string }
   | { type: 'logout' }
   | { type: 'ping' };
 
@@ -26,10 +29,11 @@ export type ServerFrame =
       user: UserInfo;
       session: SessionInfo;
       previousConversations: ConversationInfo[];
+      id?: string;
     }
-  | { type: 'refreshed'; expiresAt: number }
-  | { type: 'resumed'; conversation: ConversationInfo; messages: MessageInfo[] }
-  | { type: 'history'; messages: MessageInfo[] }
+  | { type: 'refreshed'; expiresAt: number; id?: string }
+  | { type: 'resumed'; conversation: ConversationInfo; messages: MessageInfo[]; id?: string }
+  | { type: 'history'; messages: MessageInfo[]; id?: string }
   | { type: 'pong' }
   | { type: 'error'; code: ErrorCode; message: string; id?: string; retryAfterMs?: number };
 

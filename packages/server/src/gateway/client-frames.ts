@@ -7,11 +7,17 @@ export const MAX_MESSAGE_CHARS = 16_000;
 
 const clientFrameSchema = z.union([
   z.object({ type: z.literal('message'), id, content: z.string().min(1).max(MAX_MESSAGE_CHARS), conversationId: id.optional() }),
-  z.object({ type: z.literal('authenticate'), method: z.literal('jwt'), token: z.string().min(1).max(16_384) }),
-  z.object({ type: z.literal('authenticate'), method: z.literal('password'), email: z.string().min(1).max(320), password: z.string().min(1).max(1024) }),
-  z.object({ type: z.literal('refresh'), token: z.string().min(1).max(8192) }),
-  z.object({ type: z.literal('resume'), conversationId: id }),
-  z.object({ type: z.literal('history'), before: id.optional(), limit: z.number().int().min(1).max(200).optional() }),
+  z.object({ type: z.literal('authenticate'), method: z.literal('jwt'), token: z.string().min(1).max(16_384), id: id.optional() }),
+  z.object({
+    type: z.literal('authenticate'),
+    method: z.literal('password'),
+    email: z.string().min(1).max(320),
+    password: z.string().min(1).max(1024),
+    id: id.optional(),
+  }),
+  z.object({ type: z.literal('refresh'), token: z.string().min(1).max(8192), id: id.optional() }),
+  z.object({ type: z.literal('resume'), conversationId: id, id: id.optional() }),
+  z.object({ type: z.literal('history'), before: id.optional(), limit: z.number().int().min(1).max(200).optional(), id: id.optional() }),
   z.object({ type: z.literal('logout') }),
   z.object({ type: z.literal('ping') }),
 ]);

@@ -148,11 +148,11 @@ export class Connection implements ClosableSocket {
       case 'ping':
         return this.send({ type: 'pong' });
       case 'refresh':
-        return this.onRefresh(frame.token);
+        return this.onRefresh(frame.token, frame.id);
       case 'history':
-        return this.onHistory(frame.before, frame.limit);
+        return this.onHistory(frame.before, frame.limit, frame.id);
       case 'resume':
-        return this.onResume(frame.conversationId);
+        return this.onResume(frame.conversationId, frame.id);
       case 'authenticate':
         return this.onAuthenticate(frame);
       case 'logout':
@@ -238,31 +238,31 @@ export class Connection implements ClosableSocket {
   }
 
   /** Adopts a newer access token of the same session without reconnecting. */
-  private async onRefresh(token: string): Promise<void> {
+  private async onRefresh(token: string, requestId?: string): Promise<void> {
     const auth = await this.deps.services.sessions.verify(token, this.auth.session.tenantId).catch((error: unknown) => {
       throw isTesseraError(error) ? new TesseraError('INVALID_TOKEN', error.message) : error;
     });
     if (auth.session.id !== this.sessionId) throw new TesseraError('FORBIDDEN', 'token belongs to another session');
     this.auth = auth;
     this.scheduleExpiry();
-    this.send({ type: 'refreshed', expiresAt: auth.claims.exp * 1000 });
+    this.send({ type: 'refreshed', expiresAt: auth.claims.exp * 1000, ...withId(requestId) });
   }
 
-  private async onHistory(before: string | undefined, limit: number | undefined): Promise<void> {
+  private async onHistory(before: string | undefined, limit: number | undefined, requestId?: string): Promise<void> {
     const { conversations } = this.deps.services;
     // Asking for history starts no conversation: an empty one would show up in every list.
     const conversation = this.activeConversation ? await this.conversation() : await conversations.latestOf(this.auth.session);
     const messages = conversation ? await conversations.messages(this.auth.session, conversation.id, { before, limit }) : [];
-    this.send({ type: 'history', messages: messages.map(describeMessage) });
+    this.send({ type: 'history', messages: messages.map(describeMessage), ...withId(requestId) });
   }
 
   /** Switches this socket to another conversation of the same user: the only way histories meet. */
-  private async onResume(conversationId: string): Promise<void> {
+  private async onResume(conversationId: string, requestId?: string): Promise<void> {
     const { conversations } = this.deps.services;
     const summary = await conversations.owned(this.auth.session, conversationId);
     this.activeConversation = Promise.resolve(summary);
     const messages = await conversations.messages(this.auth.session, conversationId, { limit: 200 });
-    this.send({ type: 'resumed', conversation: describeConversation(summary), messages: messages.map(describeMessage) });
+    this.send({ type: 'resumed', conversation: describeConversation(summary), messages: messages.map(describeMessage), ...withId(requestId) });
   }
 
   private async onAuthenticate(frame: Extract<ClientFrame, { type: 'authenticate' }>): Promise<void> {
@@ -274,7 +274,7 @@ export class Connection implements ClosableSocket {
     } catch (error) {
       // A failed sign-in is an answer, not a reason to drop the anonymous socket.
       if (!isTesseraError(error)) throw error;
-      this.send({ type: 'error', code: error.code, message: error.message, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) });
+      this.send({ type: 'error', code: error.code, message: error.message, ...withId(frame.id), ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) });
       return;
     }
     // This socket stays open and is now the user's.
@@ -282,6 +282,11 @@ export class Connection implements ClosableSocket {
     this.user = await this.deps.services.sessions.userOf(this.auth.session);
     this.activeConversation = null;
     this.scheduleExpiry();
-    this.send(result);
+    this.send({ ...result, ...withId(frame.id) });
   }
+}
+
+/** Echoes a request's id in its reply, when the client gave one. */
+function withId(requestId: string | undefined): { id?: string } {
+  return requestId === undefined ? {} : { id: requestId };
 }

@@ -147,8 +147,9 @@ describe('sign-in mid-conversation with an identity token from the customer app'
     // ...and both conversations are the user's, resumable on request.
     const list = await api(server, 'GET', '/v1/conversations', { headers: { authorization: `Bearer ${linkedSecond.body.accessToken}` } });
     expect(list.body.conversations).toHaveLength(2);
-    s3.send({ type: 'resume', conversationId: linkedSecond.body.previousConversations[0].id });
+    s3.send({ type: 'resume', conversationId: linkedSecond.body.previousConversations[0].id, id: 'resume-1' });
     const resumed = await s3.nextOfType('resumed');
+    expect(resumed.id).toBe('resume-1');
     expect(resumed.messages.map((m: any) => m.content)).toContain('first browser question');
     await chat(s3, 'continuing the first one');
     s3.close();
@@ -187,8 +188,8 @@ describe('sign-in mid-conversation with an identity token from the customer app'
     expect(read.body.error.code).toBe('NOT_FOUND');
     const socket = connect(server, { token: malloryLinked.body.accessToken });
     await socket.nextOfType('ready');
-    socket.send({ type: 'resume', conversationId: aliceConversation });
-    expect((await socket.nextOfType('error')).code).toBe('NOT_FOUND');
+    socket.send({ type: 'resume', conversationId: aliceConversation, id: 'r1' });
+    expect(await socket.nextOfType('error')).toMatchObject({ code: 'NOT_FOUND', id: 'r1' });
     // Naming her conversation in a message frame is refused the same way, and nothing is stored there.
     socket.send({ type: 'message', id: 'sneak', content: 'put this in alice\'s chat', conversationId: aliceConversation });
     expect(await socket.next((f) => f.type === 'error' && f.id === 'sneak')).toMatchObject({ code: 'NOT_FOUND' });
