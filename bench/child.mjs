@@ -37,6 +37,8 @@ export async function startServer(mode, { sessions = 64 } = {}) {
     mode,
     url: `ws://127.0.0.1:${ready.port}${mode === 'tessera' ? '/v1/ws' : '/'}`,
     tokens: ready.tokens,
+    /** Access tokens no handshake has used yet (Tessera only): each is spent once. */
+    freshTokens: ready.freshTokens ?? [],
     origin: ready.origin,
     /** Microseconds of CPU (user + system) the child has used so far. */
     async cpuMicros() {

@@ -3,8 +3,12 @@
 // on its `ready` frame (the token was verified and the connection set up).
 import WebSocket from 'ws';
 
-export function startHandshakeLoad(server, { concurrency }) {
-  const protocols = (i) => ['tessera.v1', ...(server.tokens.length ? [`bearer.${server.tokens[i % server.tokens.length]}`] : [])];
+// With `fresh`, every Tessera handshake presents a token the server has never seen (no
+// verification cache can help); otherwise each loop reconnects with its own token.
+export function startHandshakeLoad(server, { concurrency, fresh = false }) {
+  let nextFresh = 0;
+  const tokenFor = (i) => (fresh && server.freshTokens.length ? server.freshTokens[nextFresh++] : server.tokens[i % server.tokens.length]);
+  const protocols = (i) => ['tessera.v1', ...(server.tokens.length ? [`bearer.${tokenFor(i)}`] : [])];
   const waitForReady = server.mode === 'tessera';
   let running = true;
   let completed = 0;
@@ -46,7 +50,13 @@ export function startHandshakeLoad(server, { concurrency }) {
     });
 
   const loops = Array.from({ length: concurrency }, async (_, i) => {
-    while (running) await once(i);
+    while (running) {
+      if (fresh && server.freshTokens.length && nextFresh >= server.freshTokens.length) {
+        error('ran out of fresh tokens (raise BENCH_FRESH_TOKENS)');
+        return;
+      }
+      await once(i);
+    }
   });
 
   return {

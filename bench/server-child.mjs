@@ -14,6 +14,7 @@ const MAX_FRAME_BYTES = 64 * 1024;
 
 const mode = process.argv[2];
 const sessionCount = Number(process.argv[3] ?? 64);
+const FRESH_TOKENS = Number(process.env.BENCH_FRESH_TOKENS ?? 45_000);
 
 const server = mode === 'bare' ? await startBare() : mode === 'tessera' ? await startTessera(sessionCount) : null;
 if (!server) {
@@ -35,7 +36,7 @@ process.on('message', async (request) => {
 });
 // The parent died or gave up on us: don't linger.
 process.on('disconnect', () => process.exit(0));
-process.send({ type: 'ready', port: server.port, tokens: server.tokens, origin: ORIGIN });
+process.send({ type: 'ready', port: server.port, tokens: server.tokens, freshTokens: server.freshTokens ?? [], origin: ORIGIN });
 
 /** A bare `ws` server: accepts (picking `tessera.v1` so the client's request is byte-for-byte the same) and echoes. */
 async function startBare() {
@@ -92,6 +93,10 @@ async function startTessera(count) {
   const fresh = await tenants.get(init.tenantId);
   const tokens = [];
   for (let i = 0; i < count; i++) tokens.push((await sessions.startAnonymous(fresh)).accessToken);
+  // Tokens for handshakes that each present a token this node has never verified.
+  const freshTokens = [];
+  const freshSession = (await sessions.startAnonymous(fresh)).session;
+  for (let i = 0; i < FRESH_TOKENS; i++) freshTokens.push((await sessions.reissueAccess(freshSession)).accessToken);
   // Counted for the report (user messages per transaction): a thin wrapper, no work of its own.
   const { store } = app.services;
   const transaction = store.transaction;
@@ -105,6 +110,7 @@ async function startTessera(count) {
   return {
     port: Number(new URL(address).port),
     tokens,
+    freshTokens,
     stats: async () => {
       await app.services.messageWriter.drain();
       const stored = await app.services.store.messages.countByTenantSince(init.tenantId, startedAt - 60_000, Date.now() + 60_000);

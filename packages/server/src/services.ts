@@ -4,7 +4,7 @@ import type { Clock } from './clock.js';
 import { type Bus, MemoryBus, openRedis } from './bus/index.js';
 import { Metrics } from './metrics.js';
 import { openStore, type Store } from './store/index.js';
-import { AccessTokens, ExternalTokenVerifier, loadServerSecret, SigningKeyStore } from './tokens/index.js';
+import { AccessTokens, ExternalTokenVerifier, loadServerSecret, SigningKeyStore, VerifiedTokens } from './tokens/index.js';
 import { PasswordHasher } from './identity/passwords.js';
 import { Tenants } from './identity/tenants.js';
 import { ApiKeys } from './identity/api-keys.js';
@@ -85,6 +85,7 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     bus,
     tenants,
     accessTokens,
+    verifiedTokens: new VerifiedTokens(accessTokens),
     cache: sessionCache,
     serverSecret: loadServerSecret(config.dataDir, 'refresh-tokens'),
     metrics,

@@ -5,7 +5,7 @@ import { TesseraError } from '../errors.js';
 import { newId, newSecret } from '../ids.js';
 import { hashSecret, safeEqual } from '../secrets.js';
 import type { ConversationSummary, Session, Store, Tenant, User } from '../store/index.js';
-import type { AccessTokens } from '../tokens/index.js';
+import type { AccessTokens, VerifiedTokens } from '../tokens/index.js';
 import type { Tenants } from '../identity/tenants.js';
 import type { Metrics } from '../metrics.js';
 import { childSecret, formatRefreshToken, parseRefreshToken } from './refresh-token-format.js';
@@ -37,6 +37,8 @@ export interface SessionsDeps {
   bus: Bus;
   tenants: Tenants;
   accessTokens: AccessTokens;
+  /** The signature check, done once per token per node. */
+  verifiedTokens: VerifiedTokens;
   cache: SessionCache;
   serverSecret: Buffer;
   metrics?: Metrics;
@@ -91,7 +93,7 @@ export class Sessions {
    */
   async verify(token: string, tenantId?: string): Promise<AuthContext> {
     const now = this.deps.clock.now();
-    const claims = this.deps.accessTokens.verify(token, now, tenantId);
+    const claims = this.deps.verifiedTokens.verify(token, now, tenantId);
     const session = await this.deps.cache.get(claims.sid);
     if (!session || session.tenantId !== claims.aud) throw new TesseraError('INVALID_TOKEN', 'unknown session');
     assertLive(session, now);

@@ -31,6 +31,11 @@ export class AccessTokens {
     return { token: `${signingInput}.${signature.toString('base64url')}`, claims, expiresAt: claims.exp * 1000 };
   }
 
+  /** Whether tokens signed under `kid` are still verifiable (the key was not removed). */
+  knowsKey(kid: string, nowMs: number): boolean {
+    return this.keys.byKid(kid, nowMs) !== undefined;
+  }
+
   /**
    * Verifies signature, `typ`, `iss`, `aud` (when given) and `exp`. Session state and
    * `ver` are checked by the caller against the session cache.

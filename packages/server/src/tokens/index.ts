@@ -9,3 +9,4 @@ export {
   type ExternalTokenRules,
 } from './external-tokens.js';
 export { unverifiedClaims } from './unverified-claims.js';
+export { VerifiedTokens } from './verified-tokens.js';

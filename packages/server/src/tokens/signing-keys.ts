@@ -70,9 +70,8 @@ export class SigningKeyStore {
     return this.signingKey(Date.now());
   }
 
+  /** The key with this id; a key removed from the data directory is gone within seconds. */
   byKid(kid: string, now = Date.now()): SigningKey | undefined {
-    const found = this.keys.find((key) => key.kid === kid);
-    if (found) return found;
     this.reloadIfChanged(now);
     return this.keys.find((key) => key.kid === kid);
   }
