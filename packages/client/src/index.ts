@@ -14,6 +14,7 @@ export type { Clock } from './clock.js';
 export type { FetchLike } from './http.js';
 export type { WebSocketConstructor, WebSocketLike } from './socket.js';
 export type { TokenStorage } from './storage/token-storage.js';
+export { parseTokens, serializeTokens } from './storage/token-storage.js';
 export { createMemoryStorage } from './storage/memory-storage.js';
 export { createLocalStorage, createSessionStorage } from './storage/web-storage.js';
 export type { WebStorageOptions } from './storage/web-storage.js';

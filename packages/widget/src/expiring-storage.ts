@@ -1,4 +1,4 @@
-import type { TokenPair, TokenStorage } from '@tessera/client';
+import { parseTokens, type TokenPair, type TokenStorage } from '@tessera/client';
 
 interface Stored extends TokenPair {
   savedAtMs: number;
@@ -12,20 +12,12 @@ interface Stored extends TokenPair {
  * disabled storage) means memory only.
  */
 export function createExpiringLocalStorage(key: string, maxIdleMs: number, now: () => number = Date.now): TokenStorage {
+  /** The SDK's own token format, plus when it was saved; too old means gone. */
   const parse = (text: string | null): TokenPair | null => {
-    if (!text) return null;
-    try {
-      const value = JSON.parse(text) as Partial<Stored>;
-      if (typeof value.accessToken !== 'string' || typeof value.expiresAt !== 'number' || typeof value.savedAtMs !== 'number') return null;
-      if (now() - value.savedAtMs > maxIdleMs) return null;
-      return {
-        accessToken: value.accessToken,
-        expiresAt: value.expiresAt,
-        ...(typeof value.refreshToken === 'string' ? { refreshToken: value.refreshToken } : {}),
-      };
-    } catch {
-      return null;
-    }
+    const tokens = parseTokens(text);
+    if (!tokens) return null;
+    const { savedAtMs } = JSON.parse(text!) as Partial<Stored>;
+    return typeof savedAtMs === 'number' && now() - savedAtMs <= maxIdleMs ? tokens : null;
   };
   const attempt = <T>(run: (storage: Storage) => T, fallback: T): T => {
     try {
