@@ -40,10 +40,10 @@ export async function startServer(mode, { sessions = 64 } = {}) {
     /** Access tokens no handshake has used yet (Tessera only): each is spent once. */
     freshTokens: ready.freshTokens ?? [],
     origin: ready.origin,
-    /** Microseconds of CPU (user + system) the child has used so far. */
-    async cpuMicros() {
-      const { usage } = await ask('cpu');
-      return usage.user + usage.system;
+    /** Microseconds of CPU (user + system, all threads) the child has used so far, and its event loop's active and total time. */
+    async cpu() {
+      const { usage, loop } = await ask('cpu');
+      return { micros: usage.user + usage.system, loopActive: loop.active, loopTotal: loop.active + loop.idle };
     },
     async stats() {
       return (await ask('stats')).stats;

@@ -108,7 +108,7 @@ async function compare(name, measure) {
       const run = await measure(side);
       runs[side].push(run);
       if (run.errors.count) console.error(`${name}/${side}: ${run.errors.count} errors, e.g. ${run.errors.samples.join('; ')}`);
-      process.stderr.write(`  ${name} ${side.padEnd(8)} ${fmt(run.perSecond).padStart(9)}/s  server CPU ${run.serverCpuPercent.toFixed(0)}%  client CPU ${run.clientCpuPercent.toFixed(0)}%  (${((performance.now() - before) / 1000).toFixed(1)} s)\n`);
+      process.stderr.write(`  ${name} ${side.padEnd(8)} ${fmt(run.perSecond).padStart(9)}/s  server CPU ${run.serverCpuPercent.toFixed(0)}% (event loop ${run.serverLoopPercent.toFixed(0)}%)  client CPU ${run.clientCpuPercent.toFixed(0)}%  (${((performance.now() - before) / 1000).toFixed(1)} s)\n`);
       await sleep(150);
     }
   }
@@ -122,6 +122,7 @@ function summarise(name, baselineRuns, tesseraRuns) {
     ...(runs[0]?.serverCpuPercent !== undefined
       ? {
           serverCpuPercent: round(median(runs.map((r) => r.serverCpuPercent))),
+          serverLoopPercent: round(median(runs.map((r) => r.serverLoopPercent))),
           clientCpuPercent: round(median(runs.map((r) => r.clientCpuPercent))),
           serverCpuMicrosPerOp: round(median(runs.map((r) => r.serverCpuMicrosPerOp ?? 0)), 1),
           errors: runs.reduce((sum, r) => sum + r.errors.count, 0),
@@ -166,7 +167,7 @@ function print(report) {
     const b = result.baseline;
     const t = result.tessera;
     const cpu = b.serverCpuMicrosPerOp !== undefined
-      ? `server CPU/op ${b.serverCpuMicrosPerOp} µs vs ${t.serverCpuMicrosPerOp} µs = ${result.cpuPerOpRatio}× (server busy ${b.serverCpuPercent}% vs ${t.serverCpuPercent}%, client ${b.clientCpuPercent}% vs ${t.clientCpuPercent}%)`
+      ? `server CPU/op ${b.serverCpuMicrosPerOp} µs vs ${t.serverCpuMicrosPerOp} µs = ${result.cpuPerOpRatio}× (server busy ${b.serverCpuPercent}% vs ${t.serverCpuPercent}%, event loop ${b.serverLoopPercent}% vs ${t.serverLoopPercent}%, client ${b.clientCpuPercent}% vs ${t.clientCpuPercent}%)`
       : '';
     console.log(`  ${label}: ${note}; paired ratio ${result.pairedRatioMedian}×${cpu ? `; ${cpu}` : ''}`);
     if (b.errors || t.errors) console.log(`    errors: baseline ${b.errors}, tessera ${t.errors} (a run with errors does not pass)`);

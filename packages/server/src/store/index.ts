@@ -1,6 +1,9 @@
 import { Kysely, sql } from 'kysely';
 import type { Database } from './schema.js';
-import { createSqliteDialect, type StoreLocation } from './dialect.js';
+import { appendMessages } from './append-messages.js';
+import { openSqlite, type StoreLocation } from './dialect.js';
+import type { Message } from './records.js';
+import type { AppendOptions } from './sqlite-message-appender.js';
 import { migrateToLatest } from './migrate.js';
 import { tenantRepo } from './tenants.js';
 import { apiKeyRepo } from './api-keys.js';
@@ -41,22 +44,48 @@ export interface Store extends Repositories {
   readonly dialect: 'sqlite' | 'postgres';
   /** Runs `work` in one transaction: all of it commits, or none of it. */
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Stores a batch of messages in one transaction (see append-messages.ts): returns, per message,
+   * the id it is stored under, which is an earlier message's for a client id seen before.
+   */
+  appendMessages(messages: Message[], options: AppendOptions): Promise<string[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function openStore(location: StoreLocation): Promise<Store> {
-  const dialect = location.databaseUrl ? await postgresDialect(location.databaseUrl, location) : createSqliteDialect(location.dataDir);
+  const sqlite = location.databaseUrl ? null : openSqlite(location.dataDir);
+  const dialect = sqlite?.dialect ?? (await postgresDialect(location.databaseUrl!, location));
   const db = new Kysely<Database>({ dialect });
-  await migrateToLatest(db);
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await sqlite?.messages.close();
+    await db.destroy();
+    throw error;
+  }
+  const transaction: Store['transaction'] = (work) => db.transaction().execute((trx) => work(repositories(trx)));
+  // One message transaction at a time on PostgreSQL: concurrent ones would lock the same
+  // conversation and usage rows in different orders.
+  let lastAppend: Promise<unknown> = Promise.resolve();
   return {
     ...repositories(db),
-    dialect: location.databaseUrl ? 'postgres' : 'sqlite',
-    transaction: (work) => db.transaction().execute((trx) => work(repositories(trx))),
+    dialect: sqlite ? 'sqlite' : 'postgres',
+    transaction,
+    appendMessages: sqlite
+      ? (messages, options) => sqlite.messages.append(messages, options)
+      : (messages, options) => {
+          const appended = lastAppend.then(() => transaction((tx) => appendMessages(tx, messages, options)));
+          lastAppend = appended.catch(() => undefined);
+          return appended;
+        },
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await sqlite?.messages.close();
+      await db.destroy();
+    },
   };
 }
 

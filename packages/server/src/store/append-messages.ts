@@ -1,0 +1,37 @@
+import type { Repositories } from './index.js';
+import type { Message } from './records.js';
+import type { AppendOptions } from './sqlite-message-appender.js';
+
+/**
+ * Rows per INSERT (9 bound parameters each): one statement for a few thousand messages would pass
+ * PostgreSQL's 65 535 parameter limit and fail the whole batch.
+ */
+const ROWS_PER_STATEMENT = 500;
+
+/**
+ * Stores a batch of messages within the caller's transaction: inserts them (a user message whose
+ * client id its session already stored is skipped), touches their conversations and counts the
+ * new ones in the month's usage. Returns, per message, the id it is stored under: its own, or the
+ * earlier message's. sqlite-append-worker.js does the same on the embedded database.
+ */
+export async function appendMessages(tx: Repositories, messages: Message[], { at, month }: AppendOptions): Promise<string[]> {
+  const inserted = new Set<string>();
+  for (const chunk of chunks(messages)) for (const id of await tx.messages.insertMany(chunk)) inserted.add(id);
+  for (const chunk of chunks([...new Set(messages.map((message) => message.conversationId))])) await tx.conversations.touchMany(chunk, at);
+  const newPerTenant = new Map<string, number>();
+  for (const message of messages) {
+    if (inserted.has(message.id)) newPerTenant.set(message.tenantId, (newPerTenant.get(message.tenantId) ?? 0) + 1);
+  }
+  for (const [tenantId, count] of newPerTenant) await tx.usage.count(tenantId, month, { messages: count });
+  const storedIds: string[] = [];
+  for (const message of messages) {
+    storedIds.push(inserted.has(message.id) ? message.id : ((await tx.messages.findByClientId(message.sessionId, message.clientId ?? ''))?.id ?? message.id));
+  }
+  return storedIds;
+}
+
+function chunks<T>(items: T[]): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += ROWS_PER_STATEMENT) result.push(items.slice(start, start + ROWS_PER_STATEMENT));
+  return result;
+}

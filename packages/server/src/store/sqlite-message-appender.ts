@@ -1,0 +1,86 @@
+import { Worker } from 'node:worker_threads';
+import type { Message } from './records.js';
+
+export interface AppendOptions {
+  /** When the batch is stored: its conversations' `updated_at`. */
+  at: number;
+  /** The billing month (`YYYY-MM`) whose message count the new messages go to. */
+  month: string;
+}
+
+interface Pending {
+  resolve: (storedIds: string[]) => void;
+  reject: (error: Error) => void;
+}
+
+type Reply = { id: number; storedIds: string[] } | { id: number; error: string };
+
+/**
+ * Stores message batches through a worker thread with its own SQLite connection
+ * (sqlite-append-worker.js): the hottest writes, their commits and the WAL checkpoints
+ * run beside the event loop instead of on it. A worker that dies fails its batches and
+ * is replaced on the next one.
+ */
+export class SqliteMessageAppender {
+  private worker: Worker | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  private closed = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly pragmas: string[],
+  ) {
+    // Started at once: besides storing messages, it checkpoints the WAL for every writer.
+    this.worker = this.start();
+  }
+
+  append(messages: Message[], options: AppendOptions): Promise<string[]> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    if (messages.length === 0) return Promise.resolve([]);
+    const worker = (this.worker ??= this.start());
+    const id = ++this.nextId;
+    const rows = messages.map((m) => [m.id, m.tenantId, m.conversationId, m.sessionId, m.role, m.content, m.clientId, m.replyTo, m.createdAt]);
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      // A batch in flight keeps the process alive until it is stored.
+      worker.ref();
+      worker.postMessage({ type: 'append', id, rows, at: options.at, month: options.month });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const worker = this.worker;
+    if (!worker) return;
+    const exited = new Promise((resolve) => worker.once('exit', resolve));
+    // Kept alive until it has stored what it holds and closed its connection.
+    worker.ref();
+    worker.postMessage({ type: 'close' });
+    await exited;
+  }
+
+  private start(): Worker {
+    const worker = new Worker(new URL('./sqlite-append-worker.js', import.meta.url), { workerData: { file: this.file, pragmas: this.pragmas } });
+    worker.unref();
+    worker.on('message', (reply: Reply) => {
+      const pending = this.pending.get(reply.id);
+      if (!pending) return;
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if ('error' in reply) pending.reject(new Error(`storing messages failed: ${reply.error}`));
+      else pending.resolve(reply.storedIds);
+    });
+    worker.on('error', (error) => this.failAll(error));
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.worker = null;
+      this.failAll(new Error(`message store worker exited (code ${code})`));
+    });
+    return worker;
+  }
+
+  private failAll(error: Error): void {
+    for (const { reject } of this.pending.values()) reject(error);
+    this.pending.clear();
+  }
+}

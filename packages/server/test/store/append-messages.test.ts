@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../src/store/index.js';
+import { backends, type OpenedStore } from '../support/backends.js';
+import { conversation, message, refreshToken, seedSession, T0 } from './fixtures.js';
+
+const MONTH = '2027-01';
+
+describe.each(backends)('store ($name): appending message batches', (backend) => {
+  let opened: OpenedStore;
+  let store: Store;
+  beforeAll(async () => {
+    opened = await backend.open();
+    store = opened.store;
+  });
+  afterAll(() => opened.dispose());
+
+  async function seedConversation() {
+    const { tenant, session } = await seedSession(store);
+    const c = conversation(session);
+    await store.conversations.insert(c);
+    return { tenant, session, conversation: c };
+  }
+
+  it('stores a batch, touches its conversation and counts it in the month', async () => {
+    const { tenant, conversation: c } = await seedConversation();
+    const batch = [message(c, { content: 'one' }), message(c, { role: 'assistant', clientId: null, content: 'two' })];
+    expect(await store.appendMessages(batch, { at: T0 + 5, month: MONTH })).toEqual(batch.map((m) => m.id));
+    expect((await store.messages.listByConversation(c.id, { limit: 10 })).map((m) => m.content)).toEqual(['one', 'two']);
+    expect((await store.conversations.get(c.id))?.updatedAt).toBe(T0 + 5);
+    expect(await store.usage.counters(tenant.id, MONTH)).toEqual({ sessions: 0, messages: 2 });
+  });
+
+  it("answers a repeated client id with the earlier message's id, in a later batch or the same one, and counts it once", async () => {
+    const { tenant, conversation: c } = await seedConversation();
+    const first = message(c, { clientId: 'c-1', content: 'first' });
+    await store.appendMessages([first], { at: T0, month: MONTH });
+    const again = message(c, { clientId: 'c-1', content: 'first, resent' });
+    const fresh = message(c, { clientId: 'c-2', content: 'second' });
+    const freshAgain = message(c, { clientId: 'c-2', content: 'second, resent' });
+    expect(await store.appendMessages([again, fresh, freshAgain], { at: T0, month: MONTH })).toEqual([first.id, fresh.id, fresh.id]);
+    expect((await store.messages.listByConversation(c.id, { limit: 10 })).map((m) => m.content)).toEqual(['first', 'second']);
+    expect(await store.usage.counters(tenant.id, MONTH)).toEqual({ sessions: 0, messages: 2 });
+  });
+
+  it('keeps the order of batches sent without waiting for each other', async () => {
+    const { conversation: c } = await seedConversation();
+    const batches = Array.from({ length: 20 }, (_, b) => Array.from({ length: 5 }, (_, i) => message(c, { content: `${b}.${i}` })));
+    await Promise.all(batches.map((batch) => store.appendMessages(batch, { at: T0, month: MONTH })));
+    const stored = await store.messages.listByConversation(c.id, { limit: 200 });
+    expect(stored.map((m) => m.content)).toEqual(batches.flat().map((m) => m.content));
+  });
+
+  it('neither breaks nor is broken by a slow transaction that reads, waits, then writes', async () => {
+    const { session, conversation: c } = await seedConversation();
+    const token = refreshToken(session.id);
+    await store.refreshTokens.insert(token);
+    const slow = store.transaction(async (tx) => {
+      const read = await tx.refreshTokens.get(token.id);
+      // Message batches commit (or try to) meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      return tx.refreshTokens.claimRotation(read!.id, 'rt_child', T0 + 1);
+    });
+    const appended = [];
+    for (let i = 0; i < 10; i++) {
+      appended.push(store.appendMessages([message(c, { content: `m${i}` })], { at: T0, month: MONTH }));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(await slow).toBe(true);
+    await Promise.all(appended);
+    expect(await store.messages.listByConversation(c.id, { limit: 20 })).toHaveLength(10);
+    expect((await store.refreshTokens.get(token.id))?.state).not.toBe('current');
+  });
+});
