@@ -27,7 +27,9 @@ export async function cleanupExpired(store: Store, clock: Clock, tenantIds: stri
     const ids = expired.map((session) => session.id);
     const anonymous = expired.filter((session) => session.userId === null).map((session) => session.id);
     await store.transaction(async (tx) => {
-      report.messages += await tx.messages.deleteBySessions(anonymous);
+      // By conversation (indexed): an anonymous session's messages are all in its own conversations.
+      const conversations = await tx.conversations.listByUserOrSessions(null, anonymous);
+      report.messages += await tx.messages.deleteByConversations(conversations.map((conversation) => conversation.id));
       report.conversations += await tx.conversations.deleteBySessions(anonymous);
       report.refreshTokens += await tx.refreshTokens.deleteBySessions(ids);
       report.sessions += await tx.sessions.deleteMany(ids);

@@ -63,11 +63,6 @@ export function messageRepo(db: Kysely<Database>) {
       const rows = await query.orderBy('seq', 'desc').limit(options.limit).execute();
       return rows.reverse().map(toMessage);
     },
-    async listBySessions(sessionIds: string[]): Promise<Message[]> {
-      if (sessionIds.length === 0) return [];
-      const rows = await db.selectFrom('messages').select(COLUMNS).where('session_id', 'in', sessionIds).orderBy('seq').execute();
-      return rows.map(toMessage);
-    },
     async countByTenantSince(tenantId: string, from: number, to: number): Promise<number> {
       const row = await db
         .selectFrom('messages')
@@ -86,11 +81,6 @@ export function messageRepo(db: Kysely<Database>) {
     async deleteByConversations(conversationIds: string[]): Promise<number> {
       if (conversationIds.length === 0) return 0;
       const result = await db.deleteFrom('messages').where('conversation_id', 'in', conversationIds).executeTakeFirst();
-      return Number(result.numDeletedRows);
-    },
-    async deleteBySessions(sessionIds: string[]): Promise<number> {
-      if (sessionIds.length === 0) return 0;
-      const result = await db.deleteFrom('messages').where('session_id', 'in', sessionIds).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
     async deleteOlderThan(tenantId: string, before: number, limit: number): Promise<number> {

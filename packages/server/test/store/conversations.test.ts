@@ -132,7 +132,7 @@ describe.each(backends)('store ($name): conversations and messages', (backend) =
 
       expect((await store.messages.findByClientId(s.id, 'c1'))?.id).toBe(first.id);
       expect(await store.messages.findByClientId(s.id, 'nope')).toBeNull();
-      const stored = await store.messages.listBySessions([s.id]);
+      const stored = await store.messages.listByConversations([c.id]);
       expect(stored.filter((m) => m.clientId === 'c1')).toHaveLength(1);
       expect(stored.filter((m) => m.clientId === 'c4')).toHaveLength(1);
     });
@@ -150,7 +150,7 @@ describe.each(backends)('store ($name): conversations and messages', (backend) =
       expect(typeof first.createdAt).toBe('number');
     });
 
-    it('lists by sessions and by conversations in insertion order', async () => {
+    it('lists by conversations in insertion order', async () => {
       const { session: s } = await seedSession(store);
       const c = conversation(s);
       const c2 = conversation(s);
@@ -160,8 +160,6 @@ describe.each(backends)('store ($name): conversations and messages', (backend) =
       const b = message(c2, { content: 'b' });
       const z = message(c, { content: 'z' });
       for (const m of [a, b, z]) await store.messages.insertMany([m]);
-      expect((await store.messages.listBySessions([s.id])).map((m) => m.content)).toEqual(['a', 'b', 'z']);
-      expect(await store.messages.listBySessions([])).toEqual([]);
       expect((await store.messages.listByConversations([c2.id, c.id])).map((m) => m.content)).toEqual(['a', 'b', 'z']);
       expect(await store.messages.listByConversations([])).toEqual([]);
     });
@@ -176,7 +174,7 @@ describe.each(backends)('store ($name): conversations and messages', (backend) =
       expect(typeof n).toBe('number');
     });
 
-    it('deletes by sessions, by conversations and past retention in batches', async () => {
+    it('deletes by conversations and past retention in batches', async () => {
       const { session: s, tenant: t } = await seedSession(store);
       const { session: other } = await seedSession(store);
       const c = conversation(s);
@@ -186,9 +184,8 @@ describe.each(backends)('store ($name): conversations and messages', (backend) =
       await store.messages.insertMany([message(c), message(c2), message(d)]);
       expect(await store.messages.deleteByConversations([c2.id])).toBe(1);
       expect(await store.messages.deleteByConversations([])).toBe(0);
-      expect(await store.messages.deleteBySessions([s.id])).toBe(1);
-      expect(await store.messages.deleteBySessions([])).toBe(0);
-      expect(await store.messages.listBySessions([other.id])).toHaveLength(1);
+      expect(await store.messages.deleteByConversations([c.id])).toBe(1);
+      expect(await store.messages.listByConversations([c.id, c2.id, d.id])).toHaveLength(1);
 
       const e = conversation(s);
       await store.conversations.insert(e);
