@@ -15,6 +15,9 @@ export type AccessTokenInput = Omit<AccessClaims, 'iat' | 'exp' | 'jti' | 'iss'>
  * async verify in jose costs several times more than that.
  */
 export class AccessTokens {
+  /** Header segments already found well-formed, with their key id: most tokens share one. */
+  private readonly knownHeaders = new Map<string, string>();
+
   constructor(
     private readonly keys: SigningKeyStore,
     private readonly issuer: string,
@@ -41,22 +44,19 @@ export class AccessTokens {
    * `ver` are checked by the caller against the session cache.
    */
   verify(token: string, nowMs: number, audience?: string): AccessClaims {
-    const parts = token.split('.');
-    if (parts.length !== 3) throw invalid('malformed token');
-    const header = decodeJson(parts[0]);
-    if (typeof header.kid !== 'string') throw invalid('token has no key id');
-    const key = this.keys.byKid(header.kid, nowMs);
-    if (!key || header.alg !== key.alg) throw invalid('token was not signed by a Tessera key');
-    if (header.typ !== ACCESS_TOKEN_TYP) throw invalid('not an access token');
-    const signature = Buffer.from(parts[2], 'base64url');
+    const headerEnd = token.indexOf('.');
+    const payloadEnd = token.indexOf('.', headerEnd + 1);
+    if (headerEnd < 0 || payloadEnd < 0 || token.indexOf('.', payloadEnd + 1) >= 0) throw invalid('malformed token');
+    const key = this.keys.byKid(this.keyIdOf(token.slice(0, headerEnd), nowMs), nowMs);
+    if (!key) throw invalid('token was not signed by a Tessera key');
     const signed = cryptoVerify(
       key.alg === 'ES256' ? 'sha256' : null,
-      Buffer.from(`${parts[0]}.${parts[1]}`),
-      { key: key.publicKey, dsaEncoding: 'ieee-p1363' },
-      signature,
+      Buffer.from(token.slice(0, payloadEnd)),
+      key.verifyWith,
+      Buffer.from(token.slice(payloadEnd + 1), 'base64url'),
     );
     if (!signed) throw invalid('bad signature');
-    const claims = decodeJson(parts[1]) as unknown as AccessClaims;
+    const claims = decodeJson(token.slice(headerEnd + 1, payloadEnd)) as unknown as AccessClaims;
     if (claims.iss !== this.issuer) throw invalid('wrong issuer');
     if (audience !== undefined && claims.aud !== audience) throw invalid('wrong audience');
     if (typeof claims.sid !== 'string' || typeof claims.ver !== 'number' || typeof claims.aud !== 'string') {
@@ -66,7 +66,24 @@ export class AccessTokens {
     if (claims.exp * 1000 <= nowMs) throw new TesseraError('TOKEN_EXPIRED', 'access token expired');
     return claims;
   }
+
+  /** The key id of a header that names one of our algorithms with our `typ`. */
+  private keyIdOf(headerSegment: string, nowMs: number): string {
+    const known = this.knownHeaders.get(headerSegment);
+    if (known !== undefined) return known;
+    const header = decodeJson(headerSegment);
+    if (typeof header.kid !== 'string') throw invalid('token has no key id');
+    if (header.typ !== ACCESS_TOKEN_TYP) throw invalid('not an access token');
+    const key = this.keys.byKid(header.kid, nowMs);
+    // The algorithm is the key's, never the token's choice.
+    if (!key || header.alg !== key.alg) throw invalid('token was not signed by a Tessera key');
+    // Bounded: anyone can spell a valid header in many ways.
+    if (this.knownHeaders.size < MAX_KNOWN_HEADERS) this.knownHeaders.set(headerSegment, header.kid);
+    return header.kid;
+  }
 }
+
+const MAX_KNOWN_HEADERS = 64;
 
 function signOptions(key: SigningKey) {
   return key.alg === 'ES256' ? { key: key.privateKey, dsaEncoding: 'ieee-p1363' as const } : key.privateKey;

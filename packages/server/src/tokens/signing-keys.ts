@@ -23,6 +23,8 @@ export interface SigningKey {
   alg: SigningAlgorithm;
   privateKey: KeyObject;
   publicKey: KeyObject;
+  /** What `crypto.verify` takes for this key (ES256 signatures in JWS form, r‖s). */
+  verifyWith: KeyObject | { key: KeyObject; dsaEncoding: 'ieee-p1363' };
   publicJwk: JWK;
   createdAt: number;
   activatesAt: number;
@@ -152,6 +154,7 @@ function load(stored: StoredKey): SigningKey {
     alg: stored.alg,
     privateKey,
     publicKey,
+    verifyWith: stored.alg === 'ES256' ? { key: publicKey, dsaEncoding: 'ieee-p1363' } : publicKey,
     publicJwk,
     createdAt: stored.createdAt,
     activatesAt: stored.activatesAt ?? stored.createdAt,
