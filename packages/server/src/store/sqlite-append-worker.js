@@ -1,7 +1,7 @@
 // A worker thread that stores batches of chat messages in the embedded SQLite file, over its own
 // connection, so that their inserts, commits and WAL checkpoints never stall the event loop.
 // Plain JavaScript: a worker runs its file as it is, also under the test runner (which runs the
-// TypeScript sources of everything else). The protocol is in sqlite-append-worker-client.ts.
+// TypeScript sources of everything else). The protocol is in sqlite-message-appender.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
 
@@ -96,5 +96,5 @@ parentPort.on('message', (request) => {
     return;
   }
   if (queue.length === 0) setImmediate(storeQueued);
-  queue.push(request);
+  queue.push({ ...request, rows: JSON.parse(request.rows) });
 });
