@@ -50,6 +50,15 @@ describe.each(backends)('store ($name): appending message batches', (backend) =>
     expect(stored.map((m) => m.content)).toEqual(batches.flat().map((m) => m.content));
   });
 
+  it('fails a batch the database refuses as a whole, and goes on storing the next ones', async () => {
+    const { conversation: c } = await seedConversation();
+    const refused = [message(c, { content: 'kept out with its neighbour' }), message(c, { content: null as unknown as string })];
+    await expect(store.appendMessages(refused, { at: T0, month: MONTH })).rejects.toThrow();
+    const next = message(c, { content: 'stored' });
+    expect(await store.appendMessages([next], { at: T0, month: MONTH })).toEqual([next.id]);
+    expect((await store.messages.listByConversation(c.id, { limit: 10 })).map((m) => m.content)).toEqual(['stored']);
+  });
+
   it('neither breaks nor is broken by a slow transaction that reads, waits, then writes', async () => {
     const { session, conversation: c } = await seedConversation();
     const token = refreshToken(session.id);
