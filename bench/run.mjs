@@ -172,7 +172,7 @@ function print(report) {
     console.log(`  ${label}: ${note}; paired ratio ${result.pairedRatioMedian}×${cpu ? `; ${cpu}` : ''}`);
     if (b.errors || t.errors) console.log(`    errors: baseline ${b.errors}, tessera ${t.errors} (a run with errors does not pass)`);
   }
-  if (r.messages) console.log(`  persisted msgs/s: ${r.messages.tessera.completedOverall} acked over the runs; ${r.messages.storedMessages} message rows stored (user messages + agent replies) in ${r.messages.transactions} transactions`);
+  if (r.messages) console.log(`  persisted msgs/s: ${r.messages.tessera.completedOverall} acked over the runs; ${r.messages.storedMessages} message rows stored (user messages + agent replies) handed to the store in ${r.messages.batches} batches`);
   if (r.verify) console.log(`  token verify/s: full sessions.verify of one token again and again (signature checked once, then claims + session cache) ${fmt(r.verify.sessionsVerifyPerSecond)}/s`);
   const [loadStart, loadEnd] = report.load;
   if (Math.max(loadStart, loadEnd) > cpus().length) {

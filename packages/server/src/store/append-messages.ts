@@ -35,3 +35,44 @@ function chunks<T>(items: T[]): T[][] {
   for (let start = 0; start < items.length; start += ROWS_PER_STATEMENT) result.push(items.slice(start, start + ROWS_PER_STATEMENT));
   return result;
 }
+
+interface Queued {
+  messages: Message[];
+  options: AppendOptions;
+  resolve: (storedIds: string[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Runs message batches one transaction at a time, and the batches that arrive meanwhile
+ * together in the next one (as sqlite-append-worker.js does): on PostgreSQL, concurrent
+ * transactions would lock the same conversation and usage rows in different orders.
+ */
+export function oneTransactionAtATime(append: (messages: Message[], options: AppendOptions) => Promise<string[]>) {
+  let queue: Queued[] = [];
+  let running = false;
+  const runQueued = async () => {
+    running = true;
+    while (queue.length > 0) {
+      const batches = queue;
+      queue = [];
+      try {
+        // One moment for the whole transaction: the latest batch's.
+        const storedIds = await append(batches.flatMap((batch) => batch.messages), batches[batches.length - 1].options);
+        let offset = 0;
+        for (const batch of batches) {
+          batch.resolve(storedIds.slice(offset, offset + batch.messages.length));
+          offset += batch.messages.length;
+        }
+      } catch (error) {
+        for (const batch of batches) batch.reject(error);
+      }
+    }
+    running = false;
+  };
+  return (messages: Message[], options: AppendOptions): Promise<string[]> =>
+    new Promise((resolve, reject) => {
+      queue.push({ messages, options, resolve, reject });
+      if (!running) void runQueued();
+    });
+}

@@ -1,6 +1,6 @@
 import { Kysely, sql } from 'kysely';
 import type { Database } from './schema.js';
-import { appendMessages } from './append-messages.js';
+import { appendMessages, oneTransactionAtATime } from './append-messages.js';
 import { openSqlite, type StoreLocation } from './dialect.js';
 import type { Message } from './records.js';
 import type { AppendOptions } from './sqlite-message-appender.js';
@@ -65,20 +65,13 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     throw error;
   }
   const transaction: Store['transaction'] = (work) => db.transaction().execute((trx) => work(repositories(trx)));
-  // One message transaction at a time on PostgreSQL: concurrent ones would lock the same
-  // conversation and usage rows in different orders.
-  let lastAppend: Promise<unknown> = Promise.resolve();
   return {
     ...repositories(db),
     dialect: sqlite ? 'sqlite' : 'postgres',
     transaction,
     appendMessages: sqlite
       ? (messages, options) => sqlite.messages.append(messages, options)
-      : (messages, options) => {
-          const appended = lastAppend.then(() => transaction((tx) => appendMessages(tx, messages, options)));
-          lastAppend = appended.catch(() => undefined);
-          return appended;
-        },
+      : oneTransactionAtATime((messages, options) => transaction((tx) => appendMessages(tx, messages, options))),
     ping: async () => {
       await sql`select 1`.execute(db);
     },
