@@ -57,11 +57,14 @@ export async function openStore(location: StoreLocation): Promise<Store> {
   const sqlite = location.databaseUrl ? null : openSqlite(location.dataDir);
   const dialect = sqlite?.dialect ?? (await postgresDialect(location.databaseUrl!, location));
   const db = new Kysely<Database>({ dialect });
+  const close = async () => {
+    await sqlite?.messages.close();
+    await db.destroy();
+  };
   try {
     await migrateToLatest(db);
   } catch (error) {
-    await sqlite?.messages.close();
-    await db.destroy();
+    await close();
     throw error;
   }
   const transaction: Store['transaction'] = (work) => db.transaction().execute((trx) => work(repositories(trx)));
@@ -75,10 +78,7 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    close: async () => {
-      await sqlite?.messages.close();
-      await db.destroy();
-    },
+    close,
   };
 }
 

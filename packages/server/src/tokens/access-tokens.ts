@@ -30,7 +30,7 @@ export class AccessTokens {
     if (claims.uid === undefined) delete claims.uid;
     const header = { alg: key.alg, typ: ACCESS_TOKEN_TYP, kid: key.kid };
     const signingInput = `${encode(header)}.${encode(claims)}`;
-    const signature = cryptoSign(key.alg === 'ES256' ? 'sha256' : null, Buffer.from(signingInput), signOptions(key));
+    const signature = cryptoSign(key.alg === 'ES256' ? 'sha256' : null, Buffer.from(signingInput), key.signWith);
     return { token: `${signingInput}.${signature.toString('base64url')}`, claims, expiresAt: claims.exp * 1000 };
   }
 
@@ -47,8 +47,7 @@ export class AccessTokens {
     const headerEnd = token.indexOf('.');
     const payloadEnd = token.indexOf('.', headerEnd + 1);
     if (headerEnd < 0 || payloadEnd < 0 || token.indexOf('.', payloadEnd + 1) >= 0) throw invalid('malformed token');
-    const key = this.keys.byKid(this.keyIdOf(token.slice(0, headerEnd), nowMs), nowMs);
-    if (!key) throw invalid('token was not signed by a Tessera key');
+    const key = this.keyOf(token.slice(0, headerEnd), nowMs);
     const signed = cryptoVerify(
       key.alg === 'ES256' ? 'sha256' : null,
       Buffer.from(token.slice(0, payloadEnd)),
@@ -67,27 +66,29 @@ export class AccessTokens {
     return claims;
   }
 
-  /** The key id of a header that names one of our algorithms with our `typ`. */
-  private keyIdOf(headerSegment: string, nowMs: number): string {
-    const known = this.knownHeaders.get(headerSegment);
-    if (known !== undefined) return known;
+  /** Our key that a header names, with that key's algorithm and our `typ`. */
+  private keyOf(headerSegment: string, nowMs: number): SigningKey {
+    const knownKid = this.knownHeaders.get(headerSegment);
+    if (knownKid !== undefined) return this.liveKey(knownKid, nowMs);
     const header = decodeJson(headerSegment);
     if (typeof header.kid !== 'string') throw invalid('token has no key id');
     if (header.typ !== ACCESS_TOKEN_TYP) throw invalid('not an access token');
-    const key = this.keys.byKid(header.kid, nowMs);
+    const key = this.liveKey(header.kid, nowMs);
     // The algorithm is the key's, never the token's choice.
-    if (!key || header.alg !== key.alg) throw invalid('token was not signed by a Tessera key');
+    if (header.alg !== key.alg) throw invalid('token was not signed by a Tessera key');
     // Bounded: anyone can spell a valid header in many ways.
     if (this.knownHeaders.size < MAX_KNOWN_HEADERS) this.knownHeaders.set(headerSegment, header.kid);
-    return header.kid;
+    return key;
+  }
+
+  private liveKey(kid: string, nowMs: number): SigningKey {
+    const key = this.keys.byKid(kid, nowMs);
+    if (!key) throw invalid('token was not signed by a Tessera key');
+    return key;
   }
 }
 
 const MAX_KNOWN_HEADERS = 64;
-
-function signOptions(key: SigningKey) {
-  return key.alg === 'ES256' ? { key: key.privateKey, dsaEncoding: 'ieee-p1363' as const } : key.privateKey;
-}
 
 function encode(value: object): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -23,7 +23,8 @@ export interface SigningKey {
   alg: SigningAlgorithm;
   privateKey: KeyObject;
   publicKey: KeyObject;
-  /** What `crypto.verify` takes for this key (ES256 signatures in JWS form, r‖s). */
+  /** What `crypto.sign` / `crypto.verify` take for this key (ES256 signatures in JWS form, r‖s). */
+  signWith: KeyObject | { key: KeyObject; dsaEncoding: 'ieee-p1363' };
   verifyWith: KeyObject | { key: KeyObject; dsaEncoding: 'ieee-p1363' };
   publicJwk: JWK;
   createdAt: number;
@@ -154,10 +155,15 @@ function load(stored: StoredKey): SigningKey {
     alg: stored.alg,
     privateKey,
     publicKey,
-    verifyWith: stored.alg === 'ES256' ? { key: publicKey, dsaEncoding: 'ieee-p1363' } : publicKey,
+    signWith: jwsEncoded(stored.alg, privateKey),
+    verifyWith: jwsEncoded(stored.alg, publicKey),
     publicJwk,
     createdAt: stored.createdAt,
     activatesAt: stored.activatesAt ?? stored.createdAt,
     retiredAt: stored.retiredAt,
   };
+}
+
+function jwsEncoded(alg: SigningAlgorithm, key: KeyObject): SigningKey['signWith'] {
+  return alg === 'ES256' ? { key, dsaEncoding: 'ieee-p1363' } : key;
 }
