@@ -9,6 +9,13 @@ import type { AppendOptions } from './sqlite-message-appender.js';
 const ROWS_PER_STATEMENT = 500;
 
 /**
+ * Batches that queue up while a transaction runs are stored together, up to this many rows a
+ * transaction (a few ms of inserts): other writes wait for the transaction in progress, and a
+ * backlog's first batches should not wait for its last. A larger batch is still stored whole.
+ */
+export const MAX_ROWS_PER_TRANSACTION = 1000;
+
+/**
  * Stores a batch of messages within the caller's transaction: inserts them (a user message whose
  * client id its session already stored is skipped), touches their conversations and counts the
  * new ones in the month's usage. Returns, per message, the id it is stored under: its own, or the
@@ -45,17 +52,25 @@ interface Queued {
 
 /**
  * Runs message batches one transaction at a time, and the batches that arrive meanwhile
- * together in the next one (as sqlite-append-worker.js does): on PostgreSQL, concurrent
- * transactions would lock the same conversation and usage rows in different orders.
+ * together in the next one, up to `maxRows` (as sqlite-append-worker.js does): on PostgreSQL,
+ * concurrent transactions would lock the same conversation and usage rows in different orders.
  */
-export function oneTransactionAtATime(append: (messages: Message[], options: AppendOptions) => Promise<string[]>) {
+export function oneTransactionAtATime(
+  append: (messages: Message[], options: AppendOptions) => Promise<string[]>,
+  maxRows = MAX_ROWS_PER_TRANSACTION,
+) {
   let queue: Queued[] = [];
   let running = false;
   const runQueued = async () => {
     running = true;
     while (queue.length > 0) {
-      const batches = queue;
-      queue = [];
+      let taken = 0;
+      let rowCount = 0;
+      while (taken < queue.length && (taken === 0 || rowCount + queue[taken].messages.length <= maxRows)) {
+        rowCount += queue[taken++].messages.length;
+      }
+      const batches = queue.slice(0, taken);
+      queue = queue.slice(taken);
       try {
         // One moment for the whole transaction: the latest batch's.
         const storedIds = await append(batches.flatMap((batch) => batch.messages), batches[batches.length - 1].options);

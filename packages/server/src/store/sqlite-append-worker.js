@@ -61,13 +61,26 @@ const checkpoints = setInterval(() => {
 
 /**
  * Batches that arrived while the last transaction ran are stored together: one commit writes
- * each hot index page once, however many batches touched it.
+ * each hot index page once, however many batches touched it. Up to a number of rows, though
+ * (see sqlite-message-appender.ts).
  */
+const MAX_ROWS_PER_TRANSACTION = workerData.maxRowsPerTransaction;
+
+/** Counted, so a batch's reply can tell which transaction stored it. */
+let transactions = 0;
 let queue = [];
 const storeQueued = () => {
   if (queue.length === 0) return;
-  const requests = queue;
-  queue = [];
+  let taken = 0;
+  let rowCount = 0;
+  // At least one batch, however large: a batch is stored whole or not at all.
+  while (taken < queue.length && (taken === 0 || rowCount + queue[taken].rows.length <= MAX_ROWS_PER_TRANSACTION)) {
+    rowCount += queue[taken++].rows.length;
+  }
+  const requests = queue.slice(0, taken);
+  queue = queue.slice(taken);
+  // The rest goes next, after the messages that arrived meanwhile have been queued behind it.
+  if (queue.length > 0) setImmediate(storeQueued);
   const rows = requests.length === 1 ? requests[0].rows : requests.flatMap((request) => request.rows);
   // One moment for the whole transaction: the latest batch's.
   const last = requests[requests.length - 1];
@@ -75,6 +88,7 @@ const storeQueued = () => {
   try {
     // IMMEDIATE: take the write lock up front, waiting (busy_timeout) for the main connection's.
     storedIds = append.immediate(rows, last.at, last.month);
+    transactions++;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     for (const { id } of requests) parentPort.postMessage({ id, error: message });
@@ -82,14 +96,14 @@ const storeQueued = () => {
   }
   let offset = 0;
   for (const { id, rows: batch } of requests) {
-    parentPort.postMessage({ id, storedIds: storedIds.slice(offset, offset + batch.length) });
+    parentPort.postMessage({ id, storedIds: storedIds.slice(offset, offset + batch.length), transaction: transactions });
     offset += batch.length;
   }
 };
 
 parentPort.on('message', (request) => {
   if (request.type === 'close') {
-    if (queue.length > 0) storeQueued();
+    while (queue.length > 0) storeQueued();
     clearInterval(checkpoints);
     db.close();
     parentPort.close();

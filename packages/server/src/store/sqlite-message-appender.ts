@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { MAX_ROWS_PER_TRANSACTION } from './append-messages.js';
 import type { Message } from './records.js';
 
 export interface AppendOptions {
@@ -13,7 +14,10 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-type Reply = { id: number; storedIds: string[] } | { id: number; error: string };
+/** `transaction`: which of the worker's transactions stored the batch (batches that queue up share one). */
+type Reply = { id: number; storedIds: string[]; transaction: number } | { id: number; error: string };
+
+
 
 /**
  * Stores message batches through a worker thread with its own SQLite connection
@@ -26,10 +30,13 @@ export class SqliteMessageAppender {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private closed = false;
+  private committed = 0;
+  private lastTransaction = 0;
 
   constructor(
     private readonly file: string,
     private readonly pragmas: string[],
+    private readonly maxRowsPerTransaction = MAX_ROWS_PER_TRANSACTION,
   ) {
     // Started at once: besides storing messages, it checkpoints the WAL for every writer.
     this.worker = this.start();
@@ -50,6 +57,11 @@ export class SqliteMessageAppender {
     });
   }
 
+  /** How many transactions have stored message batches so far. */
+  get transactions(): number {
+    return this.committed;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const worker = this.worker;
@@ -62,15 +74,25 @@ export class SqliteMessageAppender {
   }
 
   private start(): Worker {
-    const worker = new Worker(new URL('./sqlite-append-worker.js', import.meta.url), { workerData: { file: this.file, pragmas: this.pragmas } });
+    const worker = new Worker(new URL('./sqlite-append-worker.js', import.meta.url), {
+      workerData: { file: this.file, pragmas: this.pragmas, maxRowsPerTransaction: this.maxRowsPerTransaction },
+    });
     worker.unref();
+    // A new worker counts its transactions from 1 again.
+    this.lastTransaction = 0;
     worker.on('message', (reply: Reply) => {
       const pending = this.pending.get(reply.id);
       if (!pending) return;
       this.pending.delete(reply.id);
       if (this.pending.size === 0) worker.unref();
       if ('error' in reply) pending.reject(new Error(`storing messages failed: ${reply.error}`));
-      else pending.resolve(reply.storedIds);
+      else {
+        if (reply.transaction !== this.lastTransaction) {
+          this.lastTransaction = reply.transaction;
+          this.committed++;
+        }
+        pending.resolve(reply.storedIds);
+      }
     });
     worker.on('error', (error) => this.failAll(error));
     worker.on('exit', (code) => {

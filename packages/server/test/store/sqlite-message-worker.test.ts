@@ -41,6 +41,30 @@ describe('store (sqlite): the message worker thread', () => {
     }
   });
 
+  it('stores a backlog in transactions of bounded size, in order, and a larger batch whole', async () => {
+    const { session } = await seedSession(store);
+    const c = conversation(session);
+    await store.conversations.insert(c);
+    const appender = new SqliteMessageAppender(join(dataDir, 'tessera.db'), ['busy_timeout = 30000'], 250);
+    try {
+      // Sent at once, so all ten queue up behind the first transaction.
+      const batches = Array.from({ length: 10 }, (_, b) => Array.from({ length: 100 }, (_, i) => message(c, { content: `${b}.${i}` })));
+      const storedIds = await Promise.all(batches.map((batch) => appender.append(batch, OPTIONS)));
+      expect(storedIds.flat()).toEqual(batches.flat().map((m) => m.id));
+      // 1000 rows, at most 250 a transaction (two batches and a half do not fit).
+      expect(appender.transactions).toBeGreaterThanOrEqual(5);
+      const stored = await store.messages.listByConversation(c.id, { limit: 1000 });
+      expect(stored.map((m) => m.content)).toEqual(batches.flat().map((m) => m.content));
+
+      const before = appender.transactions;
+      const large = Array.from({ length: 400 }, (_, i) => message(c, { content: `large ${i}` }));
+      expect(await appender.append(large, OPTIONS)).toEqual(large.map((m) => m.id));
+      expect(appender.transactions).toBe(before + 1);
+    } finally {
+      await appender.close();
+    }
+  });
+
   it('refuses batches once closed', async () => {
     const appender = new SqliteMessageAppender(join(dataDir, 'tessera.db'), []);
     await appender.close();
