@@ -99,7 +99,9 @@ async function startTessera(count) {
   for (let i = 0; i < FRESH_TOKENS; i++) freshTokens.push((await sessions.reissueAccess(freshSession)).accessToken);
   // Counted for the report (batches the writer hands to the store; on SQLite its worker may store several in one transaction): a thin wrapper, no work of its own.
   const { store } = app.services;
-  const appendMessages = store.appendMessages;
+  // BENCH_STORE=off: messages are acknowledged without being stored. A diagnostic ceiling (how
+  // fast the gateway, the agent and the client are on their own), never a result.
+  const appendMessages = process.env.BENCH_STORE === 'off' ? async (messages) => messages.map((m) => m.id) : store.appendMessages;
   let batches = 0;
   store.appendMessages = (messages, options) => {
     batches++;

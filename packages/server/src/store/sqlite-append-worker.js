@@ -66,8 +66,6 @@ const checkpoints = setInterval(() => {
  */
 const MAX_ROWS_PER_TRANSACTION = workerData.maxRowsPerTransaction;
 
-/** Counted, so a batch's reply can tell which transaction stored it. */
-let transactions = 0;
 let queue = [];
 const storeQueued = () => {
   if (queue.length === 0) return;
@@ -84,21 +82,18 @@ const storeQueued = () => {
   const rows = requests.length === 1 ? requests[0].rows : requests.flatMap((request) => request.rows);
   // One moment for the whole transaction: the latest batch's.
   const last = requests[requests.length - 1];
+  const ids = requests.map((request) => request.id);
   let storedIds;
   try {
     // IMMEDIATE: take the write lock up front, waiting (busy_timeout) for the main connection's.
     storedIds = append.immediate(rows, last.at, last.month);
-    transactions++;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    for (const { id } of requests) parentPort.postMessage({ id, error: message });
+    parentPort.postMessage({ ids, error: error instanceof Error ? error.message : String(error) });
     return;
   }
+  // One reply for the whole transaction: its batches' ids and, per batch, its rows' stored ids.
   let offset = 0;
-  for (const { id, rows: batch } of requests) {
-    parentPort.postMessage({ id, storedIds: storedIds.slice(offset, offset + batch.length), transaction: transactions });
-    offset += batch.length;
-  }
+  parentPort.postMessage({ ids, storedIds: requests.map((request) => storedIds.slice(offset, (offset += request.rows.length))) });
 };
 
 parentPort.on('message', (request) => {

@@ -14,16 +14,15 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-/** `transaction`: which of the worker's transactions stored the batch (batches that queue up share one). */
-type Reply = { id: number; storedIds: string[]; transaction: number } | { id: number; error: string };
-
-
+/** One reply per transaction: the batches it stored (and, per batch, its rows' stored ids) or failed. */
+type Reply = { ids: number[]; storedIds: string[][] } | { ids: number[]; error: string };
 
 /**
  * Stores message batches through a worker thread with its own SQLite connection
  * (sqlite-append-worker.js): the hottest writes, their commits and the WAL checkpoints
- * run beside the event loop instead of on it. A worker that dies fails its batches and
- * is replaced on the next one.
+ * run beside the event loop instead of on it. Batches that queue up while it commits share
+ * the next transaction, up to `maxRowsPerTransaction` rows. A worker that dies fails its
+ * batches and is replaced on the next one.
  */
 export class SqliteMessageAppender {
   private worker: Worker | null = null;
@@ -31,7 +30,6 @@ export class SqliteMessageAppender {
   private nextId = 0;
   private closed = false;
   private committed = 0;
-  private lastTransaction = 0;
 
   constructor(
     private readonly file: string,
@@ -78,21 +76,16 @@ export class SqliteMessageAppender {
       workerData: { file: this.file, pragmas: this.pragmas, maxRowsPerTransaction: this.maxRowsPerTransaction },
     });
     worker.unref();
-    // A new worker counts its transactions from 1 again.
-    this.lastTransaction = 0;
     worker.on('message', (reply: Reply) => {
-      const pending = this.pending.get(reply.id);
-      if (!pending) return;
-      this.pending.delete(reply.id);
+      if (!('error' in reply)) this.committed++;
+      reply.ids.forEach((id, i) => {
+        const pending = this.pending.get(id);
+        if (!pending) return;
+        this.pending.delete(id);
+        if ('error' in reply) pending.reject(new Error(`storing messages failed: ${reply.error}`));
+        else pending.resolve(reply.storedIds[i]);
+      });
       if (this.pending.size === 0) worker.unref();
-      if ('error' in reply) pending.reject(new Error(`storing messages failed: ${reply.error}`));
-      else {
-        if (reply.transaction !== this.lastTransaction) {
-          this.lastTransaction = reply.transaction;
-          this.committed++;
-        }
-        pending.resolve(reply.storedIds);
-      }
     });
     worker.on('error', (error) => this.failAll(error));
     worker.on('exit', (code) => {
