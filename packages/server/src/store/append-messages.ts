@@ -1,6 +1,7 @@
 import type { Repositories } from './index.js';
 import type { Message } from './records.js';
 import type { AppendOptions } from './sqlite-message-appender.js';
+import { takeBatches } from './take-batches.js';
 
 /**
  * Rows per INSERT (9 bound parameters each): one statement for a few thousand messages would pass
@@ -64,13 +65,8 @@ export function oneTransactionAtATime(
   const runQueued = async () => {
     running = true;
     while (queue.length > 0) {
-      let taken = 0;
-      let rowCount = 0;
-      while (taken < queue.length && (taken === 0 || rowCount + queue[taken].messages.length <= maxRows)) {
-        rowCount += queue[taken++].messages.length;
-      }
-      const batches = queue.slice(0, taken);
-      queue = queue.slice(taken);
+      const [batches, rest] = takeBatches(queue, maxRows, (batch) => batch.messages.length);
+      queue = rest;
       try {
         // One moment for the whole transaction: the latest batch's.
         const storedIds = await append(batches.flatMap((batch) => batch.messages), batches[batches.length - 1].options);

@@ -4,6 +4,7 @@
 // TypeScript sources of everything else). The protocol is in sqlite-message-appender.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import SQLite from 'better-sqlite3';
+import { takeBatches } from './take-batches.js';
 
 /** How often WAL pages are copied back into the database, whatever else writes meanwhile. */
 const CHECKPOINT_INTERVAL_MS = 1000;
@@ -69,14 +70,8 @@ const MAX_ROWS_PER_TRANSACTION = workerData.maxRowsPerTransaction;
 let queue = [];
 const storeQueued = () => {
   if (queue.length === 0) return;
-  let taken = 0;
-  let rowCount = 0;
-  // At least one batch, however large: a batch is stored whole or not at all.
-  while (taken < queue.length && (taken === 0 || rowCount + queue[taken].rows.length <= MAX_ROWS_PER_TRANSACTION)) {
-    rowCount += queue[taken++].rows.length;
-  }
-  const requests = queue.slice(0, taken);
-  queue = queue.slice(taken);
+  const [requests, rest] = takeBatches(queue, MAX_ROWS_PER_TRANSACTION, (request) => request.rows.length);
+  queue = rest;
   // The rest goes next, after the messages that arrived meanwhile have been queued behind it.
   if (queue.length > 0) setImmediate(storeQueued);
   const rows = requests.length === 1 ? requests[0].rows : requests.flatMap((request) => request.rows);
