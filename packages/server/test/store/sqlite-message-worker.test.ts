@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
+import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.js';
 import { SqliteMessageAppender } from '../../src/store/sqlite-message-appender.js';
@@ -28,8 +29,15 @@ describe('store (sqlite): the message worker thread', () => {
     const appender = new SqliteMessageAppender(join(dataDir, 'tessera.db'), ['busy_timeout = 30000']);
     try {
       await appender.append([message(c, { content: 'before' })], OPTIONS);
+      // Another connection holds the write lock, so the worker cannot store (and answer for) the
+      // batch before it is terminated, however the two threads are scheduled.
+      const blocker = new SQLite(join(dataDir, 'tessera.db'));
+      blocker.exec('BEGIN IMMEDIATE');
       const lost = appender.append([message(c, { content: 'in flight' })], OPTIONS);
-      await (appender as unknown as { worker: Worker }).worker.terminate();
+      const terminated = (appender as unknown as { worker: Worker }).worker.terminate();
+      blocker.exec('ROLLBACK');
+      blocker.close();
+      await terminated;
       await expect(lost).rejects.toThrow(/worker exited/);
       const after = message(c, { content: 'after' });
       expect(await appender.append([after], OPTIONS)).toEqual([after.id]);
