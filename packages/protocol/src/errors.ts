@@ -1,13 +1,15 @@
+import { CLOSE } from './close-codes.js';
+
 /**
  * Every error code Tessera can answer with, declared once: its HTTP status and
  * what a WebSocket peer sees (a close code, or an error frame when `null`).
  */
 export const ERROR_CODES = {
-  BAD_REQUEST: { http: 400, ws: 1007 },
-  UNAUTHENTICATED: { http: 401, ws: 1008 },
-  INVALID_TOKEN: { http: 401, ws: 1008 },
-  TOKEN_EXPIRED: { http: 401, ws: 4001 },
-  SESSION_REVOKED: { http: 401, ws: 1008 },
+  BAD_REQUEST: { http: 400, ws: null },
+  UNAUTHENTICATED: { http: 401, ws: CLOSE.POLICY_VIOLATION },
+  INVALID_TOKEN: { http: 401, ws: CLOSE.POLICY_VIOLATION },
+  TOKEN_EXPIRED: { http: 401, ws: CLOSE.TOKEN_EXPIRED },
+  SESSION_REVOKED: { http: 401, ws: CLOSE.POLICY_VIOLATION },
   REFRESH_TOKEN_REUSED: { http: 401, ws: null },
   INVALID_API_KEY: { http: 401, ws: null },
   INVALID_CREDENTIALS: { http: 401, ws: null },
@@ -15,10 +17,10 @@ export const ERROR_CODES = {
   ORIGIN_NOT_ALLOWED: { http: 403, ws: null },
   NOT_FOUND: { http: 404, ws: null },
   CONFLICT: { http: 409, ws: null },
-  PAYLOAD_TOO_LARGE: { http: 413, ws: 1009 },
+  PAYLOAD_TOO_LARGE: { http: 413, ws: CLOSE.MESSAGE_TOO_BIG },
   RATE_LIMITED: { http: 429, ws: null },
-  INTERNAL: { http: 500, ws: 1011 },
-  UNAVAILABLE: { http: 503, ws: 1012 },
+  INTERNAL: { http: 500, ws: CLOSE.INTERNAL_ERROR },
+  UNAVAILABLE: { http: 503, ws: CLOSE.SERVICE_RESTART },
 } as const satisfies Record<string, { http: number; ws: number | null }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -26,6 +28,14 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
 }
+
+/**
+ * Codes only a client can produce: the server was not reached, did not answer in time,
+ * the client was closed before an answer came, or it holds no credentials to send.
+ */
+export const CLIENT_ERROR_CODES = ['NETWORK_ERROR', 'TIMEOUT', 'CLIENT_CLOSED', 'NO_CREDENTIALS'] as const;
+
+export type ClientErrorCode = (typeof CLIENT_ERROR_CODES)[number];
 
 /** The body of every HTTP error response. */
 export interface ErrorBody {

@@ -4,16 +4,14 @@ import { loadConfig, type ServerConfigInput } from './config.js';
 import { createLogger } from './logger.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
 import { Gateway } from './gateway/gateway.js';
-import type { InBandSignIn } from './gateway/connection.js';
 import { registerErrorHandling } from './http/errors.js';
 import { registerCors } from './http/cors.js';
 import { sessionRoutes } from './http/session-routes.js';
 import { conversationRoutes } from './http/conversation-routes.js';
 import { adminRoutes } from './http/admin-routes.js';
 import { healthRoutes } from './http/health-routes.js';
-import { clientAddress } from './http/client-address.js';
-import { startCleanupJob } from './sessions/cleanup-job.js';
-import { SignIn } from './identity/sign-in.js';
+import { clientAddress } from './edge/client-address.js';
+import { startCleanupJob } from './sessions/index.js';
 import { linkRoutes } from './http/link-routes.js';
 import { userRoutes } from './http/user-routes.js';
 import { backendRoutes } from './http/backend-routes.js';
@@ -36,7 +34,6 @@ export interface TesseraApp {
 }
 
 export interface AppOptions extends ServiceOverrides {
-  signIn?: InBandSignIn;
   /** With `config.demo`: e.g. the partner demo page's URL to link to. */
   demo?: DemoRoutesOptions;
 }
@@ -60,15 +57,14 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
   });
   instrumentRequests(http, services.metrics);
   registerErrorHandling(http);
-  registerCors(http, services, () => services.partners.allOrigins());
+  registerCors(http, services);
   const routes = await registerOpenApi(http, 'v1');
   await http.register(healthRoutes(services));
   await http.register(metricsRoutes(services.metrics));
   await http.register(sessionRoutes(services));
   await http.register(conversationRoutes(services));
   await http.register(adminRoutes(services));
-  const signIn = new SignIn(services);
-  await http.register(linkRoutes(services, signIn));
+  await http.register(linkRoutes(services));
   await http.register(userRoutes(services));
   await http.register(backendRoutes(services));
   await http.register(partnerRoutes(services));
@@ -77,9 +73,9 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
   await http.register(widgetRoutes());
   if (config.demo) await http.register(demoRoutes(services, options.demo));
 
-  const gateway = new Gateway(services, options.signIn ?? signIn);
+  const gateway = new Gateway(services);
   gateway.attach(http.server);
-  const stopCleanup = startCleanupJob(services);
+  const stopCleanup = startCleanupJob(services, config.cleanupIntervalMs);
   // The first unknown-account login must not be the one that computes the dummy hash.
   void services.passwords.warmUp().catch(() => undefined);
 

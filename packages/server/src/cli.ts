@@ -6,11 +6,9 @@ import { loadConfig, type ServerConfigInput } from './config.js';
 import { createLogger } from './logger.js';
 import { readEnvironment } from './main.js';
 import { createServices, type Services } from './services.js';
-import { initialise, type InitResult } from './identity/bootstrap.js';
-import { describeKey } from './identity/api-keys.js';
-import { describePartner } from './identity/partners.js';
+import { describeKey, describePartner, initialise, type InitResult } from './tenancy/index.js';
 import { newSecret } from './ids.js';
-import { cleanupExpired } from './sessions/index.js';
+import { cleanupAllTenants } from './sessions/index.js';
 import { startPartnerSite, type PartnerSite } from './demo/index.js';
 
 const USAGE = `tessera <command> [options]
@@ -28,6 +26,9 @@ const USAGE = `tessera <command> [options]
   audit [--limit N] [--data DIR] [--json]        the newest audit log entries
   signing-key rotate [--data DIR]                new signing key, published now, signing in 10 min
   cleanup [--data DIR]                           delete expired sessions now`;
+
+/** What the command line does is audited as done by `cli`. */
+const CLI = { actor: 'cli' };
 
 const SIGNING_KEY_ACTIVATION_DELAY_MS = 10 * 60 * 1000;
 
@@ -104,7 +105,7 @@ async function start(): Promise<void> {
   // Off unless asked for (`npm start` asks): the demo's pretend login must never reach production.
   const demo = values.demo;
   let partnerUrl: string | null = null;
-  const app = await buildApp({ ...configInput(), demo }, { signIn: undefined, demo: { partnerUrl: () => partnerUrl } });
+  const app = await buildApp({ ...configInput(), demo }, { demo: { partnerUrl: () => partnerUrl } });
   const address = await app.http.listen({ port: app.services.config.port, host: app.services.config.host });
   app.services.logger.info(`Tessera listening on ${address}`);
   let partnerSite: PartnerSite | null = null;
@@ -157,21 +158,17 @@ async function keys(action: string | undefined, id: string | undefined): Promise
         allowedIps: values.ip,
         expiresAt: values.expires === undefined ? undefined : parseExpiry(values.expires, services.clock.now()),
         rateLimitPerMinute: values['rate-limit'] === undefined ? undefined : Number(values['rate-limit']),
-      });
-      await services.audit.record({ tenantId: tenant.id, actor: 'cli', action: 'key.created', target: key.id, details: { name: key.name, kind: key.kind, scopes: key.scopes } });
+      }, CLI);
       console.log(values.json ? JSON.stringify({ ...describeKey(key), key: plaintext }) : `${key.id} ${plaintext}\n(shown once)`);
     } else if (action === 'list') {
       const list = (await services.apiKeys.list(tenant.id)).map(describeKey);
       if (values.json) console.log(JSON.stringify(list));
       else for (const k of list) console.log(`${k.id}  ${k.kind.padEnd(11)} ${k.name.padEnd(16)} ${k.scopes.join(',') || '-'}  ${k.revokedAt ? 'revoked' : k.replacedBy ? `rotated → ${k.replacedBy}` : 'active'}`);
     } else if (action === 'rotate' && id) {
-      const { key, plaintext, graceEndsAt } = await services.apiKeys.rotate(tenant.id, id, Number(values.grace));
-      await services.audit.record({ tenantId: tenant.id, actor: 'cli', action: 'key.rotated', target: id, details: { replacedBy: key.id, graceSeconds: Number(values.grace), graceEndsAt } });
+      const { key, plaintext } = await services.apiKeys.rotate(tenant.id, id, Number(values.grace), CLI);
       console.log(values.json ? JSON.stringify({ ...describeKey(key), key: plaintext }) : `${key.id} ${plaintext}\n(shown once; ${id} works for ${values.grace}s more)`);
     } else if (action === 'revoke' && id) {
-      if (await services.apiKeys.revoke(tenant.id, id)) {
-        await services.audit.record({ tenantId: tenant.id, actor: 'cli', action: 'key.revoked', target: id });
-      }
+      await services.apiKeys.revoke(tenant.id, id, CLI);
       console.log(values.json ? JSON.stringify({ id, revoked: true }) : `${id} revoked`);
     } else {
       throw new Error(USAGE);
@@ -204,15 +201,7 @@ async function partners(action: string | undefined, id: string | undefined): Pro
           : values['jwks-url'] !== undefined
             ? { jwksUrl: values['jwks-url'] }
             : { secret: generated ?? values.secret ?? readFileSync(values['secret-file']!, 'utf8').trim() };
-      const partner = await services.partners.create(tenant.id, { name: values.name, allowedOrigins: values.origin, verification, trustedToAssertUsers: values.trusted });
-      await services.bus.publish({ type: 'tenant.changed', tenantId: tenant.id });
-      await services.audit.record({
-        tenantId: tenant.id,
-        actor: 'cli',
-        action: 'partner.added',
-        target: partner.id,
-        details: { name: partner.name, allowedOrigins: partner.allowedOrigins, verification: Object.keys(verification)[0], trustedToAssertUsers: partner.trustedToAssertUsers },
-      });
+      const partner = await services.partners.create(tenant.id, { name: values.name, allowedOrigins: values.origin, verification, trustedToAssertUsers: values.trusted }, CLI);
       const described = { ...describePartner(partner), audience: tenant.id, ...(generated ? { secret: generated } : {}) };
       if (values.json) console.log(JSON.stringify(described));
       else {
@@ -224,9 +213,7 @@ async function partners(action: string | undefined, id: string | undefined): Pro
       if (values.json) console.log(JSON.stringify(list));
       else for (const p of list) console.log(`${p.id}  ${p.name.padEnd(16)} ${Object.keys(p.verification)[0].padEnd(12)} ${p.trustedToAssertUsers ? 'trusted ' : '        '} ${p.allowedOrigins.join(' ')}`);
     } else if (action === 'remove' && id) {
-      const partner = await services.partners.remove(tenant.id, id);
-      await services.bus.publish({ type: 'tenant.changed', tenantId: tenant.id });
-      await services.audit.record({ tenantId: tenant.id, actor: 'cli', action: 'partner.removed', target: partner.id, details: { name: partner.name } });
+      await services.partners.remove(tenant.id, id, CLI);
       console.log(values.json ? JSON.stringify({ id, removed: true }) : `${id} removed`);
     } else {
       throw new Error(USAGE);
@@ -266,15 +253,12 @@ async function main(): Promise<void> {
       if (action !== 'rotate') throw new Error(USAGE);
       await withServices(async (services) => {
         // Published now, signing in ten minutes: verifiers' JWKS caches (max-age 300 s) pick it up first.
-        const key = await services.signingKeys.rotate(services.clock, { activateAfterMs: SIGNING_KEY_ACTIVATION_DELAY_MS });
+        const key = await services.signingKeys.rotate({ activateAfterMs: SIGNING_KEY_ACTIVATION_DELAY_MS });
         console.log(`new signing key ${key.kid}: published now, signs from ${new Date(key.activatesAt).toISOString()}; running servers pick it up by themselves`);
       });
       return;
     case 'cleanup': {
-      const report = await withServices(async (services) => {
-        const tenants = await services.store.tenants.list();
-        return cleanupExpired(services.store, services.clock, tenants.map((t) => t.id));
-      });
+      const report = await withServices(cleanupAllTenants);
       console.log(JSON.stringify(report));
       return;
     }

@@ -20,7 +20,7 @@ const configSchema = z.object({
   shutdownGraceMs: z.number().int().nonnegative().default(5_000),
   /** Serve the demo shop at `/` (see demo/); `tessera start --demo` (and so `npm start`) turns it on. */
   demo: z.boolean().default(false),
-  /** Per-key limits of secret API keys (see identity/api-key-access.ts and identity/spike-guard.ts). */
+  /** Per-key limits of secret API keys (see tenancy/api-key-access.ts and tenancy/spike-guard.ts). */
   apiKeyLimits: z
     .object({
       /** A secret key's requests per minute, unless the key sets its own `rateLimitPerMinute`. */
@@ -40,7 +40,9 @@ const configSchema = z.object({
 });
 
 export type ServerConfigInput = z.input<typeof configSchema> & { clock?: Clock };
-export type ServerConfig = Readonly<z.output<typeof configSchema>> & { readonly clock: Clock };
+export type ServerConfig = DeepReadonly<z.output<typeof configSchema>> & { readonly clock: Clock };
+
+type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
 
 /** Validates once, at boot; a bad config is a programming error and throws. */
 export function loadConfig(input: ServerConfigInput): ServerConfig {
@@ -49,5 +51,14 @@ export function loadConfig(input: ServerConfigInput): ServerConfig {
   if (!parsed.success) {
     throw new Error(`invalid configuration: ${z.prettifyError(parsed.error)}`);
   }
-  return Object.freeze({ ...parsed.data, clock });
+  // Frozen all the way down; the clock is the caller's own object and stays as it is.
+  return Object.freeze({ ...deepFreeze(parsed.data), clock });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
 }

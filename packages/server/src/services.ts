@@ -1,24 +1,15 @@
 import type { Logger } from 'pino';
-import type { ServerConfig } from './config.js';
+import { type Agent, DemoAgent } from './agents/index.js';
+import { type Bus, MemoryBus, openRedis, RateLimits } from './bus/index.js';
+import { ChatTurns, Conversations, MessageWriter } from './chat/index.js';
 import type { Clock } from './clock.js';
-import { type Bus, MemoryBus, openRedis } from './bus/index.js';
+import type { ServerConfig } from './config.js';
 import { Metrics } from './metrics.js';
+import { SessionCache, Sessions } from './sessions/index.js';
+import { BackendSessions, DatabaseReplayGuard, InitTokens, PasswordHasher, type ReplayGuard, SignIn } from './sign-in/index.js';
 import { openStore, type Store } from './store/index.js';
+import { ApiKeyAccess, ApiKeys, Audit, OriginPolicy, Partners, SpikeGuard, Tenants, Users } from './tenancy/index.js';
 import { AccessTokens, ExternalTokenVerifier, loadServerSecret, SigningKeyStore, VerifiedTokens } from './tokens/index.js';
-import { PasswordHasher } from './identity/passwords.js';
-import { Tenants } from './identity/tenants.js';
-import { ApiKeys } from './identity/api-keys.js';
-import { Users } from './identity/users.js';
-import { Conversations, MessageWriter, SessionCache, Sessions } from './sessions/index.js';
-import { type Agent, DemoAgent } from './agent/index.js';
-import { RateLimits } from './rate-limits.js';
-import { Audit } from './audit.js';
-import { Partners } from './identity/partners.js';
-import { DatabaseReplayGuard, type ReplayGuard } from './identity/replay-guard.js';
-import { InitTokens } from './identity/init-tokens.js';
-import { SpikeGuard } from './identity/spike-guard.js';
-import { ApiKeyAccess } from './identity/api-key-access.js';
-import { BackendSessions } from './identity/backend-sessions.js';
 
 /** Every domain service of one node, wired once. Edges (HTTP, WebSocket, CLI) only call these. */
 export interface Services {
@@ -33,12 +24,16 @@ export interface Services {
   externalTokens: ExternalTokenVerifier;
   passwords: PasswordHasher;
   tenants: Tenants;
+  /** Which browser origins may call, for a tenant or a session. */
+  origins: OriginPolicy;
   apiKeys: ApiKeys;
   users: Users;
   sessionCache: SessionCache;
   sessions: Sessions;
   conversations: Conversations;
   messageWriter: MessageWriter;
+  /** The chat turn: rate limit, conversation, store, agent, reply. */
+  chat: ChatTurns;
   agent: Agent;
   rateLimits: RateLimits;
   /** The tenant audit log: `services.audit.record({tenantId, actor, action, target, details})`. */
@@ -50,6 +45,8 @@ export interface Services {
   /** Single-use ids (init token `jti`s); the database by default, Redis when plugged in. */
   replayGuard: ReplayGuard;
   initTokens: InitTokens;
+  /** Identity tokens and hosted passwords, over HTTP and in-band on a socket. */
+  signIn: SignIn;
   /** Backend-minted tokens, server-side linking, session revocation and listings. */
   backendSessions: BackendSessions;
   /** Prometheus metrics of this node (rendered at `/metrics`). */
@@ -77,7 +74,9 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
   const bus = overrides.bus ?? redis?.bus ?? new MemoryBus();
   const signingKeys = await SigningKeyStore.open(config.dataDir, clock);
   const accessTokens = new AccessTokens(signingKeys, config.issuer);
-  const tenants = new Tenants(store, clock);
+  const audit = new Audit(store, clock, logger);
+  const tenants = new Tenants({ store, clock, bus, audit });
+  const partners = new Partners({ store, clock, tenants, audit });
   const sessionCache = new SessionCache(store);
   const sessions = new Sessions({
     store,
@@ -88,17 +87,19 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     verifiedTokens: new VerifiedTokens(accessTokens),
     cache: sessionCache,
     serverSecret: loadServerSecret(config.dataDir, 'refresh-tokens'),
+    audit,
     metrics,
   });
   const messageWriter = new MessageWriter(store, clock);
+  const conversations = new Conversations(store, clock);
   const externalTokens = new ExternalTokenVerifier({ clock });
-  const apiKeys = new ApiKeys(store, clock);
+  const apiKeys = new ApiKeys({ store, clock, audit });
   const users = new Users(store, clock);
   const rateLimits = new RateLimits(redis?.limiters);
-  const audit = new Audit(store, clock, logger);
   const spikeGuard = new SpikeGuard(clock, config.apiKeyLimits.spike);
-  const partners = new Partners(store, clock);
   const replayGuard = overrides.replayGuard ?? redis?.replayGuard ?? new DatabaseReplayGuard(store, clock);
+  const passwords = new PasswordHasher();
+  const agent = overrides.agent ?? new DemoAgent();
   const unsubscribe = bus.subscribe((event) => {
     if (event.type === 'session.changed') sessionCache.invalidate(event.sessionId);
     if (event.type === 'tenant.changed') {
@@ -126,15 +127,17 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     signingKeys,
     accessTokens,
     externalTokens,
-    passwords: new PasswordHasher(),
+    passwords,
     tenants,
+    origins: new OriginPolicy({ tenants, partners }),
     apiKeys,
     users,
     sessionCache,
     sessions,
-    conversations: new Conversations(store, clock),
+    conversations,
     messageWriter,
-    agent: overrides.agent ?? new DemoAgent(),
+    chat: new ChatTurns({ clock, tenants, rateLimits, sessions, conversations, messageWriter, agent, metrics }),
+    agent,
     rateLimits,
     audit,
     apiKeyAccess: new ApiKeyAccess({ apiKeys, rateLimits, spikeGuard, audit, logger, defaultRequestsPerMinute: config.apiKeyLimits.requestsPerMinute }),
@@ -142,6 +145,7 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     partners,
     replayGuard,
     initTokens: new InitTokens({ clock, partners, verifier: externalTokens, replayGuard, tenants, users, sessions }),
+    signIn: new SignIn({ store, sessions, tenants, users, passwords, externalTokens, rateLimits, audit }),
     backendSessions: new BackendSessions({ store, clock, users, sessions, audit }),
     metrics,
     async close() {

@@ -25,7 +25,7 @@ describe('restart on the same data directory', () => {
     doomed.send({ type: 'logout' });
     await doomed.closed;
     const oldKid = decodeJwt(session.accessToken).header.kid;
-    await first.app.services.signingKeys.rotate(clock);
+    await first.app.services.signingKeys.rotate();
 
     await first.stop();
     expect(await socket.closed).toEqual({ code: 1012, reason: 'UNAVAILABLE' });

@@ -1,8 +1,7 @@
 /** What one node tells every node (itself included) about a session's auth state. */
 export type BusEvent =
   | { type: 'session.changed'; sessionId: string; reason: 'auth_changed' | 'revoked' | 'logged_out'; keepSocketId?: string }
-  | { type: 'tenant.changed'; tenantId: string }
-  | { type: 'key.revoked'; keyId: string };
+  | { type: 'tenant.changed'; tenantId: string };
 
 export interface Bus {
   /** Delivers to this node's subscribers at once, and to every other node's. */

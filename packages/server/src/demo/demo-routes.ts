@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
-import { parseCookies, serializeCookie } from '../http/cookies.js';
+import { parseCookies, serializeCookie } from '../edge/cookies.js';
 import { DEMO_ISSUER, prepareDemo, type DemoSetup } from './demo-setup.js';
 import { DEMO_USERS, isDemoUserKey, type DemoUserKey } from './demo-users.js';
 import { signHs256, timedClaims } from './hs256.js';

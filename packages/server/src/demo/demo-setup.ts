@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Services } from '../services.js';
-import type { IdentitySettings } from '../identity/settings.js';
+import type { IdentitySettings } from '../tenancy/index.js';
 import { loadServerSecret } from '../tokens/index.js';
 
 /** The issuer of the demo shop's identity tokens. */
@@ -46,7 +46,6 @@ async function prepare(services: Services): Promise<DemoSetup | null> {
     await services.tenants.updateSettings(tenant.id, {
       identity: { verification: { secret: identitySecret }, issuer: DEMO_ISSUER, audience: tenant.id, userIdClaim: 'sub', nameClaim: 'name' },
     });
-    await services.bus.publish({ type: 'tenant.changed', tenantId: tenant.id });
     services.logger.info('demo: identity tokens of the demo shop are now accepted (tenant identity settings)');
   } else if (!('secret' in identity.verification) || identity.verification.secret !== identitySecret || identity.issuer !== DEMO_ISSUER) {
     identityEnabled = false;
@@ -63,9 +62,8 @@ async function demoPublishableKey(services: Services, tenantId: string): Promise
     const key = await services.apiKeys.authenticate(stored, 'publishable').catch(() => null);
     if (key?.tenantId === tenantId) return stored;
   }
-  const { key, plaintext } = await services.apiKeys.create({ tenantId, name: 'demo pages', kind: 'publishable' });
+  const { plaintext } = await services.apiKeys.create({ tenantId, name: 'demo pages', kind: 'publishable' }, { actor: 'system' });
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   writeFileSync(path, plaintext, { mode: 0o600 });
-  await services.audit.record({ tenantId, actor: 'system', action: 'key.created', target: key.id, details: { name: 'demo pages', kind: 'publishable' } });
   return plaintext;
 }

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Services } from '../services.js';
 import type { Partner } from '../store/index.js';
-import { INIT_TOKEN_TYP } from '../identity/init-tokens.js';
+import { INIT_TOKEN_TYP } from '../sign-in/index.js';
 import { loadServerSecret } from '../tokens/index.js';
 import { signHs256, timedClaims } from './hs256.js';
 import { partnerPage } from './pages.js';
@@ -68,10 +68,5 @@ async function ensurePartner(services: Services, tenantId: string, origins: stri
     'secret' in p.verification && p.verification.secret === secret && p.allowedOrigins.length === origins.length && origins.every((o) => p.allowedOrigins.includes(o));
   const keep = existing.find(same);
   for (const stale of existing) if (stale !== keep) await services.partners.remove(tenantId, stale.id);
-  const partner = keep ?? (await services.partners.create(tenantId, { name: DEMO_PARTNER_NAME, allowedOrigins: origins, verification: { secret } }));
-  if (!keep) {
-    await services.bus.publish({ type: 'tenant.changed', tenantId });
-    await services.audit.record({ tenantId, actor: 'system', action: 'partner.added', target: partner.id, details: { name: partner.name, allowedOrigins: origins } });
-  }
-  return partner;
+  return keep ?? (await services.partners.create(tenantId, { name: DEMO_PARTNER_NAME, allowedOrigins: origins, verification: { secret } }, { actor: 'system' }));
 }

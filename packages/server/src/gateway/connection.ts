@@ -1,27 +1,20 @@
-import type { ClientFrame, ServerFrame } from '@tessera/protocol';
-import { CLOSE } from '@tessera/protocol';
+import type { ClientFrame, CloseReason, ServerFrame } from '@tessera/protocol';
+import { closeCodeOf } from '@tessera/protocol';
 import type { WebSocket } from 'ws';
+import { ConversationChoice } from '../chat/index.js';
 import { isTesseraError, TesseraError } from '../errors.js';
-import { newId, newTimeOrderedId } from '../ids.js';
+import { newId } from '../ids.js';
 import type { Services } from '../services.js';
+import type { SignInResult } from '../sign-in/index.js';
 import type { AuthContext } from '../sessions/index.js';
 import { describeConversation, describeMessage } from '../sessions/index.js';
-import type { Conversation, Session, User } from '../store/index.js';
+import type { User } from '../store/index.js';
+import { describeUser } from '../tenancy/index.js';
 import { parseClientFrame } from './client-frames.js';
 import type { ClosableSocket } from './socket-registry.js';
 
-/** Signs a socket in, in-band (`authenticate` frames); provided by the sign-in module. */
-export interface InBandSignIn {
-  authenticate(
-    session: Session,
-    frame: Extract<ClientFrame, { type: 'authenticate' }>,
-    context: { socketId: string; ip: string },
-  ): Promise<Extract<ServerFrame, { type: 'authenticated' }>>;
-}
-
 export interface ConnectionDeps {
   services: Services;
-  signIn?: InBandSignIn;
   /** The socket under the WebSocket, corked while a turn sends frames so they leave in one write. */
   transport?: { cork(): void; uncork(): void };
   onClose(connection: Connection): void;
@@ -36,7 +29,7 @@ export class Connection implements ClosableSocket {
   readonly socketId = `${SOCKET_ID_PREFIX}.${(++socketCount).toString(36)}`;
   private auth: AuthContext;
   private user: User | null;
-  private activeConversation: Promise<Conversation> | null = null;
+  private readonly conversation: ConversationChoice;
   private expiryTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private corked = false;
@@ -50,6 +43,7 @@ export class Connection implements ClosableSocket {
   ) {
     this.auth = auth;
     this.user = user;
+    this.conversation = new ConversationChoice(deps.services.conversations);
     socket.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
     socket.on('close', () => this.dispose());
     socket.on('error', () => this.dispose());
@@ -86,6 +80,11 @@ export class Connection implements ClosableSocket {
     this.dispose();
   }
 
+  /** Closes with the code the contract gives `reason`. */
+  end(reason: CloseReason): void {
+    this.close(closeCodeOf(reason), reason);
+  }
+
   private dispose(): void {
     if (this.closed) return;
     this.closed = true;
@@ -97,22 +96,16 @@ export class Connection implements ClosableSocket {
   private scheduleExpiry(): void {
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     const remainingMs = this.auth.claims.exp * 1000 - this.deps.services.clock.now();
-    this.expiryTimer = setTimeout(() => this.close(CLOSE.TOKEN_EXPIRED, 'TOKEN_EXPIRED'), Math.max(remainingMs, 0));
+    this.expiryTimer = setTimeout(() => this.end('TOKEN_EXPIRED'), Math.max(remainingMs, 0));
     this.expiryTimer.unref();
   }
 
   private onFrame(data: Buffer, isBinary: boolean): void {
     if (isBinary) {
-      this.close(CLOSE.UNSUPPORTED_DATA, 'BAD_REQUEST');
+      this.end('UNSUPPORTED_DATA');
       return;
     }
-    let parsed: ReturnType<typeof parseClientFrame>;
-    try {
-      parsed = parseClientFrame(data.toString('utf8'));
-    } catch (error) {
-      this.fail(error);
-      return;
-    }
+    const parsed = parseClientFrame(data.toString('utf8'));
     if (!parsed.ok) {
       this.send({ type: 'error', code: 'BAD_REQUEST', message: parsed.message, ...(parsed.id ? { id: parsed.id } : {}) });
       return;
@@ -127,9 +120,8 @@ export class Connection implements ClosableSocket {
       this.send({ type: 'error', code: 'INTERNAL', message: 'internal error', ...(frameId ? { id: frameId } : {}) });
       return;
     }
-    const closeCode = error.closeCode;
-    if (closeCode !== null && error.code !== 'BAD_REQUEST') {
-      this.close(closeCode, error.code);
+    if (error.closeCode !== null) {
+      this.end(error.code);
       return;
     }
     this.send({
@@ -157,84 +149,22 @@ export class Connection implements ClosableSocket {
         return this.onAuthenticate(frame);
       case 'logout':
         await this.deps.services.sessions.revoke(this.sessionId, 'logout');
-        this.close(CLOSE.NORMAL, 'LOGGED_OUT');
+        this.end('LOGGED_OUT');
         return;
     }
   }
 
   private async onMessage(clientId: string, content: string, conversationId?: string): Promise<void> {
-    const { services } = this.deps;
-    const session = this.auth.session;
-    const tenant = await services.tenants.get(session.tenantId);
-    const decision = await services.rateLimits.consume('messages', session.id, tenant.settings.limits.messagesPerMinute, 60);
-    if (!decision.allowed) {
-      services.metrics.rateLimitedMessages.inc();
-      throw new TesseraError('RATE_LIMITED', 'too many messages; slow down', { retryAfterMs: decision.retryAfterMs });
-    }
-    const conversation = await this.conversation(conversationId);
-    const now = services.clock.now();
-    const stored = await services.messageWriter.write({
-      id: newTimeOrderedId('msg', now),
-      tenantId: session.tenantId,
-      conversationId: conversation.id,
-      sessionId: session.id,
-      role: 'user',
-      content,
-      clientId,
-      replyTo: null,
-      createdAt: now,
-    });
-    this.send({ type: 'ack', id: clientId, messageId: stored.messageId, conversationId: conversation.id, ...(stored.duplicate ? { duplicate: true } : {}) });
-    if (stored.duplicate) return;
-    services.metrics.messages.inc();
-    void services.sessions.touch(session).then((touched) => {
-      if (touched.ver === this.auth.session.ver) this.auth = { ...this.auth, session: touched };
-    }, () => undefined);
-
-    const reply = await services.agent.reply({
-      message: { id: stored.messageId, content },
-      conversation: {
-        id: conversation.id,
-        history: async () => (await services.conversations.messages(session, conversation.id, { limit: 200 })).map(describeMessage),
+    const { session } = this.auth;
+    await this.deps.services.chat.take({ session, user: this.user }, { clientId, content }, () => this.conversation.forMessage(session, conversationId), {
+      acknowledged: (ack) =>
+        this.send({ type: 'ack', id: ack.clientId, messageId: ack.messageId, conversationId: ack.conversationId, ...(ack.duplicate ? { duplicate: true } : {}) }),
+      touched: (touched) => {
+        if (touched.ver === this.auth.session.ver) this.auth = { ...this.auth, session: touched };
       },
-      identity: {
-        tenantId: session.tenantId,
-        sessionId: session.id,
-        anonymousId: session.anonymousId,
-        userId: this.user?.externalId ?? null,
-        name: this.user?.name ?? null,
-        custom: this.user?.custom ?? {},
-      },
+      replied: (reply) =>
+        this.send({ type: 'message', id: reply.messageId, role: 'assistant', content: reply.content, replyTo: reply.replyTo, conversationId: reply.conversationId }),
     });
-    const answer = await services.messageWriter.write({
-      id: newTimeOrderedId('msg', services.clock.now()),
-      tenantId: session.tenantId,
-      conversationId: conversation.id,
-      sessionId: session.id,
-      role: 'assistant',
-      content: reply,
-      clientId: null,
-      replyTo: stored.messageId,
-      createdAt: services.clock.now(),
-    });
-    this.send({ type: 'message', id: answer.messageId, role: 'assistant', content: reply, replyTo: stored.messageId, conversationId: conversation.id });
-  }
-
-  /**
-   * The conversation a message goes to: the one it names (only the caller's own, so a
-   * `resume` survives reconnects), else this socket's active one.
-   */
-  private async conversation(named?: string): Promise<Conversation> {
-    if (named !== undefined && (await this.activeConversation)?.id !== named) {
-      const owned = await this.deps.services.conversations.owned(this.auth.session, named);
-      this.activeConversation = Promise.resolve(owned);
-      return owned;
-    }
-    this.activeConversation ??= this.deps.services.conversations.activeFor(this.auth.session).catch((error: unknown) => {
-      this.activeConversation = null;
-      throw error;
-    });
-    return this.activeConversation;
   }
 
   /** Adopts a newer access token of the same session without reconnecting. */
@@ -250,8 +180,7 @@ export class Connection implements ClosableSocket {
 
   private async onHistory(before: string | undefined, limit: number | undefined, requestId?: string): Promise<void> {
     const { conversations } = this.deps.services;
-    // Asking for history starts no conversation: an empty one would show up in every list.
-    const conversation = this.activeConversation ? await this.conversation() : await conversations.latestOf(this.auth.session);
+    const conversation = await this.conversation.forHistory(this.auth.session);
     const messages = conversation ? await conversations.messages(this.auth.session, conversation.id, { before, limit }) : [];
     this.send({ type: 'history', messages: messages.map(describeMessage), ...withId(requestId) });
   }
@@ -259,18 +188,16 @@ export class Connection implements ClosableSocket {
   /** Switches this socket to another conversation of the same user: the only way histories meet. */
   private async onResume(conversationId: string, requestId?: string): Promise<void> {
     const { conversations } = this.deps.services;
-    const summary = await conversations.owned(this.auth.session, conversationId);
-    this.activeConversation = Promise.resolve(summary);
+    const summary = await this.conversation.switchTo(this.auth.session, conversationId);
     const messages = await conversations.messages(this.auth.session, conversationId, { limit: 200 });
     this.send({ type: 'resumed', conversation: describeConversation(summary), messages: messages.map(describeMessage), ...withId(requestId) });
   }
 
   private async onAuthenticate(frame: Extract<ClientFrame, { type: 'authenticate' }>): Promise<void> {
-    const { signIn } = this.deps;
-    if (!signIn) throw new TesseraError('FORBIDDEN', 'sign-in is not enabled');
-    let result: Awaited<ReturnType<InBandSignIn['authenticate']>>;
+    const { services } = this.deps;
+    let result: SignInResult;
     try {
-      result = await signIn.authenticate(this.auth.session, frame, { socketId: this.socketId, ip: this.ip });
+      result = await services.signIn.signIn(this.auth.session, frame, { socketId: this.socketId, ip: this.ip });
     } catch (error) {
       // A failed sign-in is an answer, not a reason to drop the anonymous socket.
       if (!isTesseraError(error)) throw error;
@@ -278,11 +205,20 @@ export class Connection implements ClosableSocket {
       return;
     }
     // This socket stays open and is now the user's.
-    this.auth = await this.deps.services.sessions.verify(result.accessToken, this.auth.session.tenantId);
-    this.user = await this.deps.services.sessions.userOf(this.auth.session);
-    this.activeConversation = null;
+    this.auth = await services.sessions.verify(result.accessToken, this.auth.session.tenantId);
+    this.user = result.user;
+    this.conversation.reset();
     this.scheduleExpiry();
-    this.send({ ...result, ...withId(frame.id) });
+    this.send({
+      type: 'authenticated',
+      accessToken: result.accessToken,
+      refreshToken: result.refreshToken,
+      expiresAt: result.expiresAt,
+      user: describeUser(result.user),
+      session: services.sessions.describe(result.session, result.user),
+      previousConversations: result.previousConversations.map(describeConversation),
+      ...withId(frame.id),
+    });
   }
 }
 

@@ -1,24 +1,19 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { CLOSE, MAX_FRAME_BYTES, SUBPROTOCOL } from '@tessera/protocol';
+import { closeCodeOf, MAX_FRAME_BYTES, SUBPROTOCOL } from '@tessera/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isTesseraError, TesseraError } from '../errors.js';
 import type { Services } from '../services.js';
 import type { User } from '../store/index.js';
-import { ANON_COOKIE, ANON_COOKIE_MAX_AGE_SECONDS, serializeCookie } from '../http/cookies.js';
-import { clientAddress } from '../http/client-address.js';
-import { Connection, type InBandSignIn } from './connection.js';
+import { ANON_COOKIE, ANON_COOKIE_MAX_AGE_SECONDS, serializeCookie } from '../edge/cookies.js';
+import { clientAddress } from '../edge/client-address.js';
+import { CLOSE_REASON_OF_CHANGE } from '../sessions/index.js';
+import { Connection } from './connection.js';
 import { authenticateHandshake, type HandshakeOutcome } from './handshake.js';
 import { SocketRegistry } from './socket-registry.js';
 import { SocketSweeper } from './session-sweep.js';
 
 export const WS_PATH = '/v1/ws';
-
-const CLOSE_FOR_CHANGE = {
-  auth_changed: [CLOSE.AUTH_CHANGED, 'AUTH_CHANGED'],
-  revoked: [CLOSE.POLICY_VIOLATION, 'SESSION_REVOKED'],
-  logged_out: [CLOSE.NORMAL, 'LOGGED_OUT'],
-} as const;
 
 /** The WebSocket edge: authenticates upgrades, owns the open sockets, reacts to session changes. */
 export class Gateway {
@@ -31,10 +26,7 @@ export class Gateway {
   private readonly sweeper: SocketSweeper;
   private closing = false;
 
-  constructor(
-    private readonly services: Services,
-    private readonly signIn?: InBandSignIn,
-  ) {
+  constructor(private readonly services: Services) {
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_FRAME_BYTES,
@@ -44,8 +36,8 @@ export class Gateway {
     this.wss.on('headers', (headers, request) => headers.push(...(this.pendingCookies.get(request) ?? []).map((c) => `Set-Cookie: ${c}`)));
     this.unsubscribe = services.bus.subscribe((event) => {
       if (event.type !== 'session.changed') return;
-      const [code, reason] = CLOSE_FOR_CHANGE[event.reason];
-      this.registry.closeSession(event.sessionId, code, reason, event.keepSocketId);
+      const reason = CLOSE_REASON_OF_CHANGE[event.reason];
+      this.registry.closeSession(event.sessionId, closeCodeOf(reason), reason, event.keepSocketId);
     });
     // While the bus may miss events (Redis down), open sockets are re-checked against the store instead.
     this.sweeper = new SocketSweeper(this.registry, services);
@@ -71,7 +63,7 @@ export class Gateway {
     clearInterval(this.heartbeat);
     this.sweeper.stop();
     this.unsubscribe();
-    for (const socket of this.registry.all()) socket.close(CLOSE.SERVICE_RESTART, 'UNAVAILABLE');
+    for (const socket of this.registry.all()) socket.close(closeCodeOf('UNAVAILABLE'), 'UNAVAILABLE');
     this.wss.close();
   }
 
@@ -95,7 +87,7 @@ export class Gateway {
     let outcome: HandshakeOutcome | TesseraError;
     let user: User | null = null;
     try {
-      outcome = await authenticateHandshake(this.services, request, url);
+      outcome = await authenticateHandshake(this.services, request, url, ip);
       // Resolved before the upgrade, so the socket has its frame handler the moment it opens.
       user = await this.services.sessions.userOf(sessionOf(outcome));
     } catch (error) {
@@ -140,7 +132,7 @@ export class Gateway {
 
   private onOpen(ws: WebSocket, outcome: HandshakeOutcome | TesseraError, user: User | null, ip: string, transport: Duplex): void {
     if (outcome instanceof TesseraError) {
-      ws.close(outcome.closeCode ?? CLOSE.POLICY_VIOLATION, outcome.code);
+      ws.close(closeCodeOf(outcome.code), outcome.code);
       return;
     }
     const tracked = ws as WebSocket & { isAlive?: boolean };
@@ -150,18 +142,17 @@ export class Gateway {
     const auth = outcome.kind === 'authenticated' ? outcome.auth : { claims: outcome.issued.claims, session: outcome.issued.session };
     const connection = new Connection(ws, auth, user, ip, {
       services: this.services,
-      signIn: this.signIn,
       transport,
       onClose: (closed) => this.registry.remove(closed),
     });
     this.registry.add(connection);
     if (ws.readyState !== ws.OPEN) {
-      connection.close(CLOSE.NORMAL, 'gone');
+      connection.end('GONE');
       return;
     }
     // A change that landed between verification and registration found no socket to close.
     void sessions.stillCurrent(auth).then((current) => {
-      if (!current) connection.close(CLOSE.AUTH_CHANGED, 'AUTH_CHANGED');
+      if (!current) connection.end('AUTH_CHANGED');
     });
     if (outcome.kind === 'new-session') {
       const { accessToken, refreshToken, expiresAt, session } = outcome.issued;

@@ -4,8 +4,7 @@ import { TesseraError } from '../errors.js';
 import type { Services } from '../services.js';
 import type { AuthContext, IssuedTokens } from '../sessions/index.js';
 import type { Tenant } from '../store/index.js';
-import { ANON_COOKIE, ACCESS_COOKIE, parseCookies } from '../http/cookies.js';
-import { clientAddress } from '../http/client-address.js';
+import { ACCESS_COOKIE, anonymousIdOf, parseCookies } from '../edge/cookies.js';
 
 export type Credentials =
   | { kind: 'token'; token: string; via: 'subprotocol' | 'query' | 'cookie' }
@@ -29,36 +28,19 @@ export function credentialsOf(request: IncomingMessage, url: URL): Credentials {
   return { kind: 'none' };
 }
 
-/** `Origin` must be exactly one of the tenant's allowed origins; no prefix or suffix matching. */
-export function assertOriginAllowed(tenant: Tenant, origin: string | undefined, extraOrigins: readonly string[] = []): void {
-  if (origin === undefined) return;
-  if (tenant.settings.allowedOrigins.includes(origin) || extraOrigins.includes(origin)) return;
-  throw new TesseraError('ORIGIN_NOT_ALLOWED', 'origin not allowed');
-}
-
-/**
- * For callers holding a session's tokens: the tenant's own origins, or those of one of
- * its partners (a session a partner's page started lives on that page).
- */
-export async function assertSessionOrigin(services: Services, tenant: Tenant, origin: string | undefined): Promise<void> {
-  if (origin === undefined || tenant.settings.allowedOrigins.includes(origin)) return;
-  assertOriginAllowed(tenant, origin, await services.partners.originsOf(tenant.id));
-}
-
 export type HandshakeOutcome =
   | { kind: 'authenticated'; auth: AuthContext; tenant: Tenant }
   | { kind: 'new-session'; issued: IssuedTokens; tenant: Tenant };
 
 /**
- * Authenticates an upgrade request. Throws ORIGIN_NOT_ALLOWED (refused before the
- * upgrade) or a token/key error (the socket is accepted, then closed with its code).
+ * Authenticates an upgrade request from `clientIp`. Throws ORIGIN_NOT_ALLOWED (refused
+ * before the upgrade) or a token/key error (the socket is accepted, then closed with its code).
  */
-export async function authenticateHandshake(services: Services, request: IncomingMessage, url: URL): Promise<HandshakeOutcome> {
+export async function authenticateHandshake(services: Services, request: IncomingMessage, url: URL, clientIp: string): Promise<HandshakeOutcome> {
+  const { origins } = services;
   const origin = request.headers.origin;
   // An origin no tenant or partner allows is refused before any credential is looked at.
-  if (origin !== undefined && !(await services.tenants.allOrigins()).has(origin) && !(await services.partners.allOrigins()).has(origin)) {
-    throw new TesseraError('ORIGIN_NOT_ALLOWED', 'origin not allowed');
-  }
+  if (origin !== undefined && !(await origins.isKnown(origin))) throw new TesseraError('ORIGIN_NOT_ALLOWED', 'origin not allowed');
   const credentials = credentialsOf(request, url);
   if (credentials.kind === 'token') {
     if (credentials.via === 'cookie' && origin === undefined) {
@@ -66,27 +48,20 @@ export async function authenticateHandshake(services: Services, request: Incomin
     }
     const auth = await services.sessions.verify(credentials.token);
     const tenant = await services.tenants.get(auth.session.tenantId);
-    await assertSessionOrigin(services, tenant, origin);
+    await origins.assertSessionOrigin(tenant, origin);
     return { kind: 'authenticated', auth, tenant };
   }
   if (credentials.kind === 'init-token') {
     // Only from the partner's own origins (ORIGIN_NOT_ALLOWED refuses the upgrade).
-    const anonymousId = validAnonymousId(parseCookies(request.headers.cookie)[ANON_COOKIE]);
-    const started = await services.initTokens.startSession(credentials.token, origin, anonymousId);
+    const started = await services.initTokens.startSession(credentials.token, origin, anonymousIdOf(request.headers.cookie));
     return { kind: 'new-session', issued: started.issued, tenant: started.tenant };
   }
   if (credentials.kind === 'publishable-key') {
-    const clientIp = clientAddress(request, services.config.trustProxy);
     const key = await services.apiKeyAccess.admit(credentials.key, 'publishable', { clientIp });
     const tenant = await services.tenants.get(key.tenantId);
-    assertOriginAllowed(tenant, origin);
-    const anonymousId = validAnonymousId(parseCookies(request.headers.cookie)[ANON_COOKIE]);
-    const issued = await services.sessions.startAnonymous(tenant, anonymousId);
+    origins.assertTenantOrigin(tenant, origin);
+    const issued = await services.sessions.startAnonymous(tenant, anonymousIdOf(request.headers.cookie));
     return { kind: 'new-session', issued, tenant };
   }
   throw new TesseraError('UNAUTHENTICATED', 'no credentials');
-}
-
-export function validAnonymousId(value: string | undefined): string | undefined {
-  return value && /^anon_[A-Za-z0-9]{20}$/.test(value) ? value : undefined;
 }

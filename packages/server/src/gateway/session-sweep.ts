@@ -1,40 +1,22 @@
-import { CLOSE } from '@tessera/protocol';
+import { closeCodeOf } from '@tessera/protocol';
 import type { Bus } from '../bus/index.js';
-import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { Session, Store } from '../store/index.js';
+import type { Sessions } from '../sessions/index.js';
 import type { SocketRegistry } from './socket-registry.js';
 
-const CHUNK = 500;
 export const DEGRADED_SWEEP_INTERVAL_MS = 1_000;
 
-type Verdict = readonly [code: number, reason: string] | null;
-
-/** Why a socket of a session at `ver` may no longer stay open, or null if it may. */
-function verdict(session: Session | undefined, ver: number | undefined, now: number): Verdict {
-  if (!session || session.revokedAt !== null) {
-    return session?.revokedReason === 'logout' ? [CLOSE.NORMAL, 'LOGGED_OUT'] : [CLOSE.POLICY_VIOLATION, 'SESSION_REVOKED'];
-  }
-  if (session.idleExpiresAt <= now || session.absoluteExpiresAt <= now) return [CLOSE.POLICY_VIOLATION, 'SESSION_REVOKED'];
-  if (ver !== undefined && session.ver > ver) return [CLOSE.AUTH_CHANGED, 'AUTH_CHANGED'];
-  return null;
-}
-
 /** Re-checks every open socket's session against the store and closes those revoked, expired or superseded. */
-export async function sweepSockets(registry: SocketRegistry, store: Store, now: number): Promise<number> {
+export async function sweepSockets(registry: SocketRegistry, sessions: Pick<Sessions, 'socketEnds'>): Promise<number> {
   const sockets = registry.all();
-  const ids = [...new Set(sockets.map((socket) => socket.sessionId))];
-  const sessions = new Map<string, Session>();
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    for (const session of await store.sessions.listByIds(ids.slice(i, i + CHUNK))) sessions.set(session.id, session);
-  }
+  const ends = await sessions.socketEnds(sockets);
   let closed = 0;
-  for (const socket of sockets) {
-    const outcome = verdict(sessions.get(socket.sessionId), socket.sessionVer, now);
-    if (!outcome) continue;
-    socket.close(outcome[0], outcome[1]);
+  sockets.forEach((socket, i) => {
+    const reason = ends[i];
+    if (!reason) return;
+    socket.close(closeCodeOf(reason), reason);
     closed++;
-  }
+  });
   return closed;
 }
 
@@ -52,7 +34,7 @@ export class SocketSweeper {
 
   constructor(
     private readonly registry: SocketRegistry,
-    private readonly deps: { bus: Bus; store: Store; clock: Clock; logger: Logger },
+    private readonly deps: { bus: Bus; sessions: Sessions; logger: Logger },
     private readonly intervalMs = DEGRADED_SWEEP_INTERVAL_MS,
   ) {
     this.unsubscribe = deps.bus.onReliabilityChange((reliable) => {
@@ -70,7 +52,7 @@ export class SocketSweeper {
     if (this.running || this.registry.size === 0) return;
     this.running = true;
     try {
-      const closed = await sweepSockets(this.registry, this.deps.store, this.deps.clock.now());
+      const closed = await sweepSockets(this.registry, this.deps.sessions);
       this.failing = false;
       if (closed > 0) this.deps.logger.info({ closed }, 'closed sockets of sessions changed elsewhere');
     } catch (error) {

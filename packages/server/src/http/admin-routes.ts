@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { describeKey, SCOPES } from '../identity/api-keys.js';
-import { describeSettings, settingsPatchSchema } from '../identity/settings.js';
+import { describeKey, describeSettings, SCOPES, settingsPatchSchema } from '../tenancy/index.js';
 import type { Services } from '../services.js';
 import { requireSecretKey } from './guards.js';
 import { optionalBody } from './optional-body.js';
@@ -38,9 +37,7 @@ export function adminRoutes(services: Services): FastifyPluginAsyncZod {
       { schema: { ...ADMIN, summary: 'Change tenant settings', description: 'Any of allowedOrigins, identity, sessions, tokens, limits, retention. Scope `admin`.', body: settingsPatchSchema } },
       async (request) => {
         const { key, tenant } = await requireSecretKey(services, request, 'admin');
-        const settings = await services.tenants.updateSettings(tenant.id, request.body);
-        await services.bus.publish({ type: 'tenant.changed', tenantId: tenant.id });
-        await services.audit.record({ tenantId: tenant.id, actor: key.id, action: 'settings.changed', target: tenant.id, details: { fields: Object.keys(request.body ?? {}) } });
+        const settings = await services.tenants.updateSettings(tenant.id, request.body, { actor: key.id });
         return { tenantId: tenant.id, ...describeSettings(settings) };
       },
     );
@@ -68,14 +65,7 @@ export function adminRoutes(services: Services): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const { key: actor, tenant } = await requireSecretKey(services, request, 'admin');
-        const { key, plaintext } = await services.apiKeys.create({ tenantId: tenant.id, ...request.body });
-        await services.audit.record({
-          tenantId: tenant.id,
-          actor: actor.id,
-          action: 'key.created',
-          target: key.id,
-          details: { name: key.name, kind: key.kind, scopes: key.scopes, allowedIps: key.allowedIps, expiresAt: key.expiresAt },
-        });
+        const { key, plaintext } = await services.apiKeys.create({ tenantId: tenant.id, ...request.body }, { actor: actor.id });
         return reply.status(201).send({ ...describeKey(key), key: plaintext });
       },
     );
@@ -103,14 +93,7 @@ export function adminRoutes(services: Services): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const { key: actor, tenant } = await requireSecretKey(services, request, 'admin');
-        const { key, plaintext, graceEndsAt } = await services.apiKeys.rotate(tenant.id, request.params.id, request.body.graceSeconds);
-        await services.audit.record({
-          tenantId: tenant.id,
-          actor: actor.id,
-          action: 'key.rotated',
-          target: request.params.id,
-          details: { replacedBy: key.id, graceSeconds: request.body.graceSeconds ?? 0, graceEndsAt },
-        });
+        const { key, plaintext } = await services.apiKeys.rotate(tenant.id, request.params.id, request.body.graceSeconds, { actor: actor.id });
         return reply.status(201).send({ ...describeKey(key), key: plaintext });
       },
     );
@@ -120,10 +103,7 @@ export function adminRoutes(services: Services): FastifyPluginAsyncZod {
       { schema: { ...ADMIN, summary: 'Revoke an API key', description: 'Effective on the very next request. Scope `admin`.', params: keyParams } },
       async (request, reply) => {
         const { key: actor, tenant } = await requireSecretKey(services, request, 'admin');
-        if (await services.apiKeys.revoke(tenant.id, request.params.id)) {
-          await services.audit.record({ tenantId: tenant.id, actor: actor.id, action: 'key.revoked', target: request.params.id });
-        }
-        await services.bus.publish({ type: 'key.revoked', keyId: request.params.id });
+        await services.apiKeys.revoke(tenant.id, request.params.id, { actor: actor.id });
         return reply.status(204).send();
       },
     );

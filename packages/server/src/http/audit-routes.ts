@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { MAX_AUDIT_PAGE } from '../audit.js';
+import { MAX_AUDIT_PAGE } from '../tenancy/index.js';
 import type { Services } from '../services.js';
 import { requireSecretKey } from './guards.js';
 import { secretKeySecurity } from './schemas.js';

@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { MintedTokens } from '../identity/backend-sessions.js';
-import { avatarSchema, customClaimsSchema, externalUserIdSchema, userNameSchema } from '../identity/custom-claims.js';
-import { describeUser } from '../identity/users.js';
+import type { MintedTokens } from '../sign-in/index.js';
+import { avatarSchema, customClaimsSchema, externalUserIdSchema, userNameSchema } from '../sign-in/index.js';
+import { describeUser } from '../tenancy/index.js';
 import type { Services } from '../services.js';
 import { describeConversation } from '../sessions/index.js';
 import { requireSecretKey } from './guards.js';

@@ -8,12 +8,11 @@ const ALLOWED_HEADERS = 'Authorization, Content-Type, X-Tessera-Key, X-Tessera-C
  * decided per tenant by the route guards (`ORIGIN_NOT_ALLOWED`); this only lets
  * allowed origins read answers and make credentialed calls.
  */
-export function registerCors(app: FastifyInstance, services: Services, extraOrigins: () => Promise<Set<string>> = async () => new Set()): void {
+export function registerCors(app: FastifyInstance, services: Services): void {
   app.addHook('onRequest', async (request, reply) => {
     const origin = request.headers.origin;
     if (!origin) return;
-    const allowed = (await services.tenants.allOrigins()).has(origin) || (await extraOrigins()).has(origin);
-    if (!allowed) return;
+    if (!(await services.origins.isKnown(origin))) return;
     reply.header('Access-Control-Allow-Origin', origin);
     reply.header('Access-Control-Allow-Credentials', 'true');
     reply.header('Vary', 'Origin');

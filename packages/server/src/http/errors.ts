@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import type { ErrorBody, ErrorCode } from '@tessera/protocol';
+import { ERROR_CODES, type ErrorBody, type ErrorCode } from '@tessera/protocol';
 import { isTesseraError } from '../errors.js';
 
 export function errorBody(code: ErrorCode, message: string): ErrorBody {
@@ -23,9 +23,16 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     const status = error.statusCode ?? 500;
     if (status === 413) return reply.status(413).send(errorBody('PAYLOAD_TOO_LARGE', 'request body too large'));
-    if (status >= 400 && status < 500) return reply.status(400).send(errorBody('BAD_REQUEST', error.message));
+    // Fastify's own 4xx (bad JSON, wrong content type, ...) keep their status.
+    if (status >= 400 && status < 500) return reply.status(status).send(errorBody(codeOfStatus(status), error.message));
     request.log.error({ err: error }, 'request failed');
     return reply.status(500).send(errorBody('INTERNAL', 'internal error'));
   });
   app.setNotFoundHandler((_request, reply) => reply.status(404).send(errorBody('NOT_FOUND', 'no such route')));
+}
+
+/** The contract's code for a client-error status, BAD_REQUEST when it has none of its own. */
+function codeOfStatus(status: number): ErrorCode {
+  const codes = Object.keys(ERROR_CODES) as ErrorCode[];
+  return codes.find((code) => ERROR_CODES[code].http === status) ?? 'BAD_REQUEST';
 }

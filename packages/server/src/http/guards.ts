@@ -1,7 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { TesseraError } from '../errors.js';
-import { assertOriginAllowed, assertSessionOrigin } from '../gateway/handshake.js';
-import type { Scope } from '../identity/api-keys.js';
+import type { Scope } from '../tenancy/index.js';
 import type { Services } from '../services.js';
 import type { AuthContext } from '../sessions/index.js';
 import type { ApiKey, Tenant } from '../store/index.js';
@@ -16,7 +15,7 @@ export async function requireAccessToken(services: Services, request: FastifyReq
   const token = bearerOf(request);
   if (!token || token.startsWith('sk_')) throw new TesseraError('UNAUTHENTICATED', 'bearer access token required');
   const auth = await services.sessions.verify(token);
-  await assertSessionOrigin(services, await services.tenants.get(auth.session.tenantId), request.headers.origin);
+  await services.origins.assertSessionOrigin(await services.tenants.get(auth.session.tenantId), request.headers.origin);
   return auth;
 }
 
@@ -27,7 +26,7 @@ export function clientIpOf(request: FastifyRequest): string {
 
 /**
  * A customer backend holding a secret key with `scope`, used from an address the key
- * allows, within its rate limit and spike guard (see identity/api-key-access.ts).
+ * allows, within its rate limit and spike guard (see tenancy/api-key-access.ts).
  */
 export async function requireSecretKey(services: Services, request: FastifyRequest, scope: Scope): Promise<{ key: ApiKey; tenant: Tenant }> {
   const header = request.headers['x-api-key'];
@@ -41,6 +40,6 @@ export async function requirePublishableKey(services: Services, request: Fastify
   const header = request.headers['x-tessera-key'];
   const key = await services.apiKeyAccess.admit(Array.isArray(header) ? header[0] : header, 'publishable', { clientIp: clientIpOf(request) });
   const tenant = await services.tenants.get(key.tenantId);
-  assertOriginAllowed(tenant, request.headers.origin);
+  services.origins.assertTenantOrigin(tenant, request.headers.origin);
   return tenant;
 }

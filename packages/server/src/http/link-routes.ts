@@ -2,10 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../services.js';
 import { describeConversation } from '../sessions/index.js';
-import type { SignIn, SignInResult } from '../identity/sign-in.js';
-import { describeUser } from '../identity/users.js';
-import { clientAddress } from './client-address.js';
-import { requireAccessToken, requirePublishableKey } from './guards.js';
+import type { SignInResult } from '../sign-in/index.js';
+import { describeUser } from '../tenancy/index.js';
+import { clientIpOf, requireAccessToken, requirePublishableKey } from './guards.js';
 import { tokensResponse } from './session-routes.js';
 
 const transport = z.enum(['body', 'cookie']).default('body');
@@ -15,7 +14,8 @@ const credentials = z.discriminatedUnion('method', [
 ]);
 
 /** Sign-in mid-conversation over HTTP: the session keeps its history, its old tokens die. */
-export function linkRoutes(services: Services, signIn: SignIn): FastifyPluginAsyncZod {
+export function linkRoutes(services: Services): FastifyPluginAsyncZod {
+  const { signIn } = services;
   const linkedResponse = (result: SignInResult) => ({
     user: describeUser(result.user),
     previousConversations: result.previousConversations.map(describeConversation),
@@ -36,7 +36,7 @@ export function linkRoutes(services: Services, signIn: SignIn): FastifyPluginAsy
       async (request, reply) => {
         const { session } = await requireAccessToken(services, request);
         const { tokenTransport, ...given } = request.body;
-        const result = await signIn.signIn(session, given, { ip: clientAddress(request.raw, services.config.trustProxy) });
+        const result = await signIn.signIn(session, given, { ip: clientIpOf(request) });
         return { ...tokensResponse(services, request, reply, result, tokenTransport), ...linkedResponse(result) };
       },
     );
@@ -55,7 +55,7 @@ export function linkRoutes(services: Services, signIn: SignIn): FastifyPluginAsy
         },
       },
       async (request, reply) => {
-        const ip = clientAddress(request.raw, services.config.trustProxy);
+        const ip = clientIpOf(request);
         const { email, password, name, tokenTransport } = request.body;
         // With a session, sign-up also signs it in; with only a publishable key it just creates the account.
         if (request.headers.authorization) {

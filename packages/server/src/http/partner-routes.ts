@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { describePartner } from '../identity/partners.js';
+import { describePartner } from '../tenancy/index.js';
 import type { Services } from '../services.js';
 import { requireSecretKey } from './guards.js';
 import { secretKeySecurity } from './schemas.js';
@@ -52,20 +52,7 @@ export function partnerRoutes(services: Services): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const { key, tenant } = await requireSecretKey(services, request, 'admin');
-        const partner = await services.partners.create(tenant.id, request.body);
-        await services.bus.publish({ type: 'tenant.changed', tenantId: tenant.id });
-        await services.audit.record({
-          tenantId: tenant.id,
-          actor: key.id,
-          action: 'partner.added',
-          target: partner.id,
-          details: {
-            name: partner.name,
-            allowedOrigins: partner.allowedOrigins,
-            verification: Object.keys(partner.verification)[0],
-            trustedToAssertUsers: partner.trustedToAssertUsers,
-          },
-        });
+        const partner = await services.partners.create(tenant.id, request.body, { actor: key.id });
         return reply.status(201).send(describePartner(partner));
       },
     );
@@ -101,9 +88,7 @@ export function partnerRoutes(services: Services): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const { key, tenant } = await requireSecretKey(services, request, 'admin');
-        const partner = await services.partners.remove(tenant.id, request.params.id);
-        await services.bus.publish({ type: 'tenant.changed', tenantId: tenant.id });
-        await services.audit.record({ tenantId: tenant.id, actor: key.id, action: 'partner.removed', target: partner.id, details: { name: partner.name } });
+        await services.partners.remove(tenant.id, request.params.id, { actor: key.id });
         return reply.status(204).send();
       },
     );

@@ -2,11 +2,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TesseraError } from '../errors.js';
-import { assertSessionOrigin, validAnonymousId } from '../gateway/handshake.js';
 import type { Services } from '../services.js';
 import type { IssuedTokens } from '../sessions/index.js';
-import { describeUser } from '../identity/users.js';
-import { ACCESS_COOKIE, ANON_COOKIE, ANON_COOKIE_MAX_AGE_SECONDS, parseCookies, REFRESH_COOKIE, serializeCookie } from './cookies.js';
+import { describeUser } from '../tenancy/index.js';
+import { ACCESS_COOKIE, ANON_COOKIE, ANON_COOKIE_MAX_AGE_SECONDS, anonymousIdOf, parseCookies, REFRESH_COOKIE, serializeCookie } from '../edge/cookies.js';
 import { requireAccessToken, requirePublishableKey } from './guards.js';
 import { optionalBody } from './optional-body.js';
 
@@ -33,7 +32,7 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const anonymousId = validAnonymousId(parseCookies(request.headers.cookie)[ANON_COOKIE]);
+        const anonymousId = anonymousIdOf(request.headers.cookie);
         if (request.body.initToken !== undefined) {
           // A partner's init token names the tenant itself; no publishable key needed.
           const started = await services.initTokens.startSession(request.body.initToken, request.headers.origin, anonymousId);
@@ -64,10 +63,7 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
         const presented = request.body.refreshToken ?? refreshCookieOf(request);
         if (!presented) throw new TesseraError('UNAUTHENTICATED', 'refresh token required');
         await assertRefreshOrigin(services, request, presented, fromCookie);
-        const issued = await services.sessions.refresh(presented).catch(async (error: unknown) => {
-          if (error instanceof TesseraError && error.code === 'REFRESH_TOKEN_REUSED') await auditReuse(services, presented);
-          throw error;
-        });
+        const issued = await services.sessions.refresh(presented);
         return tokensResponse(services, request, reply, issued, fromCookie ? 'cookie' : 'body');
       },
     );
@@ -89,13 +85,6 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
   };
 }
 
-/** A reused refresh token is a sign of theft: the revocation goes in the audit log. */
-async function auditReuse(services: Services, presented: string): Promise<void> {
-  const session = await services.sessions.sessionOfRefreshToken(presented);
-  if (!session) return;
-  await services.audit.record({ tenantId: session.tenantId, actor: 'system', action: 'session.revoked', target: session.id, details: { reason: 'refresh_token_reused' } });
-}
-
 function refreshCookieOf(request: FastifyRequest): string | undefined {
   return parseCookies(request.headers.cookie)[REFRESH_COOKIE];
 }
@@ -112,7 +101,7 @@ async function assertRefreshOrigin(services: Services, request: FastifyRequest, 
   }
   if (origin === undefined) return;
   const session = await services.sessions.sessionOfRefreshToken(presented);
-  if (session) await assertSessionOrigin(services, await services.tenants.get(session.tenantId), origin);
+  if (session) await services.origins.assertSessionOrigin(await services.tenants.get(session.tenantId), origin);
 }
 
 async function sessionToEnd(services: Services, request: FastifyRequest<{ Body?: { refreshToken?: string } }>): Promise<string> {

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../services.js';
-import { exportUser } from '../identity/data-export.js';
-import { eraseAnonymous, eraseUser } from '../identity/erasure.js';
+import { eraseAnonymous, eraseUser, exportUser } from '../privacy/index.js';
 import { requireSecretKey } from './guards.js';
 import { secretKeySecurity } from './schemas.js';
 
@@ -18,16 +17,12 @@ export function userRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.delete('/v1/users/:userId', { schema: { tags: ['Users'], summary: 'Erase a user', description: 'Their sessions, conversations, messages and linked anonymous ids; ends their sockets; returns a receipt with counts. Scope `users:delete`.', security: secretKeySecurity, params: userParams } }, async (request) => {
       const { tenant, key } = await requireSecretKey(services, request, 'users:delete');
-      const receipt = await eraseUser(services, tenant.id, request.params.userId);
-      await services.audit.record({ tenantId: tenant.id, actor: key.id, action: 'user.erased', target: request.params.userId, details: receipt.deleted });
-      return receipt;
+      return eraseUser(services, tenant.id, request.params.userId, { actor: key.id });
     });
 
     app.delete('/v1/anonymous/:anonymousId', { schema: { tags: ['Users'], summary: 'Erase an anonymous visitor', description: 'Scope `users:delete`.', security: secretKeySecurity, params: z.object({ anonymousId: z.string().min(1).max(64) }) } }, async (request) => {
       const { tenant, key } = await requireSecretKey(services, request, 'users:delete');
-      const receipt = await eraseAnonymous(services, tenant.id, request.params.anonymousId);
-      await services.audit.record({ tenantId: tenant.id, actor: key.id, action: 'anonymous.erased', target: request.params.anonymousId, details: receipt.deleted });
-      return receipt;
+      return eraseAnonymous(services, tenant.id, request.params.anonymousId, { actor: key.id });
     });
 
     app.get('/v1/usage', { schema: { tags: ['Users'], summary: 'Monthly usage', description: 'Unique anonymous visitors and users, sessions and messages of a month. Scope `users:read`.', security: secretKeySecurity, querystring: z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month must be YYYY-MM') }) } }, async (request) => {

@@ -1,22 +1,34 @@
-import type { Services } from '../services.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/index.js';
 import { cleanupExpired } from './cleanup.js';
 
-/** Runs cleanup every `cleanupIntervalMs` (0 disables it); returns a stop function. */
-export function startCleanupJob(services: Services): () => void {
-  const { cleanupIntervalMs } = services.config;
-  if (cleanupIntervalMs === 0) return () => undefined;
+export interface CleanupJobDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Cleans up every `intervalMs` (0 disables it); returns a stop function. */
+export function startCleanupJob(deps: CleanupJobDeps, intervalMs: number): () => void {
+  if (intervalMs === 0) return () => undefined;
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    void (async () => {
-      const tenants = await services.store.tenants.list();
-      const report = await cleanupExpired(services.store, services.clock, tenants.map((t) => t.id));
-      if (report.sessions > 0 || report.messages > 0) services.logger.info({ report }, 'cleanup');
-    })()
-      .catch((error: unknown) => services.logger.warn({ err: error }, 'cleanup failed'))
+    void cleanupAllTenants(deps)
+      .then((report) => {
+        if (report.sessions > 0 || report.messages > 0) deps.logger.info({ report }, 'cleanup');
+      })
+      .catch((error: unknown) => deps.logger.warn({ err: error }, 'cleanup failed'))
       .finally(() => (running = false));
-  }, cleanupIntervalMs);
+  }, intervalMs);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** Expired sessions and messages past retention, of every tenant. */
+export async function cleanupAllTenants(deps: { store: Store; clock: Clock }) {
+  const tenants = await deps.store.tenants.list();
+  return cleanupExpired(deps.store, deps.clock, tenants.map((t) => t.id));
 }

@@ -1,6 +1,7 @@
 export { Sessions, REFRESH_GRACE_MS, type AuthContext, type IssuedTokens } from './sessions.js';
 export { monthOf } from './month.js';
 export { SessionCache } from './session-cache.js';
-export { MessageWriter, type WriteResult } from './message-writer.js';
-export { Conversations, ownsConversation, describeConversation, describeMessage } from './conversations.js';
 export { cleanupExpired, type CleanupReport } from './cleanup.js';
+export { cleanupAllTenants, startCleanupJob, type CleanupJobDeps } from './cleanup-job.js';
+export { CLOSE_REASON_OF_CHANGE, hasEnded, idleExpiry, isExpired, readSocketEnds, socketEnd, type OpenSocket } from './session-state.js';
+export { describeConversation, describeMessage } from './session-views.js';

@@ -1,5 +1,5 @@
 import { idBody } from '../ids.js';
-import { hmac } from '../secrets.js';
+import { hashSecret, hmac } from '../secrets.js';
 
 const PATTERN = /^rt_([A-Za-z0-9]{20})_([A-Za-z0-9_-]{32,64})$/;
 
@@ -19,4 +19,9 @@ export function parseRefreshToken(token: unknown): { id: string; secret: string 
  */
 export function childSecret(serverSecret: Buffer, parentSecret: string): string {
   return hmac(serverSecret, `rt-child:${parentSecret}`);
+}
+
+/** A new refresh token record, current, storing only the secret's hash. */
+export function freshRefreshToken(id: string, sessionId: string, secret: string, parentId: string | null, now: number) {
+  return { id, sessionId, secretHash: hashSecret(secret), parentId, childId: null, state: 'current' as const, createdAt: now, rotatedAt: null };
 }

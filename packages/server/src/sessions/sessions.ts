@@ -1,4 +1,4 @@
-import type { AccessClaims, SessionInfo } from '@tessera/protocol';
+import type { AccessClaims, CloseReason, SessionInfo } from '@tessera/protocol';
 import type { Bus } from '../bus/index.js';
 import type { Clock } from '../clock.js';
 import { TesseraError } from '../errors.js';
@@ -6,11 +6,13 @@ import { newId, newSecret } from '../ids.js';
 import { hashSecret, safeEqual } from '../secrets.js';
 import type { ConversationSummary, Session, Store, Tenant, User } from '../store/index.js';
 import type { AccessTokens, VerifiedTokens } from '../tokens/index.js';
-import type { Tenants } from '../identity/tenants.js';
+import type { Audit, Tenants } from '../tenancy/index.js';
 import type { Metrics } from '../metrics.js';
-import { childSecret, formatRefreshToken, parseRefreshToken } from './refresh-token-format.js';
+import { childSecret, formatRefreshToken, freshRefreshToken, parseRefreshToken } from './refresh-token-format.js';
 import type { SessionCache } from './session-cache.js';
 import { monthOf } from './month.js';
+import { accessClaimsOf, describeSession } from './session-views.js';
+import { assertLive, idleExpiry, type OpenSocket, readSocketEnds } from './session-state.js';
 
 /** A parent refresh token presented again this soon after its rotation gets the same current pair. */
 export const REFRESH_GRACE_MS = 10_000;
@@ -41,6 +43,7 @@ export interface SessionsDeps {
   verifiedTokens: VerifiedTokens;
   cache: SessionCache;
   serverSecret: Buffer;
+  audit: Audit;
   metrics?: Metrics;
 }
 
@@ -61,7 +64,7 @@ export class Sessions {
     const { store, clock } = this.deps;
     const now = clock.now();
     const limits = tenant.settings.sessions;
-    const idleSeconds = user ? limits.userIdleSeconds : limits.anonymousIdleSeconds;
+    const absoluteExpiresAt = now + limits.absoluteSeconds * 1000;
     const session: Session = {
       id: newId('sess'),
       tenantId: tenant.id,
@@ -70,8 +73,8 @@ export class Sessions {
       ver: 1,
       createdAt: now,
       lastSeenAt: now,
-      idleExpiresAt: now + idleSeconds * 1000,
-      absoluteExpiresAt: now + limits.absoluteSeconds * 1000,
+      idleExpiresAt: idleExpiry(limits, { userId: user?.id ?? null, absoluteExpiresAt }, now),
+      absoluteExpiresAt,
       revokedAt: null,
       revokedReason: null,
     };
@@ -107,6 +110,14 @@ export class Sessions {
     return session !== null && session.revokedAt === null && session.ver === auth.claims.ver;
   }
 
+  /**
+   * Why each socket (its session and the `ver` it signed in at) may no longer stay open, or
+   * null: read from the store, for when the bus may have missed changes made elsewhere.
+   */
+  socketEnds(sockets: readonly OpenSocket[]): Promise<(CloseReason | null)[]> {
+    return readSocketEnds(this.deps.store, sockets, this.deps.clock.now());
+  }
+
   /** Rotates a refresh token: one atomic claim, so concurrent callers never mint two children. */
   async refresh(presented: unknown): Promise<IssuedTokens> {
     const { store, clock } = this.deps;
@@ -124,7 +135,7 @@ export class Sessions {
     if (token.state === 'current') {
       const now = clock.now();
       const childId = newId('rt');
-      const idleExpiresAt = idleExpiry(tenant, session, now);
+      const idleExpiresAt = idleExpiry(tenant.settings.sessions, session, now);
       const claimed = await store.transaction(async (tx) => {
         if (!(await tx.refreshTokens.claimRotation(token.id, childId, now))) return false;
         await tx.refreshTokens.insert(freshRefreshToken(childId, session.id, secret, token.id, now));
@@ -153,6 +164,14 @@ export class Sessions {
     }
     this.deps.metrics?.refreshReuse.inc();
     await this.revoke(session.id, 'refresh_token_reused');
+    // A reused refresh token is a sign of theft: the revocation goes in the audit log.
+    await this.deps.audit.record({
+      tenantId: session.tenantId,
+      actor: 'system',
+      action: 'session.revoked',
+      target: session.id,
+      details: { reason: 'refresh_token_reused' },
+    });
     throw new TesseraError('REFRESH_TOKEN_REUSED', 'refresh token was already used; the session is revoked');
   }
 
@@ -177,6 +196,14 @@ export class Sessions {
     return revoked;
   }
 
+  /** Sessions deleted from the store (erasure): every node drops them and closes their sockets. */
+  async forgetErased(sessionIds: readonly string[]): Promise<void> {
+    for (const sessionId of sessionIds) {
+      this.deps.cache.invalidate(sessionId);
+      await this.deps.bus.publish({ type: 'session.changed', sessionId, reason: 'revoked' });
+    }
+  }
+
   /**
    * Links a session to a user, the one way any sign-in route changes a session's
    * owner. In one transaction: the session and its conversations become the user's,
@@ -194,7 +221,7 @@ export class Sessions {
       throw new TesseraError('CONFLICT', 'session is signed in as another user');
     }
     const tenant = await this.deps.tenants.get(session.tenantId);
-    const idleExpiresAt = Math.min(now + tenant.settings.sessions.userIdleSeconds * 1000, session.absoluteExpiresAt);
+    const idleExpiresAt = idleExpiry(tenant.settings.sessions, { userId: user.id, absoluteExpiresAt: session.absoluteExpiresAt }, now);
     const secret = newSecret();
     const refreshId = newId('rt');
     await store.transaction(async (tx) => {
@@ -221,7 +248,7 @@ export class Sessions {
     const now = this.deps.clock.now();
     if (now - session.lastSeenAt < TOUCH_INTERVAL_MS) return session;
     const tenant = await this.deps.tenants.get(session.tenantId);
-    const touched = { ...session, lastSeenAt: now, idleExpiresAt: idleExpiry(tenant, session, now) };
+    const touched = { ...session, lastSeenAt: now, idleExpiresAt: idleExpiry(tenant.settings.sessions, session, now) };
     this.deps.cache.remember(touched);
     await this.deps.store.sessions.touch(session.id, now, touched.idleExpiresAt);
     return touched;
@@ -239,16 +266,7 @@ export class Sessions {
   }
 
   describe(session: Session, user: User | null = null): SessionInfo {
-    return {
-      id: session.id,
-      tenantId: session.tenantId,
-      anonymousId: session.anonymousId,
-      auth: session.userId ? 'user' : 'anonymous',
-      userId: user?.externalId ?? null,
-      ver: session.ver,
-      createdAt: session.createdAt,
-      expiresAt: Math.min(session.idleExpiresAt, session.absoluteExpiresAt),
-    };
+    return describeSession(session, user);
   }
 
   private issue(tenant: Tenant, session: Session, user: User | null, refreshToken: string): IssuedTokens {
@@ -257,33 +275,6 @@ export class Sessions {
   }
 
   private signAccess(tenant: Tenant, session: Session, user: User | null) {
-    return this.deps.accessTokens.sign(
-      {
-        aud: tenant.id,
-        sub: user ? user.id : session.anonymousId,
-        sid: session.id,
-        anon: session.anonymousId,
-        auth: user ? 'user' : 'anonymous',
-        ver: session.ver,
-        ...(user ? { uid: user.externalId, custom: user.custom } : {}),
-      },
-      this.deps.clock.now(),
-      tenant.settings.tokens.accessTokenTtlSeconds,
-    );
+    return this.deps.accessTokens.sign(accessClaimsOf(tenant, session, user), this.deps.clock.now(), tenant.settings.tokens.accessTokenTtlSeconds);
   }
 }
-
-function assertLive(session: Session, now: number): void {
-  if (session.revokedAt !== null) throw new TesseraError('SESSION_REVOKED', 'session was revoked');
-  if (session.idleExpiresAt <= now || session.absoluteExpiresAt <= now) throw new TesseraError('SESSION_REVOKED', 'session expired');
-}
-
-function idleExpiry(tenant: Tenant, session: Session, now: number): number {
-  const idleSeconds = session.userId ? tenant.settings.sessions.userIdleSeconds : tenant.settings.sessions.anonymousIdleSeconds;
-  return Math.min(now + idleSeconds * 1000, session.absoluteExpiresAt);
-}
-
-function freshRefreshToken(id: string, sessionId: string, secret: string, parentId: string | null, now: number) {
-  return { id, sessionId, secretHash: hashSecret(secret), parentId, childId: null, state: 'current' as const, createdAt: now, rotatedAt: null };
-}
-

@@ -32,6 +32,12 @@ export interface SigningKey {
   retiredAt: number | null;
 }
 
+export interface RotateOptions {
+  alg?: SigningAlgorithm;
+  /** Delay before the new key signs; it is published at once. Default 0. */
+  activateAfterMs?: number;
+}
+
 const FILE = 'signing-keys.json';
 /** How often a running node looks for a key rotated by another process (the CLI, another node). */
 const RELOAD_CHECK_INTERVAL_MS = 5_000;
@@ -42,22 +48,23 @@ const RELOAD_CHECK_INTERVAL_MS = 5_000;
  * stays published until the tokens it signed have expired.
  */
 export class SigningKeyStore {
-  private keys: SigningKey[];
+  private keys: SigningKey[] = [];
   private loadedMtimeMs = 0;
   private checkedAt = 0;
 
   private constructor(
     private readonly dir: string,
-    keys: SigningKey[],
-  ) {
-    this.keys = keys;
-  }
+    private readonly clock: Clock,
+  ) {}
 
-  /** Loads the keys of `dataDir`, creating the first pair if there is none. */
+  /**
+   * Loads the keys of `dataDir`, creating the first pair if there is none. `clock` is the
+   * store's one clock: it dates every key it creates and is the default "now" below.
+   */
   static async open(dataDir: string, clock: Clock, alg: SigningAlgorithm = 'ES256'): Promise<SigningKeyStore> {
-    const store = new SigningKeyStore(join(dataDir, 'keys'), []);
+    const store = new SigningKeyStore(join(dataDir, 'keys'), clock);
     if (existsSync(store.path)) store.reload();
-    else await store.rotate(clock, { alg, activateAfterMs: 0 });
+    else await store.rotate({ alg, activateAfterMs: 0 });
     return store;
   }
 
@@ -68,13 +75,13 @@ export class SigningKeyStore {
     return active.at(-1) ?? this.keys[0];
   }
 
-  /** The key signing right now by the system clock (tools and tests; servers pass their clock's time). */
+  /** The key signing now by the store's clock (tools and tests; servers pass their clock's time). */
   get current(): SigningKey {
-    return this.signingKey(Date.now());
+    return this.signingKey(this.clock.now());
   }
 
   /** The key with this id; a key removed from the data directory is gone within seconds. */
-  byKid(kid: string, now = Date.now()): SigningKey | undefined {
+  byKid(kid: string, now = this.clock.now()): SigningKey | undefined {
     this.reloadIfChanged(now);
     return this.keys.find((key) => key.kid === kid);
   }
@@ -88,12 +95,13 @@ export class SigningKeyStore {
   /**
    * Adds a key that starts signing after `activateAfterMs` (long enough for verifiers
    * to fetch it); the key it replaces retires at that moment but stays verifiable.
+   * Timed by the store's clock.
    */
-  async rotate(clock: Clock, options: { alg?: SigningAlgorithm; activateAfterMs?: number } = {}): Promise<SigningKey> {
+  async rotate(options: RotateOptions = {}): Promise<SigningKey> {
     const alg = options.alg ?? this.keys.at(-1)?.alg ?? 'ES256';
     const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
     const privateJwk = await exportJWK(privateKey);
-    const now = clock.now();
+    const now = this.clock.now();
     const activatesAt = now + (options.activateAfterMs ?? 0);
     for (const key of this.keys) key.retiredAt ??= activatesAt;
     const fresh = load({ kid: newId('kid'), alg, privateJwk, createdAt: now, activatesAt, retiredAt: null });

@@ -1,4 +1,5 @@
 import type { AccessClaims } from '@tessera/protocol';
+import { decodeProtectedHeader } from 'jose';
 import { TesseraError } from '../errors.js';
 import type { AccessTokens } from './access-tokens.js';
 
@@ -40,5 +41,5 @@ export class VerifiedTokens {
 
 /** The `kid` of a token that has just verified (so its header is well-formed). */
 function keyIdOf(token: string): string {
-  return (JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8')) as { kid: string }).kid;
+  return decodeProtectedHeader(token).kid as string;
 }

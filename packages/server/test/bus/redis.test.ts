@@ -3,7 +3,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BusEvent, MemoryBus, openRedis, type RedisBackplane } from '../../src/bus/index.js';
 import { systemClock } from '../../src/clock.js';
-import { RateLimits } from '../../src/rate-limits.js';
+import { RateLimits } from '../../src/bus/rate-limits.js';
 import { TEST_REDIS_URL } from '../support/postgres.js';
 import { type RedisServer, sleep, startRedisServer } from '../support/services.js';
 

@@ -3,6 +3,7 @@ import { CLOSE } from '@tessera/protocol';
 import { SessionCache } from '../../src/sessions/session-cache.js';
 import { sweepSockets } from '../../src/gateway/session-sweep.js';
 import { SocketRegistry } from '../../src/gateway/socket-registry.js';
+import { readSocketEnds } from '../../src/sessions/index.js';
 import type { Store } from '../../src/store/index.js';
 import { backends, type OpenedStore } from '../support/backends.js';
 import { seedSession, T0 } from '../store/fixtures.js';
@@ -64,7 +65,7 @@ describe.each(backends)('session cache and socket sweep ($name)', (backend) => {
     for (const s of [socket(live.id), socket(loggedOut.id), socket(revoked.id), socket(expired.id), socket(relinked.id), socket(relinked.id, 2), socket('sess_gone')]) {
       registry.add(s);
     }
-    expect(await sweepSockets(registry, store, now)).toBe(5);
+    expect(await sweepSockets(registry, { socketEnds: (sockets) => readSocketEnds(store, sockets, now) })).toBe(5);
     expect(closed.get(`s_${loggedOut.id}_1`)).toEqual([CLOSE.NORMAL, 'LOGGED_OUT']);
     expect(closed.get(`s_${revoked.id}_1`)).toEqual([CLOSE.POLICY_VIOLATION, 'SESSION_REVOKED']);
     expect(closed.get(`s_${expired.id}_1`)).toEqual([CLOSE.POLICY_VIOLATION, 'SESSION_REVOKED']);

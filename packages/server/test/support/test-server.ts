@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { buildApp, type AppOptions, type TesseraApp } from '../../src/app.js';
 import type { ServerConfigInput } from '../../src/config.js';
-import { initialise } from '../../src/identity/bootstrap.js';
-import type { SettingsPatch } from '../../src/identity/settings.js';
+import { initialise } from '../../src/tenancy/bootstrap.js';
+import type { SettingsPatch } from '../../src/tenancy/settings.js';
 
 export const ORIGIN = 'http://localhost:3000';
 

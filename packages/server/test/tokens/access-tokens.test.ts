@@ -188,7 +188,7 @@ describe('signing-key rotation', () => {
   it('keeps the old public key published while its tokens live; old tokens keep verifying', async () => {
     const before = await startAnonymousSession(server);
     const oldKid = decodeJwt(before.accessToken).header.kid;
-    const fresh = await server.app.services.signingKeys.rotate(clock);
+    const fresh = await server.app.services.signingKeys.rotate();
     expect(fresh.kid).not.toBe(oldKid);
 
     const jwks = (await api(server, 'GET', '/.well-known/jwks.json')).body;

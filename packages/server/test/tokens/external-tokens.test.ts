@@ -14,7 +14,7 @@ import {
   claimAtPath,
   validateVerification,
   type ExternalTokenRules,
-} from '../../src/tokens/external-tokens.js';
+} from '../../src/tokens/index.js';
 
 // A fixed clock far from real time: tokens valid "now" by the wall clock would be
 // judged by this clock instead, which proves the injected clock is the one used.
@@ -110,16 +110,20 @@ describe('ExternalTokenVerifier: accepted tokens', () => {
 
   it('accepts RS256 and PS256 with an RSA public key', async () => {
     for (const alg of ['RS256', 'PS256']) {
-      const token = jwt({ alg }, claims(), rsa.privateKey);
-      await expect(verifier.verify(token, rsaRules)).resolves.toMatchObject({ sub: 'anon_abc' });
+      const token = jwt({ alg }, claims({ sub: `anon_${alg}` }), rsa.privateKey);
+      await expect(verifier.verify(token, rsaRules)).resolves.toMatchObject({ sub: `anon_${alg}` });
     }
   });
 
   it('accepts ES256 and ES384 by the key curve', async () => {
-    const t256 = jwt({ alg: 'ES256' }, claims(), ec256.privateKey);
-    await expect(verifier.verify(t256, { verification: { publicKeyPem: pem(ec256.publicKey) } })).resolves.toBeTruthy();
-    const t384 = jwt({ alg: 'ES384' }, claims(), ec384.privateKey);
-    await expect(verifier.verify(t384, { verification: { publicKeyPem: pem(ec384.publicKey) } })).resolves.toBeTruthy();
+    const t256 = jwt({ alg: 'ES256' }, claims({ sub: 'anon_es256' }), ec256.privateKey);
+    await expect(verifier.verify(t256, { verification: { publicKeyPem: pem(ec256.publicKey) } })).resolves.toMatchObject({
+      sub: 'anon_es256',
+    });
+    const t384 = jwt({ alg: 'ES384' }, claims({ sub: 'anon_es384' }), ec384.privateKey);
+    await expect(verifier.verify(t384, { verification: { publicKeyPem: pem(ec384.publicKey) } })).resolves.toMatchObject({
+      sub: 'anon_es384',
+    });
   });
 
   it('accepts EdDSA with an Ed25519 key', async () => {
@@ -260,8 +264,8 @@ describe('ExternalTokenVerifier: attacks', () => {
     // Close to expiry but minted with a long lifetime: exp - iat counts too.
     const longLived = jwt({ alg: 'HS256' }, claims({ iat: NOW - 3000, exp: NOW + 60 }), SECRET);
     await expectInvalid(verifier.verify(longLived, rules), /lifetime/);
-    const ok = jwt({ alg: 'HS256' }, claims({ iat: NOW, exp: NOW + 300 }), SECRET);
-    await expect(verifier.verify(ok, rules)).resolves.toBeTruthy();
+    const ok = jwt({ alg: 'HS256' }, claims({ sub: 'anon_ok', iat: NOW, exp: NOW + 300 }), SECRET);
+    await expect(verifier.verify(ok, rules)).resolves.toMatchObject({ sub: 'anon_ok', exp: NOW + 300 });
   });
 
   it('rejects garbage and oversized tokens', async () => {
@@ -315,9 +319,14 @@ describe('ExternalTokenVerifier: JWKS', () => {
     ]);
     const verifier = new ExternalTokenVerifier({ clock });
     const rules: ExternalTokenRules = { verification: { jwksUrl: url }, issuer: 'https://app.example.com' };
-    await expect(verifier.verify(jwt({ alg: 'RS256', kid: 'rsa-1' }, claims(), rsa.privateKey), rules)).resolves.toBeTruthy();
-    await expect(verifier.verify(jwt({ alg: 'ES256', kid: 'ec-1' }, claims(), ec256.privateKey), rules)).resolves.toBeTruthy();
-    await expect(verifier.verify(jwt({ alg: 'EdDSA', kid: 'ed-1' }, claims(), ed.privateKey), rules)).resolves.toBeTruthy();
+    for (const [alg, kid, key] of [
+      ['RS256', 'rsa-1', rsa.privateKey],
+      ['ES256', 'ec-1', ec256.privateKey],
+      ['EdDSA', 'ed-1', ed.privateKey],
+    ] as const) {
+      const token = jwt({ alg, kid }, claims({ sub: `anon_${kid}` }), key);
+      await expect(verifier.verify(token, rules)).resolves.toMatchObject({ sub: `anon_${kid}`, iss: 'https://app.example.com' });
+    }
     expect(state.requests).toBe(1); // cached
 
     // Wrong key under a known kid, HS256 "signed with" the JWKS, alg none: all refused.
@@ -337,19 +346,20 @@ describe('ExternalTokenVerifier: JWKS', () => {
     const verifier = new ExternalTokenVerifier({ clock, jwksCooldownMs: cooldownMs });
     const rules: ExternalTokenRules = { verification: { jwksUrl: url } };
 
-    await verifier.verify(jwt({ alg: 'ES256', kid: 'k1' }, claims(), ec256.privateKey), rules);
+    const k1Token = jwt({ alg: 'ES256', kid: 'k1' }, claims({ sub: 'anon_k1' }), ec256.privateKey);
+    await expect(verifier.verify(k1Token, rules)).resolves.toMatchObject({ sub: 'anon_k1' });
     expect(state.requests).toBe(1);
 
     // The customer rotates keys: k2 appears on the server.
     state.keys = [jwk(ec256.publicKey, 'k1', 'ES256'), jwk(k2.publicKey, 'k2', 'ES256')];
-    const k2Token = jwt({ alg: 'ES256', kid: 'k2' }, claims(), k2.privateKey);
+    const k2Token = jwt({ alg: 'ES256', kid: 'k2' }, claims({ sub: 'anon_k2' }), k2.privateKey);
 
     // Right after a fetch, an unknown kid does not hit the server.
     await expectInvalid(verifier.verify(k2Token, rules), 'no key in the JWKS matches the token');
     expect(state.requests).toBe(1);
 
     await new Promise((resolve) => setTimeout(resolve, cooldownMs + 100));
-    await expect(verifier.verify(k2Token, rules)).resolves.toBeTruthy();
+    await expect(verifier.verify(k2Token, rules)).resolves.toMatchObject({ sub: 'anon_k2' });
     expect(state.requests).toBe(2);
 
     // A flood of tokens with made-up kids: no more than one fetch per cooldown.
@@ -402,8 +412,10 @@ describe('ExternalTokenVerifier: JWKS', () => {
       return new Response(JSON.stringify({ keys: [jwk(ec256.publicKey, 'k1', 'ES256')] }), { status: 200 });
     }) as typeof fetch;
     const verifier = new ExternalTokenVerifier({ clock, fetch: fakeFetch });
-    const token = jwt({ alg: 'ES256', kid: 'k1' }, claims(), ec256.privateKey);
-    await expect(verifier.verify(token, { verification: { jwksUrl: 'https://keys.example.com/jwks' } })).resolves.toBeTruthy();
+    const token = jwt({ alg: 'ES256', kid: 'k1' }, claims({ sub: 'anon_fetched' }), ec256.privateKey);
+    await expect(verifier.verify(token, { verification: { jwksUrl: 'https://keys.example.com/jwks' } })).resolves.toMatchObject({
+      sub: 'anon_fetched',
+    });
     expect(calls).toEqual(['https://keys.example.com/jwks']);
   });
 });
@@ -423,8 +435,8 @@ describe('validateVerification', () => {
   it('accepts each kind and returns only the recognised field', () => {
     expect(validateVerification({ secret: SECRET })).toEqual({ secret: SECRET });
     expect(validateVerification({ publicKeyPem: `\n${RSA_PEM}\n` })).toEqual({ publicKeyPem: RSA_PEM.trim() });
-    expect(validateVerification({ publicKeyPem: pem(ec384.publicKey) })).toBeTruthy();
-    expect(validateVerification({ publicKeyPem: pem(ed.publicKey) })).toBeTruthy();
+    expect(validateVerification({ publicKeyPem: pem(ec384.publicKey) })).toEqual({ publicKeyPem: pem(ec384.publicKey).trim() });
+    expect(validateVerification({ publicKeyPem: pem(ed.publicKey) })).toEqual({ publicKeyPem: pem(ed.publicKey).trim() });
     expect(validateVerification({ jwksUrl: 'https://app.example.com/.well-known/jwks.json' })).toEqual({
       jwksUrl: 'https://app.example.com/.well-known/jwks.json',
     });

@@ -20,7 +20,7 @@ describe('signing key rotation across processes', () => {
 
     // Another process (the CLI) rotates with a 10-minute activation delay.
     const cli = await SigningKeyStore.open(dir, clock);
-    const next = await cli.rotate(clock, { activateAfterMs: 600_000 });
+    const next = await cli.rotate({ activateAfterMs: 600_000 });
 
     now += 6_000; // past the reload check interval
     const published = running.published(now, 3_600_000).map((key) => key.kid);

@@ -52,11 +52,11 @@ describe('verified tokens: one signature check per token per node', () => {
   });
 
   it('stops trusting a cached token once its signing key is removed from the data directory', async () => {
-    const { dir, keys, accessTokens, verified, clock, advance } = await setup();
+    const { dir, keys, accessTokens, verified, advance } = await setup();
     const { token } = accessTokens.sign(input, T0, 3600);
     verified.verify(token, T0);
     const old = keys.signingKey(T0).kid;
-    await keys.rotate(clock);
+    await keys.rotate();
     // An operator removes the (compromised) old key by hand.
     const path = join(dir, 'keys', 'signing-keys.json');
     writeFileSync(path, JSON.stringify(JSON.parse(readFileSync(path, 'utf8')).filter((k: { kid: string }) => k.kid !== old)));

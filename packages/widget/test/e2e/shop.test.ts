@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoOrdersOf } from '../../../server/src/agent/orders-tool.js';
+import { demoOrdersOf } from '../../../server/src/agents/orders-tool.js';
 import { chat, chromiumMissing, launchBrowser, visitor, type E2EBrowser } from './support/browser.js';
 import { checkEnvironment } from './support/guard.js';
 import { backend, startDemoServers, type DemoServers } from './support/servers.js';

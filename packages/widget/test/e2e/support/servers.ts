@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, type TesseraApp } from '../../../../server/src/app.js';
-import { initialise } from '../../../../server/src/identity/bootstrap.js';
-import { DemoAgent } from '../../../../server/src/agent/demo-agent.js';
-import type { Agent } from '../../../../server/src/agent/agent.js';
+import { initialise } from '../../../../server/src/tenancy/bootstrap.js';
+import { DemoAgent } from '../../../../server/src/agents/demo-agent.js';
+import type { Agent } from '../../../../server/src/agents/agent.js';
 import { prepareDemo, startPartnerSite, type DemoSetup, type PartnerSite } from '../../../../server/src/demo/index.js';
 
 export interface DemoServers {

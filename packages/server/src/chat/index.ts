@@ -1,0 +1,4 @@
+export { ChatTurns, type ChatTurnDeps, type Speaker, type TurnEvents, type UserMessage } from './chat-turn.js';
+export { ConversationChoice } from './conversation-choice.js';
+export { Conversations, MAX_HISTORY_PAGE, ownsConversation } from './conversations.js';
+export { MessageWriter, type WriteResult } from './message-writer.js';

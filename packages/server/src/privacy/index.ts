@@ -1,0 +1,2 @@
+export { eraseAnonymous, eraseUser, type ErasureDeps, type ErasureReceipt } from './erasure.js';
+export { exportUser } from './data-export.js';

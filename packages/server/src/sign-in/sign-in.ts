@@ -1,0 +1,91 @@
+import type { RateLimits } from '../bus/index.js';
+import { TesseraError } from '../errors.js';
+import type { IssuedTokens, Sessions } from '../sessions/index.js';
+import type { ConversationSummary, Session, Store, User } from '../store/index.js';
+import type { Audit, Tenants, Users } from '../tenancy/index.js';
+import type { ExternalTokenVerifier } from '../tokens/index.js';
+import { verifyIdentityToken } from './identity-tokens.js';
+import { checkPasswordPolicy, type PasswordHasher } from './passwords.js';
+
+export type Credentials = { method: 'jwt'; token: string } | { method: 'password'; email: string; password: string };
+
+export interface SignInContext {
+  ip: string;
+  /** The socket that signed in in-band: it stays open, every other socket of the session gets 4002. */
+  socketId?: string;
+}
+
+export type SignInResult = IssuedTokens & { user: User; previousConversations: ConversationSummary[] };
+
+export interface SignInDeps {
+  store: Store;
+  sessions: Sessions;
+  tenants: Tenants;
+  users: Users;
+  passwords: PasswordHasher;
+  externalTokens: ExternalTokenVerifier;
+  rateLimits: RateLimits;
+  audit: Audit;
+}
+
+const LOGIN_ATTEMPTS_PER_IP = { points: 30, durationSeconds: 60 };
+const LOGIN_ATTEMPTS_PER_ACCOUNT = { points: 10, durationSeconds: 15 * 60 };
+
+/**
+ * Every way a visitor signs in mid-conversation ends in `Sessions.link`: the identity
+ * token route, hosted password accounts, and (from http/) the backend routes.
+ */
+export class SignIn {
+  constructor(private readonly deps: SignInDeps) {}
+
+  async signIn(session: Session, credentials: Credentials, context: SignInContext): Promise<SignInResult> {
+    const user = credentials.method === 'jwt' ? await this.userFromIdentityToken(session, credentials.token) : await this.userFromPassword(session, credentials, context.ip);
+    const linked = await this.deps.sessions.link(session.id, user, { keepSocketId: context.socketId });
+    await this.deps.audit.record({
+      tenantId: session.tenantId,
+      actor: session.id,
+      action: 'session.linked',
+      target: session.id,
+      details: { method: credentials.method, userId: user.externalId, inBand: context.socketId !== undefined },
+    });
+    return { ...linked, user };
+  }
+
+  /** Creates a hosted password account. */
+  async signUp(tenantId: string, input: { email: string; password: string; name?: string }, ip: string): Promise<User> {
+    const email = normalizeEmail(input.email);
+    checkPasswordPolicy(input.password);
+    await this.throttle('signup-ip', ip, LOGIN_ATTEMPTS_PER_IP);
+    if (await this.deps.store.users.findByEmail(tenantId, email)) throw new TesseraError('CONFLICT', 'an account with this email already exists');
+    const passwordHash = await this.deps.passwords.hash(input.password);
+    return this.deps.users.createWithPassword(tenantId, { email, passwordHash, name: input.name ?? null });
+  }
+
+  private async userFromIdentityToken(session: Session, token: string): Promise<User> {
+    const tenant = await this.deps.tenants.get(session.tenantId);
+    const identity = await verifyIdentityToken(this.deps.externalTokens, tenant, token);
+    return this.deps.users.upsert(tenant.id, identity.userId, identity.name !== null ? { name: identity.name } : {});
+  }
+
+  /** Unknown account and wrong password: the same answer after the same work. */
+  private async userFromPassword(session: Session, credentials: { email: string; password: string }, ip: string): Promise<User> {
+    const email = normalizeEmail(credentials.email);
+    await this.throttle('login-ip', ip, LOGIN_ATTEMPTS_PER_IP);
+    await this.throttle('login-account', `${session.tenantId}:${email}`, LOGIN_ATTEMPTS_PER_ACCOUNT);
+    const user = await this.deps.store.users.findByEmail(session.tenantId, email);
+    const valid = await this.deps.passwords.verify(user?.passwordHash ?? null, credentials.password);
+    if (!user || !valid) throw new TesseraError('INVALID_CREDENTIALS', 'wrong email or password');
+    return user;
+  }
+
+  private async throttle(bucket: string, key: string, limit: { points: number; durationSeconds: number }): Promise<void> {
+    const decision = await this.deps.rateLimits.consume(bucket, key, limit.points, limit.durationSeconds);
+    if (!decision.allowed) throw new TesseraError('RATE_LIMITED', 'too many sign-in attempts; try again later', { retryAfterMs: decision.retryAfterMs });
+  }
+}
+
+export function normalizeEmail(email: string): string {
+  const normalized = email.trim().toLowerCase();
+  if (normalized.length > 320 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(normalized)) throw new TesseraError('BAD_REQUEST', 'invalid email address');
+  return normalized;
+}

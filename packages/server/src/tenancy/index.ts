@@ -1,0 +1,12 @@
+export { Tenants, type TenantsDeps } from './tenants.js';
+export { applySettingsPatch, DEFAULT_SETTINGS, describeSettings, identitySettingsSchema, isOrigin, settingsPatchSchema } from './settings.js';
+export type { IdentitySettings, SettingsPatch } from './settings.js';
+export { ApiKeys, describeKey, hasScope, SCOPES, type CreateKeyInput, type Scope } from './api-keys.js';
+export { ApiKeyAccess, type ApiKeyAccessDeps } from './api-key-access.js';
+export { Partners, describePartner, MAX_PARTNER_ORIGINS, MAX_PARTNERS_PER_TENANT, type CreatePartnerInput } from './partners.js';
+export { OriginPolicy } from './origin-policy.js';
+export { SpikeGuard, DEFAULT_SPIKE_GUARD, type SpikeGuardOptions, type SpikeVerdict } from './spike-guard.js';
+export { ipAllowed, parseAllowlist, MAX_ALLOWLIST_ENTRIES } from './ip-allowlist.js';
+export { Users, describeUser, type UserProfile } from './users.js';
+export { Audit, MAX_AUDIT_PAGE, scrubDetails, type AuditAction, type AuditEvent, type AuditPage, type Auditor } from './audit.js';
+export { initialise, type InitResult } from './bootstrap.js';

@@ -1,0 +1,92 @@
+import type { Bus } from '../bus/index.js';
+import type { Clock } from '../clock.js';
+import { TesseraError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { Store, Tenant, TenantSettings } from '../store/index.js';
+import type { Audit, Auditor } from './audit.js';
+import { applySettingsPatch, DEFAULT_SETTINGS, type SettingsPatch } from './settings.js';
+
+export interface TenantsDeps {
+  store: Store;
+  clock: Clock;
+  bus: Bus;
+  audit: Audit;
+}
+
+/**
+ * Tenants and their settings, cached in memory: settings are read on every request.
+ * A change tells every node (`tenant.changed`) and, when it has an actor, is audited.
+ */
+export class Tenants {
+  private readonly cache = new Map<string, Tenant>();
+  private knownOrigins: Promise<Set<string>> | null = null;
+  private readonly store: Store;
+  private readonly clock: Clock;
+
+  constructor(private readonly deps: TenantsDeps) {
+    this.store = deps.store;
+    this.clock = deps.clock;
+  }
+
+  async create(name: string, allowedOrigins: string[] = []): Promise<Tenant> {
+    const tenant: Tenant = {
+      id: newId('ten'),
+      name,
+      settings: { ...structuredClone(DEFAULT_SETTINGS), allowedOrigins },
+      createdAt: this.clock.now(),
+    };
+    await this.store.tenants.insert(tenant);
+    return tenant;
+  }
+
+  async get(id: string): Promise<Tenant> {
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    const tenant = await this.store.tenants.get(id);
+    if (!tenant) throw new TesseraError('NOT_FOUND', 'no such tenant');
+    tenant.settings = withDefaults(tenant.settings);
+    this.cache.set(id, tenant);
+    return tenant;
+  }
+
+  async first(): Promise<Tenant | null> {
+    const tenant = await this.store.tenants.first();
+    return tenant ? this.get(tenant.id) : null;
+  }
+
+  async updateSettings(id: string, patch: SettingsPatch, by?: Auditor): Promise<TenantSettings> {
+    const tenant = await this.get(id);
+    const settings = applySettingsPatch(tenant.settings, patch);
+    await this.store.tenants.updateSettings(id, settings);
+    await this.changed(id);
+    await this.deps.audit.by(by, { tenantId: id, action: 'settings.changed', target: id, details: { fields: Object.keys(patch) } });
+    return settings;
+  }
+
+  /** Every node drops what it cached of the tenant (settings, origins, partners). */
+  async changed(id: string): Promise<void> {
+    this.invalidate(id);
+    await this.deps.bus.publish({ type: 'tenant.changed', tenantId: id });
+  }
+
+  /** Origins allowed by any tenant: enough to answer a CORS preflight, which carries no key. */
+  allOrigins(): Promise<Set<string>> {
+    this.knownOrigins ??= this.store.tenants.list().then((tenants) => new Set(tenants.flatMap((t) => withDefaults(t.settings).allowedOrigins)));
+    return this.knownOrigins;
+  }
+
+  invalidate(id: string): void {
+    this.cache.delete(id);
+    this.knownOrigins = null;
+  }
+
+  /** Drops every cached tenant (after the bus may have missed `tenant.changed` events). */
+  invalidateAll(): void {
+    this.cache.clear();
+    this.knownOrigins = null;
+  }
+}
+
+function withDefaults(settings: TenantSettings): TenantSettings {
+  return applySettingsPatch(DEFAULT_SETTINGS, settings as never);
+}
