@@ -80,15 +80,6 @@ export class SpikeGuard {
     return { allowed: true };
   }
 
-  /** The learned per-minute baseline of a key (for tests and diagnostics). */
-  baselineOf(keyId: string): number | null {
-    return this.rates.get(keyId)?.baseline ?? null;
-  }
-
-  forget(keyId: string): void {
-    this.rates.delete(keyId);
-  }
-
   private threshold(rate: KeyRate): number {
     return Math.max(this.options.factor * rate.baseline, this.options.floorPerMinute);
   }
