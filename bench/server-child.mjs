@@ -68,7 +68,7 @@ async function startTessera(count) {
   // BENCH_SERVER_DIST points at another build of packages/server/dist, to compare two builds.
   const dist = pathToFileURL(resolve(process.env.BENCH_SERVER_DIST ?? new URL('../packages/server/dist', import.meta.url).pathname)).href;
   const { buildApp } = await import(`${dist}/app.js`);
-  const { initialise } = await import(`${dist}/identity/bootstrap.js`);
+  const { initialise } = await import(`${dist}/tenancy/bootstrap.js`);
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
   // Whatever happens from here on, the temp dir goes with the process.
   process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));

@@ -25,7 +25,7 @@ function rate(fn, ms) {
 
 export async function benchVerification({ rounds, roundMs, warmupMs }) {
   const { buildApp } = await import('../packages/server/dist/app.js');
-  const { initialise } = await import('../packages/server/dist/identity/bootstrap.js');
+  const { initialise } = await import('../packages/server/dist/tenancy/bootstrap.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-verify-'));
   const app = await buildApp({ dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', cleanupIntervalMs: 0 });
   try {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../services.js';
 import { eraseAnonymous, eraseUser, exportUser } from '../privacy/index.js';
+import { monthlyUsage } from '../tenancy/index.js';
 import { requireSecretKey } from './guards.js';
 import { secretKeySecurity } from './schemas.js';
 
@@ -27,10 +28,7 @@ export function userRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.get('/v1/usage', { schema: { tags: ['Users'], summary: 'Monthly usage', description: 'Unique anonymous visitors and users, sessions and messages of a month. Scope `users:read`.', security: secretKeySecurity, querystring: z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month must be YYYY-MM') }) } }, async (request) => {
       const { tenant } = await requireSecretKey(services, request, 'users:read');
-      const month = request.query.month;
-      const actives = await services.store.usage.countActives(tenant.id, month);
-      const counters = await services.store.usage.counters(tenant.id, month);
-      return { month, uniqueAnonymous: actives.anonymous, uniqueUsers: actives.user, sessions: counters.sessions, messages: counters.messages };
+      return monthlyUsage(services.store, tenant.id, request.query.month);
     });
   };
 }

@@ -10,3 +10,4 @@ export { ipAllowed, parseAllowlist, MAX_ALLOWLIST_ENTRIES } from './ip-allowlist
 export { Users, describeUser, type UserProfile } from './users.js';
 export { Audit, MAX_AUDIT_PAGE, scrubDetails, type AuditAction, type AuditEvent, type AuditPage, type Auditor } from './audit.js';
 export { initialise, type InitResult } from './bootstrap.js';
+export { monthlyUsage, type MonthlyUsage } from './usage.js';
