@@ -1,11 +1,7 @@
-import type { ErrorCode } from '@tessera/protocol';
+import type { ClientErrorCode, ErrorCode } from '@tessera/protocol';
 import { TERMINAL_AUTH_CODES } from '@tessera/protocol';
 
-/**
- * Codes only a client can produce: the server was not reached, did not answer
- * in time, or the client was closed before an answer came.
- */
-export type ClientErrorCode = 'NETWORK_ERROR' | 'TIMEOUT' | 'CLIENT_CLOSED' | 'NO_CREDENTIALS';
+export type { ClientErrorCode };
 
 export type TesseraErrorCode = ErrorCode | ClientErrorCode;
 

@@ -1,10 +1,12 @@
 export { createChatClient } from './chat-client.js';
-export type { AssistantMessage, AuthenticatedEvent, ChatClient, ChatClientEvents, ChatClientOptions } from './chat-client.js';
+export type { ChatClient, ChatClientOptions } from './chat-client.js';
+export type { AssistantMessage, AuthenticatedEvent, ChatClientEvents } from './chat-events.js';
 export type { ConnectionState, StateChange } from './connection.js';
 export type { CurrentUser } from './current-user.js';
 export type { Ack } from './outbox.js';
 export { createTokenManager } from './token-manager.js';
-export type { TokenManager, TokenManagerOptions, TokenState } from './token-manager.js';
+export type { TokenManager, TokenManagerOptions } from './token-manager.js';
+export type { TokenState } from './token-state.js';
 export { TesseraError, isTerminalAuthError, isRetryableError } from './errors.js';
 export type { ClientErrorCode, TesseraErrorCode } from './errors.js';
 export { backoffDelayMs } from './backoff.js';

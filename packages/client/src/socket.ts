@@ -1,4 +1,5 @@
 import type { ClientFrame, ServerFrame } from '@tessera/protocol';
+import { CLOSE } from '@tessera/protocol';
 import type { Clock } from './clock.js';
 
 /** The subset of the WebSocket API the client uses (browser WebSocket, `ws`, React Native). */
@@ -16,6 +17,21 @@ export type WebSocketConstructor = new (url: string, protocols?: string | string
 
 /** Client-side close code: the server stopped answering (no frame after a ping). */
 export const HEARTBEAT_TIMEOUT = 4000;
+
+/**
+ * Reasons the client closes its own sockets with. The server's reasons are `CLOSE_REASONS`
+ * (protocol); these only ever go from the client, and no peer acts on them.
+ */
+export const CLIENT_CLOSE_REASONS = {
+  /** Replaced by a new socket (a token of another session, or one the server refused). */
+  REPLACED: 'replaced',
+  /** The session ended here (logout, a dead session). */
+  CLOSED: 'closed',
+  /** `disconnect()`: paused until the next `connect()`. */
+  DISCONNECT: 'disconnect',
+  /** No frame came back after a ping. */
+  PING_TIMEOUT: 'PING_TIMEOUT',
+} as const;
 
 export interface SocketOptions {
   WebSocket: WebSocketConstructor;
@@ -63,11 +79,11 @@ export function openSocket(options: SocketOptions): SocketHandle {
   const expectResponse = () => {
     deadline ??= clock.setTimeout(() => {
       try {
-        ws.close(HEARTBEAT_TIMEOUT, 'PING_TIMEOUT');
+        ws.close(HEARTBEAT_TIMEOUT, CLIENT_CLOSE_REASONS.PING_TIMEOUT);
       } catch {
         /* already closing */
       }
-      finish(HEARTBEAT_TIMEOUT, 'PING_TIMEOUT');
+      finish(HEARTBEAT_TIMEOUT, CLIENT_CLOSE_REASONS.PING_TIMEOUT);
     }, options.responseTimeoutMs);
   };
   const send = (frame: ClientFrame) => {
@@ -105,7 +121,7 @@ export function openSocket(options: SocketOptions): SocketHandle {
   return {
     send,
     ping,
-    close(code = 1000, reason = '') {
+    close(code = CLOSE.NORMAL, reason = '') {
       if (finished) return;
       detach();
       try {

@@ -55,6 +55,42 @@ function fakeLocks(): LockManagerLike & { grants: number } {
   return locks;
 }
 
+/**
+ * A BroadcastChannel that tells when a tab has handled a message: `handled(match)` resolves
+ * once the tab's own listener has returned from a message matching it.
+ */
+function handledMessages() {
+  const seen: unknown[] = [];
+  const waiting: Array<{ match: (message: any) => boolean; resolve: () => void }> = [];
+  class WatchedChannel extends BroadcastChannel {
+    override set onmessage(handler: ((event: MessageEvent) => void) | null) {
+      super.onmessage = handler
+        ? (event: MessageEvent) => {
+            handler(event);
+            seen.push(event.data);
+            for (const waiter of waiting.filter((w) => w.match(event.data))) {
+              waiting.splice(waiting.indexOf(waiter), 1);
+              waiter.resolve();
+            }
+          }
+        : null;
+    }
+    override get onmessage() {
+      return super.onmessage;
+    }
+  }
+  return {
+    BroadcastChannel: WatchedChannel,
+    handled(match: (message: any) => boolean, timeoutMs = 5000): Promise<void> {
+      if (seen.some(match)) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the tab never handled the awaited message')), timeoutMs);
+        waiting.push({ match, resolve: () => (clearTimeout(timer), resolve()) });
+      });
+    },
+  };
+}
+
 describe('across tabs', () => {
   it('two tabs sharing a BroadcastChannel refresh once; the other adopts the result', async () => {
     const { fetch, calls } = refreshServer();
@@ -99,12 +135,17 @@ describe('across tabs', () => {
   it('tabs of different sessions do not adopt each other’s tokens', async () => {
     const { fetch, calls } = refreshServer(5);
     const name = `tessera-test-${++channelSerial}`;
+    const bChannel = handledMessages();
     const a = tab({ fetch, initialTokens: makePair(Date.now(), 15 * 60_000, { sid: 'sess_a' }) }, { name, locks: null });
-    const b = tab({ fetch, initialTokens: makePair(Date.now(), 15 * 60_000, { sid: 'sess_b' }) }, { name, locks: null });
+    const b = tab(
+      { fetch, initialTokens: makePair(Date.now(), 15 * 60_000, { sid: 'sess_b' }) },
+      { name, locks: null, BroadcastChannel: bChannel.BroadcastChannel },
+    );
     await Promise.all([a.start(), b.start()]);
     const before = b.current();
-    await a.refresh();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const fresh = await a.refresh();
+    // Wait until b has handled a's broadcast of the new pair: only then can "not adopted" mean anything.
+    await bChannel.handled((message) => message?.t === 'tokens' && message.tokens?.accessToken === fresh.accessToken);
     expect(calls).toHaveLength(1);
     expect(b.current()).toBe(before);
   });

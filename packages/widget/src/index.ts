@@ -1,5 +1,6 @@
-import { mount, type TesseraWidget, type WidgetUser } from './mount.js';
+import { mount, type TesseraWidget } from './mount.js';
 import { scriptOptions, type WidgetOptions } from './options.js';
+import type { WidgetUser } from './profile.js';
 
 export type { TesseraWidget, WidgetOptions, WidgetUser };
 

@@ -1,14 +1,12 @@
 import type { AuthenticatedEvent, ChatClient, MessageInfo, StateChange, UserInfo } from '@tessera/client';
 import { resolveOptions, type WidgetOptions } from './options.js';
+import { createProfile, type WidgetUser } from './profile.js';
+import { createResumeMemory } from './resume-memory.js';
 import { createWidgetSession } from './session.js';
+import { readTabValue, writeTabValue } from './tab-storage.js';
 import { errorText, isTransient } from './text.js';
+import { createTranscript } from './transcript.js';
 import { createView } from './view.js';
-
-export interface WidgetUser {
-  /** Your app's user id. */
-  userId: string;
-  name: string | null;
-}
 
 /** What `Tessera.mount()` returns (and `Tessera.widget` holds for the script tag). */
 export interface TesseraWidget {
@@ -30,7 +28,6 @@ export interface TesseraWidget {
 }
 
 const OPEN_KEY = 'tessera.widget.open';
-const RESUME_KEY = 'tessera.widget.resume';
 const HISTORY_LIMIT = 100;
 
 export function mount(input: WidgetOptions, scriptOrigin: string | null = null): TesseraWidget {
@@ -55,13 +52,13 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
   if (options.container ?? document.body) (options.container ?? document.body).append(host);
   else document.addEventListener('DOMContentLoaded', () => document.body.append(host), { once: true });
 
-  /** Server message ids on screen: history and live messages never show twice. */
-  const shown = new Set<string>();
-  /** Acknowledged user messages still waiting for the assistant (drives the typing indicator). */
-  const awaitingReply = new Set<string>();
-  const replied = new Set<string>();
-  let user: WidgetUser | null = null;
-  let resumedId: string | null = null;
+  const transcript = createTranscript();
+  const resumeMemory = createResumeMemory();
+  const profile = createProfile(
+    client,
+    () => session.me(),
+    (user) => view.setUser(user ? (user.name ?? user.userId) : null, canSignIn),
+  );
   let loggingOut = false;
   let destroyed = false;
   let markReady: () => void = () => undefined;
@@ -70,10 +67,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
   const unsubscribe = [
     client.on('state', onState),
     client.on('message', (message) => {
-      replied.add(message.replyTo);
-      awaitingReply.delete(message.replyTo);
-      if (!shown.has(message.id)) {
-        shown.add(message.id);
+      if (transcript.addReply(message)) {
         view.addMessage('assistant', message.content, serverNow());
         view.countUnread();
       }
@@ -86,7 +80,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
   ];
 
   greet();
-  setOpen(options.open === true || readSession(OPEN_KEY) === '1', false, false);
+  setOpen(options.open === true || readTabValue(OPEN_KEY) === '1', false, false);
   ensureConnected();
 
   function serverNow(): number {
@@ -95,7 +89,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
 
   function setOpen(open: boolean, remember = true, focus = true): void {
     view.setOpen(open, focus);
-    if (remember) writeSession(OPEN_KEY, open ? '1' : null);
+    if (remember) writeTabValue(OPEN_KEY, open ? '1' : null);
     if (open) ensureConnected();
   }
 
@@ -111,7 +105,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
   }
 
   function updateTyping(): void {
-    view.setTyping(awaitingReply.size > 0);
+    view.setTyping(transcript.awaitingReply);
   }
 
   function onState({ state, reason }: StateChange): void {
@@ -123,18 +117,17 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
   /** On every (re)connect: who we are, and the conversation as the server has it. */
   async function onConnected(): Promise<void> {
     markReady();
-    syncUser();
-    const resume = resumedId ?? storedResume();
+    profile.sync();
+    const resume = resumeMemory.conversationFor(client.getCurrentUser()?.sessionId);
     try {
       if (resume) {
         const { messages } = await client.resume(resume);
-        resumedId = resume;
+        resumeMemory.keep(resume);
         showMessages(messages);
         return;
       }
     } catch {
-      resumedId = null;
-      writeSession(RESUME_KEY, null);
+      resumeMemory.forget();
     }
     try {
       showMessages(await client.history({ limit: HISTORY_LIMIT }));
@@ -144,57 +137,23 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
   }
 
   function showMessages(messages: MessageInfo[]): void {
-    for (const message of messages) {
-      if (message.role === 'assistant' && message.replyTo) {
-        replied.add(message.replyTo);
-        awaitingReply.delete(message.replyTo);
-      }
-      if (shown.has(message.id)) continue;
-      shown.add(message.id);
-      view.addMessage(message.role, message.content, message.createdAt);
-    }
+    for (const message of transcript.merge(messages)) view.addMessage(message.role, message.content, message.createdAt);
     updateTyping();
   }
 
   function resetConversation(): void {
-    shown.clear();
-    awaitingReply.clear();
-    replied.clear();
-    resumedId = null;
-    writeSession(RESUME_KEY, null);
+    transcript.clear();
+    resumeMemory.forget();
     view.clearMessages();
     view.hideCard();
     greet();
     updateTyping();
   }
 
-  function setUser(next: WidgetUser | null): void {
-    user = next;
-    view.setUser(next ? (next.name ?? next.userId) : null, canSignIn);
-  }
-
-  /** The access token says who we are; the profile (name) comes from `/v1/me`. */
-  function syncUser(): void {
-    const current = client.getCurrentUser();
-    const userId = current?.auth === 'user' ? current.userId : null;
-    if (!userId) {
-      if (user) setUser(null);
-      return;
-    }
-    if (user?.userId === userId) return;
-    setUser({ userId, name: null });
-    session.me().then(
-      (profile) => {
-        if (profile && user?.userId === userId) setUser({ userId, name: profile.name });
-      },
-      () => undefined,
-    );
-  }
-
   /** The session ended without us (revoked, signed out in another tab, erased, `client.logout()` by the host). */
   function sessionEnded(reason: string | undefined): void {
-    const wasSignedIn = user !== null;
-    setUser(null);
+    const wasSignedIn = profile.user !== null;
+    profile.set(null);
     resetConversation();
     view.system(
       wasSignedIn || reason === 'logout' ? 'You were signed out. Send a message to start a new chat.' : 'This chat session ended. Send a message to start a new one.',
@@ -208,12 +167,8 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
     ensureConnected();
     try {
       const ack = await client.send(text);
-      if (shown.has(ack.messageId)) item.remove();
-      else {
-        shown.add(ack.messageId);
-        item.markSent();
-      }
-      if (!replied.has(ack.messageId)) awaitingReply.add(ack.messageId);
+      if (transcript.addSent(ack.messageId)) item.remove();
+      else item.markSent();
     } catch (error) {
       item.markFailed(errorText(error), () => {
         item.remove();
@@ -225,7 +180,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
   }
 
   function signedIn(event: AuthenticatedEvent): void {
-    setUser({ userId: event.user.id, name: event.user.name });
+    profile.set({ userId: event.user.id, name: event.user.name });
     view.hideCard();
     view.system(`Signed in as ${event.user.name ?? event.user.id}. Your conversation is kept.`, serverNow());
     options.onAuthenticated?.(event.user);
@@ -238,22 +193,11 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
     try {
       const { messages } = await client.resume(conversationId);
       resetConversation();
-      resumedId = conversationId;
-      const sessionId = client.getCurrentUser()?.sessionId;
-      if (sessionId) writeSession(RESUME_KEY, JSON.stringify({ sessionId, conversationId }));
+      resumeMemory.keep(conversationId, client.getCurrentUser()?.sessionId);
       showMessages(messages);
       view.system('Continuing your earlier conversation.', serverNow());
     } catch (error) {
       view.notice(errorText(error), 'error');
-    }
-  }
-
-  function storedResume(): string | null {
-    try {
-      const stored = JSON.parse(readSession(RESUME_KEY) ?? 'null') as { sessionId?: string; conversationId?: string } | null;
-      return stored?.sessionId && stored.sessionId === client.getCurrentUser()?.sessionId ? (stored.conversationId ?? null) : null;
-    } catch {
-      return null;
     }
   }
 
@@ -299,7 +243,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
     } finally {
       loggingOut = false;
     }
-    setUser(null);
+    profile.set(null);
     resetConversation();
     view.system('You signed out.', serverNow());
     if (fromWidget) options.onLogout?.();
@@ -314,7 +258,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
     toggle: () => setOpen(!view.isOpen()),
     linkFromMainApp,
     logout: () => logout(false),
-    getUser: () => (user ? { ...user } : null),
+    getUser: () => (profile.user ? { ...profile.user } : null),
     destroy() {
       destroyed = true;
       for (const undo of unsubscribe) undo();
@@ -322,21 +266,4 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
       host.remove();
     },
   };
-}
-
-function readSession(key: string): string | null {
-  try {
-    return sessionStorage.getItem(key);
-  } catch {
-    return null;
-  }
-}
-
-function writeSession(key: string, value: string | null): void {
-  try {
-    if (value === null) sessionStorage.removeItem(key);
-    else sessionStorage.setItem(key, value);
-  } catch {
-    // storage unavailable: the widget just forgets
-  }
 }

@@ -1,5 +1,6 @@
 import type { ConnectionState, ConversationInfo } from '@tessera/client';
 import { h, icon, ICONS } from './dom.js';
+import { createLoginForm, type LoginFormHandlers } from './login-form.js';
 import { styles } from './styles.js';
 import { formatDate, STATE_TEXT } from './text.js';
 
@@ -20,12 +21,6 @@ export interface MessageItem {
   markSent(): void;
   markFailed(reason: string, retry: () => void): void;
   remove(): void;
-}
-
-export interface LoginFormHandlers {
-  signIn(email: string, password: string): Promise<void>;
-  signUp(email: string, password: string, name: string): Promise<void>;
-  cancel(): void;
 }
 
 const DEFAULT_ACCENT = '#5b4cdb';
@@ -255,49 +250,8 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
 
     /** The hosted-accounts form: sign in, or create an account. */
     showLoginForm(handlers: LoginFormHandlers): void {
-      let creating = false;
-      const heading = h('h3', {}, 'Sign in');
-      const nameField = h('label', { hidden: true }, 'Name (optional)', h('input', { name: 'name', autocomplete: 'name' }));
-      const email = h('input', { name: 'email', type: 'email', required: true, autocomplete: 'email' });
-      const password = h('input', { name: 'password', type: 'password', required: true, autocomplete: 'current-password', minlength: '8' });
-      const error = h('p', { class: 'error', role: 'alert' });
-      const submit = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
-      const toggle = h('button', { type: 'button', class: 'link' }, 'Create an account');
-      const cancel = h('button', { type: 'button', class: 'link', onclick: () => (hideCard(), handlers.cancel()) }, 'Cancel');
-      toggle.addEventListener('click', () => {
-        creating = !creating;
-        heading.textContent = creating ? 'Create an account' : 'Sign in';
-        submit.textContent = creating ? 'Create account' : 'Sign in';
-        toggle.textContent = creating ? 'I have an account' : 'Create an account';
-        nameField.hidden = !creating;
-        password.setAttribute('autocomplete', creating ? 'new-password' : 'current-password');
-      });
-      const form = h(
-        'form',
-        { class: 'login', 'aria-labelledby': 'tessera-login' },
-        nameField,
-        h('label', {}, 'Email', email),
-        h('label', {}, 'Password', password),
-        error,
-        h('div', { class: 'row' }, submit, toggle, cancel),
-      );
-      heading.id = 'tessera-login';
-      form.addEventListener('submit', async (event) => {
-        event.preventDefault();
-        error.textContent = '';
-        submit.disabled = true;
-        try {
-          const name = (nameField.querySelector('input') as HTMLInputElement).value.trim();
-          if (creating) await handlers.signUp(email.value.trim(), password.value, name);
-          else await handlers.signIn(email.value.trim(), password.value);
-          if (form.isConnected) hideCard(); // (unless the card already moved on, e.g. to "Continue a previous conversation?")
-        } catch (failure) {
-          error.textContent = (failure as Error).message;
-          submit.disabled = false;
-          password.focus();
-        }
-      });
-      showCard([heading, form], email);
+      const form = createLoginForm(handlers, hideCard);
+      showCard(form.content, form.focus);
     },
     hideCard,
   };

@@ -1,0 +1,66 @@
+import type { ServerFrame } from '@tessera/protocol';
+import type { ChatClientEvents } from './chat-events.js';
+import type { Emitter } from './emitter.js';
+import { TesseraError } from './errors.js';
+import type { Outbox } from './outbox.js';
+import type { PendingRequests } from './pending-requests.js';
+import type { TokenManager } from './token-manager.js';
+
+export interface FrameRouterOptions {
+  tokens: TokenManager;
+  outbox: Outbox;
+  requests: PendingRequests;
+  events: Emitter<ChatClientEvents>;
+  /** The server handed this socket a new access token (a new session, a sign-in). */
+  tokenAccepted(accessToken: string): void;
+}
+
+/**
+ * Routes a server frame to whoever waits for it: the outbox (acks), a pending request
+ * (replies, errors), the token manager (issued pairs) or the client's listeners.
+ * Returns a promise when the socket may count as greeted only once it settles.
+ */
+export type FrameRouter = (frame: ServerFrame) => Promise<void> | undefined;
+
+export function createFrameRouter(options: FrameRouterOptions): FrameRouter {
+  const { tokens, outbox, requests, events } = options;
+  return (frame) => {
+    switch (frame.type) {
+      case 'session': {
+        // A new anonymous session: connected once its tokens are stored (other tabs may look for them).
+        options.tokenAccepted(frame.accessToken);
+        const stored = tokens.setTokens(
+          { accessToken: frame.accessToken, refreshToken: frame.refreshToken, expiresAt: frame.expiresAt },
+          'server',
+        );
+        events.emit('session', { session: frame.session, isNew: true });
+        return stored;
+      }
+      case 'ready':
+        events.emit('session', { session: frame.session, isNew: false });
+        return;
+      case 'ack':
+        outbox.ack(frame);
+        return;
+      case 'message':
+        events.emit('message', frame);
+        return;
+      case 'authenticated': {
+        options.tokenAccepted(frame.accessToken);
+        void tokens.setTokens({ accessToken: frame.accessToken, refreshToken: frame.refreshToken, expiresAt: frame.expiresAt }, 'server');
+        requests.resolve(frame);
+        const { user, session, previousConversations } = frame;
+        events.emit('authenticated', { user, session, previousConversations });
+        return;
+      }
+      case 'error': {
+        const error = new TesseraError(frame.code, frame.message, { retryAfterMs: frame.retryAfterMs });
+        const claimed = frame.id ? requests.reject(frame.id, error) || outbox.fail(frame.id, error) : requests.rejectOldest(error);
+        if (!claimed) events.emit('error', error);
+        return;
+      }
+      default:
+        requests.resolve(frame);
+    }
+  };
+}
