@@ -84,7 +84,7 @@ async function startTessera(count) {
   const init = await initialise(app.services, [ORIGIN]);
   const { tenants, sessions } = app.services;
   const tenant = await tenants.get(init.tenantId);
-  // PATCH /v1/settings caps messagesPerMinute at 10 000 (identity/settings.ts), far below what the
+  // PATCH /v1/settings caps messagesPerMinute at 10 000 (tenancy/settings.ts), far below what the
   // bench sends through one session, so the limit is raised directly, past the schema.
   await tenants.updateSettings(init.tenantId, {
     limits: { messagesPerMinute: 1_000_000_000 },
