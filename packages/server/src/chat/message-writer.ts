@@ -1,12 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Message, Store } from '../store/index.js';
-import { monthOf } from '../sessions/index.js';
-
-interface Pending {
-  message: Message;
-  resolve: (result: WriteResult) => void;
-  reject: (error: unknown) => void;
-}
+import { monthOf } from '../sessions/month.js';
 
 export interface WriteResult {
   /** The stored message's id: the new one, or the earlier one with the same client id. */
@@ -15,15 +9,16 @@ export interface WriteResult {
 }
 
 /**
- * Stores messages in one transaction per event-loop turn: everything written during
- * a turn commits together, and each caller's promise resolves only after the commit
- * (so an ack always means "stored"). A turn's batch goes to the store at once, even
- * while earlier ones are being stored: the store keeps them in order.
+ * Stores chat messages one by one, and says under which id each was stored. Each promise resolves
+ * only after the commit (so an ack always means "stored"). The store coalesces the writes: those
+ * of one event-loop turn, and those that come while it commits, share a transaction
+ * (store/message-queue.ts).
  */
 export class MessageWriter {
-  private queue: Pending[] = [];
-  private scheduled = false;
-  private readonly inFlight = new Set<Promise<void>>();
+  private writing = 0;
+  private whenDrained: (() => void)[] = [];
+  /** The billing month of the latest write, and the moments it spans: formatting one costs a µs. */
+  private month = { name: '', from: 0, to: 0 };
 
   constructor(
     private readonly store: Store,
@@ -31,40 +26,35 @@ export class MessageWriter {
   ) {}
 
   write(message: Message): Promise<WriteResult> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ message, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          const flushed = this.flush().finally(() => this.inFlight.delete(flushed));
-          this.inFlight.add(flushed);
-        });
-      }
-    });
+    const now = this.clock.now();
+    this.writing++;
+    return this.store.appendMessages([message], { at: now, month: this.billingMonth(now) }).then(
+      ([messageId]) => {
+        this.written();
+        return { messageId, duplicate: messageId !== message.id };
+      },
+      (error: unknown) => {
+        this.written();
+        throw error;
+      },
+    );
   }
 
-  /** Resolves once everything queued so far is committed. */
+  /** Resolves once everything written so far is committed (or failed). */
   async drain(): Promise<void> {
-    while (this.scheduled || this.inFlight.size > 0) {
-      if (this.scheduled) await new Promise((resolve) => setImmediate(resolve));
-      await Promise.all(this.inFlight);
-    }
+    if (this.writing > 0) await new Promise<void>((resolve) => this.whenDrained.push(resolve));
   }
 
-  private async flush(): Promise<void> {
-    const batch = this.queue;
-    this.queue = [];
-    this.scheduled = false;
-    if (batch.length === 0) return;
-    try {
-      const now = this.clock.now();
-      const storedIds = await this.store.appendMessages(
-        batch.map((pending) => pending.message),
-        { at: now, month: monthOf(now) },
-      );
-      batch.forEach(({ message, resolve }, i) => resolve({ messageId: storedIds[i], duplicate: storedIds[i] !== message.id }));
-    } catch (error) {
-      for (const { reject } of batch) reject(error);
+  private billingMonth(now: number): string {
+    if (now < this.month.from || now >= this.month.to) {
+      const date = new Date(now);
+      const from = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+      this.month = { name: monthOf(now), from, to: Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) };
     }
+    return this.month.name;
+  }
+
+  private written(): void {
+    if (--this.writing === 0) for (const resolve of this.whenDrained.splice(0)) resolve();
   }
 }

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { ConversationsTable, Database } from './schema.js';
 import type { Conversation, ConversationSummary } from './records.js';
+import { touchConversations } from './write-statements.js';
 
 const toConversation = (row: Selectable<ConversationsTable>): Conversation => ({
   id: row.id,
@@ -83,7 +84,7 @@ export function conversationRepo(db: Kysely<Database>) {
     },
     async touchMany(ids: string[], at: number): Promise<void> {
       if (ids.length === 0) return;
-      await db.updateTable('conversations').set({ updated_at: at }).where('id', 'in', ids).execute();
+      await touchConversations(db, ids, at).execute();
     },
     /** Everything an erasure must remove: the user's conversations and those of the given sessions. */
     async listByUserOrSessions(userId: string | null, sessionIds: string[]): Promise<Conversation[]> {

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, MessagesTable } from './schema.js';
 import type { Message } from './records.js';
+import { insertMessages } from './write-statements.js';
 
 const toMessage = (row: Omit<Selectable<MessagesTable>, 'seq'>): Message => ({
   id: row.id,
@@ -24,24 +25,7 @@ export function messageRepo(db: Kysely<Database>) {
      */
     async insertMany(messages: Message[]): Promise<Set<string>> {
       if (messages.length === 0) return new Set();
-      const rows = await db
-        .insertInto('messages')
-        .values(
-          messages.map((m) => ({
-            id: m.id,
-            tenant_id: m.tenantId,
-            conversation_id: m.conversationId,
-            session_id: m.sessionId,
-            role: m.role,
-            content: m.content,
-            client_id: m.clientId,
-            reply_to: m.replyTo,
-            created_at: m.createdAt,
-          })),
-        )
-        .onConflict((oc) => oc.columns(['session_id', 'client_id']).where('client_id', 'is not', null).doNothing())
-        .returning('id')
-        .execute();
+      const rows = await insertMessages(db, messages).returning('id').execute();
       return new Set(rows.map((row) => row.id));
     },
     async findByClientId(sessionId: string, clientId: string): Promise<Message | null> {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
+import { addToUsageCounters } from './write-statements.js';
 
 /** Anonymous ids and users seen per month: the billing figure, and who is linked to whom. */
 export function usageRepo(db: Kysely<Database>) {
@@ -24,18 +25,7 @@ export function usageRepo(db: Kysely<Database>) {
     },
     /** Adds to a month's session and message counts in one statement. */
     async count(tenantId: string, month: string, increments: { sessions?: number; messages?: number }): Promise<void> {
-      const sessions = increments.sessions ?? 0;
-      const messages = increments.messages ?? 0;
-      await db
-        .insertInto('usage_counters')
-        .values({ tenant_id: tenantId, month, sessions, messages })
-        .onConflict((oc) =>
-          oc.columns(['tenant_id', 'month']).doUpdateSet((eb) => ({
-            sessions: eb('usage_counters.sessions', '+', eb.ref('excluded.sessions')),
-            messages: eb('usage_counters.messages', '+', eb.ref('excluded.messages')),
-          })),
-        )
-        .execute();
+      await addToUsageCounters(db, tenantId, month, increments.sessions ?? 0, increments.messages ?? 0).execute();
     },
     async counters(tenantId: string, month: string): Promise<{ sessions: number; messages: number }> {
       const row = await db.selectFrom('usage_counters').select(['sessions', 'messages']).where('tenant_id', '=', tenantId).where('month', '=', month).executeTakeFirst();

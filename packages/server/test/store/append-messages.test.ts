@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/index.js';
-import { backends, type OpenedStore } from '../support/backends.js';
-import { conversation, message, refreshToken, seedSession, T0 } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { backends } from '../support/backends.js';
+import { conversation, message, refreshToken, seedSession, T0, useStore } from './fixtures.js';
 
 const MONTH = '2027-01';
 
 describe.each(backends)('store ($name): appending message batches', (backend) => {
-  let opened: OpenedStore;
-  let store: Store;
-  beforeAll(async () => {
-    opened = await backend.open();
-    store = opened.store;
-  });
-  afterAll(() => opened.dispose());
+  const { store } = useStore(backend);
 
   async function seedConversation() {
     const { tenant, session } = await seedSession(store);

@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/index.js';
-import { backends, type OpenedStore } from '../support/backends.js';
-import { conversation, message, seedSession, session, T0, uid } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { backends } from '../support/backends.js';
+import { conversation, message, seedSession, session, T0, uid, useStore } from './fixtures.js';
 
 describe.each(backends)('store ($name): conversations and messages', (backend) => {
-  let opened: OpenedStore;
-  let store: Store;
-  beforeAll(async () => {
-    opened = await backend.open();
-    store = opened.store;
-  });
-  afterAll(() => opened.dispose());
+  const { store } = useStore(backend);
 
   describe('conversations', () => {
     it('round-trips and finds the latest of a session', async () => {

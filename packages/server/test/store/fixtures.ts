@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { ApiKey, Conversation, Message, RefreshToken, Session, Store, Tenant, User } from '../../src/store/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { type ApiKey, type Conversation, type Message, openStore, type RefreshToken, type Session, type Store, type Tenant, type User } from '../../src/store/index.js';
+import type { OpenedStore, StoreBackend } from '../support/backends.js';
 
 export const T0 = 1_800_000_000_000;
 export const uid = (prefix: string) => `${prefix}_${randomBytes(10).toString('hex')}`;
@@ -111,4 +116,54 @@ export async function seedSession(store: Store, overrides: Partial<Session> = {}
   const s = session(t.id, overrides);
   await store.sessions.insert(s);
   return { tenant: t, session: s };
+}
+
+export interface SuiteStore {
+  /** The suite's store (usable from its tests and hooks on, not while the suite is being declared). */
+  store: Store;
+  /** Another store on the same database, as a second node would open it (closed with the suite's). */
+  sibling(): Promise<Store>;
+}
+
+/**
+ * A fresh, migrated store on `backend` for the enclosing suite: opened before its tests, closed
+ * and deleted after them. Call it in the suite's body, in place of its beforeAll and afterAll.
+ */
+export function useStore(backend: StoreBackend): SuiteStore {
+  let opened: OpenedStore | undefined;
+  beforeAll(async () => {
+    opened = await backend.open();
+  });
+  afterAll(() => opened?.dispose());
+  const current = () => opened ?? failNotOpen();
+  return { store: forwardingTo(() => current().store), sibling: () => current().sibling() };
+}
+
+/** useStore on SQLite, with the path of the database file (for another connection to it). */
+export function useSqliteStore(): { store: Store; readonly file: string } {
+  let opened: { store: Store; dataDir: string } | undefined;
+  beforeAll(async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tessera-store-'));
+    opened = { store: await openStore({ dataDir }), dataDir };
+  });
+  afterAll(async () => {
+    await opened?.store.close();
+    if (opened) rmSync(opened.dataDir, { recursive: true, force: true });
+  });
+  const current = () => opened ?? failNotOpen();
+  return {
+    store: forwardingTo(() => current().store),
+    get file() {
+      return join(current().dataDir, 'tessera.db');
+    },
+  };
+}
+
+/** A store that stands for the one `current` returns when it is used: suites name it before it is opened. */
+function forwardingTo(current: () => Store): Store {
+  return new Proxy({} as Store, { get: (_, key) => Reflect.get(current(), key) });
+}
+
+function failNotOpen(): never {
+  throw new Error('the suite store opens in beforeAll: use it from tests and hooks');
 }

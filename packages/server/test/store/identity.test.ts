@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/index.js';
-import { backends, type OpenedStore } from '../support/backends.js';
-import { apiKey, T0, tenant, uid, user } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { backends } from '../support/backends.js';
+import { apiKey, T0, tenant, uid, user, useStore } from './fixtures.js';
 
 describe.each(backends)('store ($name): tenants, API keys, users', (backend) => {
-  let opened: OpenedStore;
-  let store: Store;
-  beforeAll(async () => {
-    opened = await backend.open();
-    store = opened.store;
-  });
-  afterAll(() => opened.dispose());
+  const { store } = useStore(backend);
 
   it('reports which dialect it runs on and answers a ping', async () => {
     expect(store.dialect).toBe(backend.name);

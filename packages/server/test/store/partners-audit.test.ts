@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEntry, Partner, Store } from '../../src/store/index.js';
-import { backends, type OpenedStore } from '../support/backends.js';
-import { T0, tenant, uid } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import type { AuditEntry, Partner } from '../../src/store/index.js';
+import { backends } from '../support/backends.js';
+import { T0, tenant, uid, useStore } from './fixtures.js';
 
 const partner = (tenantId: string, overrides: Partial<Partner> = {}): Partner => ({
   id: uid('ptn'),
@@ -26,13 +26,7 @@ const entry = (tenantId: string, overrides: Partial<AuditEntry> = {}): AuditEntr
 });
 
 describe.each(backends)('store ($name): partners, single-use token ids, audit log', (backend) => {
-  let opened: OpenedStore;
-  let store: Store;
-  beforeAll(async () => {
-    opened = await backend.open();
-    store = opened.store;
-  });
-  afterAll(() => opened.dispose());
+  const { store } = useStore(backend);
 
   it('partners: insert, get, list, all origins, delete within a tenant', async () => {
     const t = tenant();

@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/index.js';
-import { backends, type OpenedStore } from '../support/backends.js';
-import { refreshToken, seedSession, session, T0, tenant, uid } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { backends } from '../support/backends.js';
+import { refreshToken, seedSession, session, T0, tenant, uid, useStore } from './fixtures.js';
 
 describe.each(backends)('store ($name): sessions and refresh tokens', (backend) => {
-  let opened: OpenedStore;
-  let store: Store;
-  beforeAll(async () => {
-    opened = await backend.open();
-    store = opened.store;
-  });
-  afterAll(() => opened.dispose());
+  const { store, sibling } = useStore(backend);
 
   describe('sessions', () => {
     it('round-trips every field, numbers as numbers', async () => {
@@ -145,7 +138,7 @@ describe.each(backends)('store ($name): sessions and refresh tokens', (backend) 
     });
 
     it.runIf(backend.name === 'postgres')('20 concurrent claims from two nodes (two pools): exactly one true', async () => {
-      const other = await opened.sibling();
+      const other = await sibling();
       const { session: s } = await seedSession(store);
       const token = refreshToken(s.id);
       await store.refreshTokens.insert(token);

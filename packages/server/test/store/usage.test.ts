@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/index.js';
-import { backends, type OpenedStore } from '../support/backends.js';
-import { T0, tenant, uid } from './fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { backends } from '../support/backends.js';
+import { T0, tenant, uid, useStore } from './fixtures.js';
 
 describe.each(backends)('store ($name): usage and anonymous links', (backend) => {
-  let opened: OpenedStore;
-  let store: Store;
-  beforeAll(async () => {
-    opened = await backend.open();
-    store = opened.store;
-  });
-  afterAll(() => opened.dispose());
+  const { store } = useStore(backend);
 
   it('counts each active subject once per month and kind', async () => {
     const t = tenant();

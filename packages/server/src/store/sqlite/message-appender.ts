@@ -1,32 +1,32 @@
-import { Worker } from 'node:worker_threads';
-import { MAX_ROWS_PER_TRANSACTION } from './append-messages.js';
-import type { Message } from './records.js';
-
-export interface AppendOptions {
-  /** When the batch is stored: its conversations' `updated_at`. */
-  at: number;
-  /** The billing month (`YYYY-MM`) whose message count the new messages go to. */
-  month: string;
-}
+import { Worker, type WorkerOptions } from 'node:worker_threads';
+import type { AppendOptions } from '../message-batches.js';
+import type { Message } from '../records.js';
+import { rowOf, workerStatements } from './worker-statements.js';
 
 interface Pending {
   resolve: (storedIds: string[]) => void;
   reject: (error: Error) => void;
 }
 
-/** One reply per transaction: the batches it stored (and, per batch, its rows' stored ids) or failed. */
-type Reply = { ids: number[]; storedIds: string[][] } | { ids: number[]; error: string };
+/** One reply per request: the stored ids of its rows, or why its transaction failed. */
+type Reply = { id: number; storedIds: string[] } | { id: number; error: string };
+
+/** Starts the worker thread; tests pass their own to watch it (e.g. to terminate it). */
+export type StartWorker = (script: URL, options: WorkerOptions) => Worker;
+
+const startWorker: StartWorker = (script, options) => new Worker(script, options);
 
 /**
  * Stores message batches through a worker thread with its own SQLite connection
- * (sqlite-append-worker.js): the hottest writes, their commits and the WAL checkpoints
- * run beside the event loop instead of on it. Batches that queue up while it commits share
- * the next transaction, up to `maxRowsPerTransaction` rows. A worker that dies fails its
- * batches and is replaced on the next one.
+ * (append-worker.js): the hottest writes, their commits and the WAL checkpoints run beside the
+ * event loop instead of on it. Each `append` is one transaction, stored in the order asked; which
+ * batches share one is the store's MessageQueue's business. A worker that dies fails the
+ * transactions it was given and is replaced on the next one.
  */
 export class SqliteMessageAppender {
   private worker: Worker | null = null;
   private readonly pending = new Map<number, Pending>();
+  private readonly statements = workerStatements();
   private nextId = 0;
   private closed = false;
   private committed = 0;
@@ -34,21 +34,22 @@ export class SqliteMessageAppender {
   constructor(
     private readonly file: string,
     private readonly pragmas: string[],
-    private readonly maxRowsPerTransaction = MAX_ROWS_PER_TRANSACTION,
+    private readonly options: { startWorker?: StartWorker } = {},
   ) {
     // Started at once: besides storing messages, it checkpoints the WAL for every writer.
     this.worker = this.start();
   }
 
+  /** Stores `messages` in one transaction; resolves after the commit with their stored ids. */
   append(messages: Message[], options: AppendOptions): Promise<string[]> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     if (messages.length === 0) return Promise.resolve([]);
     const worker = (this.worker ??= this.start());
     const id = ++this.nextId;
-    const rows = messages.map((m) => [m.id, m.tenantId, m.conversationId, m.sessionId, m.role, m.content, m.clientId, m.replyTo, m.createdAt]);
+    const rows = messages.map(rowOf);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      // A batch in flight keeps the process alive until it is stored.
+      // A transaction in flight keeps the process alive until it is stored.
       worker.ref();
       // One string: cloning it is a copy; cloning nested arrays costs more than a JSON round trip.
       worker.postMessage({ type: 'append', id, rows: JSON.stringify(rows), at: options.at, month: options.month });
@@ -60,6 +61,7 @@ export class SqliteMessageAppender {
     return this.committed;
   }
 
+  /** Lets the worker store what it was given, then stops it. */
   async close(): Promise<void> {
     this.closed = true;
     const worker = this.worker;
@@ -72,19 +74,18 @@ export class SqliteMessageAppender {
   }
 
   private start(): Worker {
-    const worker = new Worker(new URL('./sqlite-append-worker.js', import.meta.url), {
-      workerData: { file: this.file, pragmas: this.pragmas, maxRowsPerTransaction: this.maxRowsPerTransaction },
+    const worker = (this.options.startWorker ?? startWorker)(new URL('./append-worker.js', import.meta.url), {
+      workerData: { file: this.file, pragmas: this.pragmas, statements: this.statements },
     });
     worker.unref();
     worker.on('message', (reply: Reply) => {
-      if (!('error' in reply)) this.committed++;
-      reply.ids.forEach((id, i) => {
-        const pending = this.pending.get(id);
-        if (!pending) return;
-        this.pending.delete(id);
-        if ('error' in reply) pending.reject(new Error(`storing messages failed: ${reply.error}`));
-        else pending.resolve(reply.storedIds[i]);
-      });
+      const pending = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if ('error' in reply) pending?.reject(new Error(`storing messages failed: ${reply.error}`));
+      else {
+        this.committed++;
+        pending?.resolve(reply.storedIds);
+      }
       if (this.pending.size === 0) worker.unref();
     });
     worker.on('error', (error) => this.failAll(error));

@@ -1,0 +1,43 @@
+import { Kysely, sql } from 'kysely';
+import type { Backend } from './backend.js';
+import type { StoreLocation } from './location.js';
+import { MessageQueue } from './message-queue.js';
+import { migrateToLatest } from './migrate.js';
+import { repositories } from './repositories.js';
+import type { Database } from './schema.js';
+import { openSqlite } from './sqlite/open-sqlite.js';
+import type { Store } from './store.js';
+
+/** Opens (and migrates) the embedded SQLite file, or PostgreSQL when `databaseUrl` is set. */
+export async function openStore(location: StoreLocation): Promise<Store> {
+  const backend = location.databaseUrl ? await openPostgres(location.databaseUrl, location) : openSqlite(location.dataDir);
+  const db = new Kysely<Database>({ dialect: backend.dialect });
+  const messages = new MessageQueue(backend.messageTransactions(db));
+  const close = async () => {
+    await messages.close();
+    await backend.close();
+    await db.destroy();
+  };
+  try {
+    await migrateToLatest(db);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return {
+    ...repositories(db),
+    dialect: backend.name,
+    transaction: (work) => db.transaction().execute((trx) => work(repositories(trx))),
+    appendMessages: (batch, options) => messages.append(batch, options),
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close,
+  };
+}
+
+/** Loaded only when asked for: a node on SQLite never loads pg. */
+async function openPostgres(url: string, location: StoreLocation): Promise<Backend> {
+  const { openPostgres } = await import('./postgres/open-postgres.js');
+  return openPostgres(url, { poolSize: location.databasePoolSize, onPoolError: location.onDatabaseError });
+}

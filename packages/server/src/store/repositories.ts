@@ -1,0 +1,32 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import { tenantRepo } from './tenants.js';
+import { apiKeyRepo } from './api-keys.js';
+import { userRepo } from './users.js';
+import { sessionRepo } from './sessions.js';
+import { refreshTokenRepo } from './refresh-tokens.js';
+import { conversationRepo } from './conversations.js';
+import { messageRepo } from './messages.js';
+import { usageRepo } from './usage.js';
+import { partnerRepo } from './partners.js';
+import { usedTokenIdRepo } from './used-token-ids.js';
+import { auditLogRepo } from './audit-log.js';
+
+/** Every repository over one connection or transaction: the same queries on both dialects. */
+export function repositories(db: Kysely<Database>) {
+  return {
+    tenants: tenantRepo(db),
+    apiKeys: apiKeyRepo(db),
+    users: userRepo(db),
+    sessions: sessionRepo(db),
+    refreshTokens: refreshTokenRepo(db),
+    conversations: conversationRepo(db),
+    messages: messageRepo(db),
+    usage: usageRepo(db),
+    partners: partnerRepo(db),
+    usedTokenIds: usedTokenIdRepo(db),
+    auditLog: auditLogRepo(db),
+  };
+}
+
+export type Repositories = ReturnType<typeof repositories>;
