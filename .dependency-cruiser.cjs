@@ -6,7 +6,7 @@ const SRC = '^packages/server/src/';
 
 /** Floors of packages/server/src, top first; folders on one floor never import each other. */
 const FLOORS = [
-  ['(cli|main|app|index)\\.ts$'],
+  ['((cli|main|app|index)\\.ts$|cli/)'],
   ['http/', 'gateway/', 'demo/'],
   ['services\\.ts$'],
   ['edge/'],

@@ -12,7 +12,12 @@ export async function startServer(mode, { sessions = 64 } = {}) {
   const execArgv = [];
   if (process.env.BENCH_CPU_PROF) {
     mkdirSync(process.env.BENCH_CPU_PROF, { recursive: true });
-    execArgv.push('--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`, `--cpu-prof-name=${mode}-${process.pid}.cpuprofile`);
+    execArgv.push(
+      '--cpu-prof',
+      '--cpu-prof-interval=100',
+      `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`,
+      `--cpu-prof-name=${mode}-${process.pid}.cpuprofile`,
+    );
   }
   const child = fork(entry, [mode, String(sessions)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const pending = new Map();

@@ -27,7 +27,9 @@ export async function startMessageLoad(server, { sockets, window }) {
       ws.once('error', reject);
       ws.once('close', (code, reason) => reject(new Error(`closed ${code} ${reason}`)));
       if (isTessera) {
-        ws.once('message', (data) => (JSON.parse(data.toString()).type === 'ready' ? resolve(ws) : reject(new Error(`not ready: ${data}`))));
+        ws.once('message', (data) =>
+          JSON.parse(data.toString()).type === 'ready' ? resolve(ws) : reject(new Error(`not ready: ${data}`)),
+        );
       } else {
         ws.once('open', () => resolve(ws));
       }
@@ -69,10 +71,14 @@ export async function startMessageLoad(server, { sockets, window }) {
         });
       }
       await Promise.all(
-        opened.map((ws) => (ws.readyState === WebSocket.CLOSED ? null : new Promise((resolve) => {
-          ws.once('close', resolve);
-          ws.close();
-        }))),
+        opened.map((ws) =>
+          ws.readyState === WebSocket.CLOSED
+            ? null
+            : new Promise((resolve) => {
+                ws.once('close', resolve);
+                ws.close();
+              }),
+        ),
       );
     },
   };

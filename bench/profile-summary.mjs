@@ -39,7 +39,9 @@ const show = (title, map) => {
     .filter(([k]) => k.includes(filter))
     .sort((a, b) => b[1] - a[1])
     .slice(0, Number(rowsArg))
-    .forEach(([k, t]) => console.log(`${((t / total) * 100).toFixed(1).padStart(5)}%  ${k}`));
+    .forEach(([k, t]) => {
+      console.log(`${((t / total) * 100).toFixed(1).padStart(5)}%  ${k}`);
+    });
 };
 show('self time', selfBy);
 show('inclusive time', inclusiveBy);

@@ -54,7 +54,11 @@ if (only.has('handshakes') || only.has('messages')) {
         window(servers[side], startHandshakeLoad(servers[side], settings.handshakes), warmup ? WARMUP_RUN : settings.handshakes),
       );
       results.handshakesFresh = await compare('handshakesFresh', (side, { warmup = false } = {}) =>
-        window(servers[side], startHandshakeLoad(servers[side], { ...settings.handshakes, fresh: true }), warmup ? WARMUP_RUN : settings.handshakes),
+        window(
+          servers[side],
+          startHandshakeLoad(servers[side], { ...settings.handshakes, fresh: true }),
+          warmup ? WARMUP_RUN : settings.handshakes,
+        ),
       );
     }
     if (only.has('messages')) {
@@ -92,7 +96,9 @@ const report = {
     database:
       process.env.BENCH_STORE === 'off'
         ? 'NONE: messages not stored (BENCH_STORE=off, a diagnostic ceiling)'
-        : process.env.TESSERA_DATABASE_URL ? 'TESSERA_DATABASE_URL' : 'sqlite (temp file)',
+        : process.env.TESSERA_DATABASE_URL
+          ? 'TESSERA_DATABASE_URL'
+          : 'sqlite (temp file)',
     redis: process.env.TESSERA_REDIS_URL ? 'TESSERA_REDIS_URL' : 'none (in-process)',
   },
   settings,
@@ -102,7 +108,7 @@ const report = {
   results,
 };
 const diagnostic = process.env.BENCH_STORE === 'off';
-if (!diagnostic) writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(report, null, 2) + '\n');
+if (!diagnostic) writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
 print(report);
 if (process.env.BENCH_STRICT && !diagnostic && Object.values(results).some((r) => !r.pass)) process.exit(1);
 
@@ -116,7 +122,9 @@ async function compare(name, measure) {
       const run = await measure(side);
       runs[side].push(run);
       if (run.errors.count) console.error(`${name}/${side}: ${run.errors.count} errors, e.g. ${run.errors.samples.join('; ')}`);
-      process.stderr.write(`  ${name} ${side.padEnd(8)} ${fmt(run.perSecond).padStart(9)}/s  server CPU ${run.serverCpuPercent.toFixed(0)}% (event loop ${run.serverLoopPercent.toFixed(0)}%)  client CPU ${run.clientCpuPercent.toFixed(0)}%  (${((performance.now() - before) / 1000).toFixed(1)} s)\n`);
+      process.stderr.write(
+        `  ${name} ${side.padEnd(8)} ${fmt(run.perSecond).padStart(9)}/s  server CPU ${run.serverCpuPercent.toFixed(0)}% (event loop ${run.serverLoopPercent.toFixed(0)}%)  client CPU ${run.clientCpuPercent.toFixed(0)}%  (${((performance.now() - before) / 1000).toFixed(1)} s)\n`,
+      );
       await sleep(150);
     }
   }
@@ -158,7 +166,12 @@ function summarise(name, baselineRuns, tesseraRuns) {
 function print(report) {
   const { results: r, seconds, node, cpus: machine, backend } = report;
   const rows = [
-    ['handshakes/s', `bare ws`, r.handshakes, `${settings.handshakes.concurrency} concurrent loops reconnecting with their token, bearer subprotocol → ready`],
+    [
+      'handshakes/s',
+      `bare ws`,
+      r.handshakes,
+      `${settings.handshakes.concurrency} concurrent loops reconnecting with their token, bearer subprotocol → ready`,
+    ],
     ['  new token each', `bare ws`, r.handshakesFresh, `every handshake presents a token the node never verified before`],
     [
       diagnostic ? 'unstored msgs/s' : 'persisted msgs/s',
@@ -173,25 +186,49 @@ function print(report) {
   console.log(`\nTessera benchmark — ${node}, ${machine}, ${backend.database}, medians of ${settings.reps} runs (${seconds} s)\n`);
   console.log(line(['', 'baseline', 'base/s', 'tessera/s', 'ratio', 'target', ''], widths));
   for (const [label, baseline, result] of rows) {
-    console.log(line([label, baseline, fmt(result.baseline.median), fmt(result.tessera.median), `${result.ratio.toFixed(2)}×`, `≥${result.target}×`, result === r.messages && diagnostic ? 'n/a' : result.pass ? 'PASS' : 'FAIL'], widths));
+    console.log(
+      line(
+        [
+          label,
+          baseline,
+          fmt(result.baseline.median),
+          fmt(result.tessera.median),
+          `${result.ratio.toFixed(2)}×`,
+          `≥${result.target}×`,
+          result === r.messages && diagnostic ? 'n/a' : result.pass ? 'PASS' : 'FAIL',
+        ],
+        widths,
+      ),
+    );
   }
   console.log('');
   for (const [label, , result, note] of rows) {
     const b = result.baseline;
     const t = result.tessera;
-    const cpu = b.serverCpuMicrosPerOp !== undefined
-      ? `server CPU/op ${b.serverCpuMicrosPerOp} µs vs ${t.serverCpuMicrosPerOp} µs = ${result.cpuPerOpRatio}× (server busy ${b.serverCpuPercent}% vs ${t.serverCpuPercent}%, event loop ${b.serverLoopPercent}% vs ${t.serverLoopPercent}%, client ${b.clientCpuPercent}% vs ${t.clientCpuPercent}%)`
-      : '';
+    const cpu =
+      b.serverCpuMicrosPerOp !== undefined
+        ? `server CPU/op ${b.serverCpuMicrosPerOp} µs vs ${t.serverCpuMicrosPerOp} µs = ${result.cpuPerOpRatio}× (server busy ${b.serverCpuPercent}% vs ${t.serverCpuPercent}%, event loop ${b.serverLoopPercent}% vs ${t.serverLoopPercent}%, client ${b.clientCpuPercent}% vs ${t.clientCpuPercent}%)`
+        : '';
     console.log(`  ${label}: ${note}; paired ratio ${result.pairedRatioMedian}×${cpu ? `; ${cpu}` : ''}`);
     if (b.errors || t.errors) console.log(`    errors: baseline ${b.errors}, tessera ${t.errors} (a run with errors does not pass)`);
   }
-  if (r.messages) console.log(`  persisted msgs/s: ${r.messages.tessera.completedOverall} acked over the runs; ${r.messages.storedMessages} message rows stored (user messages + agent replies) handed to the store in ${r.messages.batches} batches`);
-  if (r.verify) console.log(`  token verify/s: full sessions.verify of one token again and again (signature checked once, then claims + session cache) ${fmt(r.verify.sessionsVerifyPerSecond)}/s`);
+  if (r.messages)
+    console.log(
+      `  persisted msgs/s: ${r.messages.tessera.completedOverall} acked over the runs; ${r.messages.storedMessages} message rows stored (user messages + agent replies) handed to the store in ${r.messages.batches} batches`,
+    );
+  if (r.verify)
+    console.log(
+      `  token verify/s: full sessions.verify of one token again and again (signature checked once, then claims + session cache) ${fmt(r.verify.sessionsVerifyPerSecond)}/s`,
+    );
   const [loadStart, loadEnd] = report.load;
   if (Math.max(loadStart, loadEnd) > cpus().length) {
-    console.log(`\n  ! the machine was busy (load ${loadStart.toFixed(1)} → ${loadEnd.toFixed(1)} on ${cpus().length} CPUs): other processes competed for the CPUs, treat the figures as rough`);
+    console.log(
+      `\n  ! the machine was busy (load ${loadStart.toFixed(1)} → ${loadEnd.toFixed(1)} on ${cpus().length} CPUs): other processes competed for the CPUs, treat the figures as rough`,
+    );
   }
-  console.log(diagnostic ? '\nnot written to bench/results.json: messages were not stored (BENCH_STORE=off)' : '\nwritten to bench/results.json');
+  console.log(
+    diagnostic ? '\nnot written to bench/results.json: messages were not stored (BENCH_STORE=off)' : '\nwritten to bench/results.json',
+  );
 }
 
 function fmt(n) {

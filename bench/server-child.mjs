@@ -56,10 +56,11 @@ async function startBare() {
     port: wss.address().port,
     tokens: [],
     stats: async () => ({}),
-    stop: () => new Promise((resolve) => {
-      for (const client of wss.clients) client.terminate();
-      wss.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        for (const client of wss.clients) client.terminate();
+        wss.close(() => resolve());
+      }),
   };
 }
 

@@ -16,4 +16,6 @@ const result = await build({
 });
 const code = result.outputFiles[0].contents;
 const gzipped = gzipSync(code, { level: 9 }).length;
-console.log(`@tessera/client: ${(code.length / 1024).toFixed(1)} KiB minified, ${(gzipped / 1024).toFixed(1)} KiB gzipped (${gzipped} bytes)`);
+console.log(
+  `@tessera/client: ${(code.length / 1024).toFixed(1)} KiB minified, ${(gzipped / 1024).toFixed(1)} KiB gzipped (${gzipped} bytes)`,
+);

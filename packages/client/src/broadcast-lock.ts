@@ -37,8 +37,8 @@ export function createBroadcastLock(options: BroadcastLockOptions): BroadcastLoc
 
   const waitForChange = (key: string, timeoutMs: number) => {
     const { done, wake } = sleep(clock, timeoutMs);
-    let set = waiters.get(key);
-    if (!set) waiters.set(key, (set = new Set()));
+    const set = waiters.get(key) ?? new Set();
+    waiters.set(key, set);
     set.add(wake);
     return done;
   };

@@ -14,8 +14,8 @@ export function createEmitter<Events>(): Emitter<Events> {
   };
   return {
     on(event, listener) {
-      let set = listeners.get(event);
-      if (!set) listeners.set(event, (set = new Set()));
+      const set = listeners.get(event) ?? new Set();
+      listeners.set(event, set);
       set.add(listener as Listener<never>);
       return () => off(event, listener);
     },

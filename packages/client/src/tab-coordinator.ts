@@ -39,10 +39,7 @@ type Message = LockMessage | { t: 'tokens'; key: string; tab: string; tokens: To
 export function createTabCoordinator(options: TabCoordinatorOptions): TabCoordinator {
   const { name, clock } = options;
   const tabId = randomId();
-  const locks =
-    options.locks === undefined
-      ? (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks
-      : options.locks;
+  const locks = options.locks === undefined ? (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks : options.locks;
   const Channel = options.BroadcastChannel === undefined ? globalThis.BroadcastChannel : options.BroadcastChannel;
   const channel = Channel ? new Channel(name) : null;
   const listeners = new Set<(key: string, tokens: TokenPair) => void>();

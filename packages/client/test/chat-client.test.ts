@@ -57,7 +57,10 @@ afterEach(() => {
   FakeSocket.all = [];
 });
 
-function setup(options: Partial<ChatClientOptions> = {}, respond: (call: { url: string; body: any }) => Reply = () => new Error('offline')) {
+function setup(
+  options: Partial<ChatClientOptions> = {},
+  respond: (call: { url: string; body: any }) => Reply = () => new Error('offline'),
+) {
   const clock = new FakeClock();
   const { fetch, calls } = fakeFetch(respond);
   const storage = options.storage ?? createMemoryStorage();
@@ -130,7 +133,9 @@ describe('chat client', () => {
     await connected(ctx);
     const first = ctx.client.send('one');
     const second = ctx.client.send('two');
-    const ids = latest().sent.filter((f) => f.type === 'message').map((f) => f.id);
+    const ids = latest()
+      .sent.filter((f) => f.type === 'message')
+      .map((f) => f.id);
     latest().receive({ type: 'ack', id: ids[0], messageId: 'msg_1', conversationId: 'conv_1' });
     latest().serverClose(1012, 'UNAVAILABLE');
     expect(ctx.client.state).toBe('reconnecting');
@@ -149,11 +154,10 @@ describe('chat client', () => {
   });
 
   it('4001: refreshes, then reconnects with the new token', async () => {
-    let clock!: FakeClock;
     const old = makePair(Date.UTC(2026, 0, 1));
     const fresh = makePair(Date.UTC(2026, 0, 1));
     const ctx = setup({ initialTokens: old }, () => ({ body: fresh }));
-    clock = ctx.clock;
+    const clock = ctx.clock;
     await connected(ctx);
     latest().serverClose(4001, 'TOKEN_EXPIRED');
     await clock.advance(500);
@@ -282,7 +286,13 @@ describe('chat client', () => {
     await connected(ctx);
     const signedIn = ctx.client.authenticate({ email: 'a@example.com', password: 'correct horse' });
     await settle();
-    expect(latest().sent.at(-1)).toEqual({ type: 'authenticate', method: 'password', email: 'a@example.com', password: 'correct horse', id: expect.stringMatching(/^req-/) });
+    expect(latest().sent.at(-1)).toEqual({
+      type: 'authenticate',
+      method: 'password',
+      email: 'a@example.com',
+      password: 'correct horse',
+      id: expect.stringMatching(/^req-/),
+    });
     const user: TokenPair = makePair(Date.UTC(2026, 0, 1), 15 * 60_000, { auth: 'user', uid: 'u1', ver: 2, custom: { role: 'admin' } });
     latest().receive({ type: 'authenticated', ...user, user: { id: 'u1' }, session: { id: 'sess_1' }, previousConversations: [] });
     expect((await signedIn).user).toEqual({ id: 'u1' });

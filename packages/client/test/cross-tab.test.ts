@@ -85,7 +85,13 @@ function handledMessages() {
       if (seen.some(match)) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('the tab never handled the awaited message')), timeoutMs);
-        waiting.push({ match, resolve: () => (clearTimeout(timer), resolve()) });
+        waiting.push({
+          match,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
       });
     },
   };

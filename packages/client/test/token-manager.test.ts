@@ -32,9 +32,11 @@ function setup(respond: (call: { body: any }, index: number) => Reply | Promise<
 }
 
 /** A refresh endpoint that issues a fresh 15-minute pair on the (fake) server clock. */
-const issuing = (clock: { now(): number }, lifetimeMs = 15 * MINUTE) => (): Reply => ({
-  body: makePair(clock.now(), lifetimeMs),
-});
+const issuing =
+  (clock: { now(): number }, lifetimeMs = 15 * MINUTE) =>
+  (): Reply => ({
+    body: makePair(clock.now(), lifetimeMs),
+  });
 
 afterEach(() => {
   for (const manager of managers.splice(0)) manager.stop();
@@ -216,7 +218,10 @@ describe('token manager: failures', () => {
     expect(error).toBeInstanceOf(TesseraError);
     expect(ctx.calls).toHaveLength(8);
     // While refreshing, the only timers are the 15 s request timeouts and the backoff sleeps.
-    const backoff = clock.delays.slice(before).filter((ms) => ms !== 15_000).slice(0, 7);
+    const backoff = clock.delays
+      .slice(before)
+      .filter((ms) => ms !== 15_000)
+      .slice(0, 7);
     expect(backoff).toEqual([999, 1999, 3999, 7999, 15_999, 29_999, 29_999]);
     // Reported once, not terminal: the pair is kept for a later round.
     expect(ctx.onRefreshError).toHaveBeenCalledTimes(1);
@@ -275,11 +280,10 @@ describe('token manager: failures', () => {
   }
 
   it('asks the tokenProvider for a fresh pair after a terminal failure, without reporting it', async () => {
-    let clock!: FakeClock;
     const fresh = makePair(Date.UTC(2026, 0, 1), 15 * MINUTE, { sid: 'sess_2', uid: 'u1', auth: 'user' });
     const tokenProvider = vi.fn(async () => fresh);
     const ctx = setup(() => ({ status: 401, body: errorBody('SESSION_REVOKED') }), { tokenProvider });
-    clock = ctx.clock;
+    const clock = ctx.clock;
     await ctx.manager.setTokens(makePair(clock.now()));
     expect(await ctx.manager.refresh()).toEqual(fresh);
     expect(tokenProvider).toHaveBeenCalledTimes(1);
@@ -362,4 +366,3 @@ describe('token manager: where tokens come from', () => {
     expect(ctx.onRefreshError).not.toHaveBeenCalled();
   });
 });
-

@@ -43,9 +43,4 @@ export interface ErrorBody {
 }
 
 /** Error codes after which retrying a refresh cannot help. */
-export const TERMINAL_AUTH_CODES: readonly ErrorCode[] = [
-  'INVALID_TOKEN',
-  'SESSION_REVOKED',
-  'REFRESH_TOKEN_REUSED',
-  'UNAUTHENTICATED',
-];
+export const TERMINAL_AUTH_CODES: readonly ErrorCode[] = ['INVALID_TOKEN', 'SESSION_REVOKED', 'REFRESH_TOKEN_REUSED', 'UNAUTHENTICATED'];

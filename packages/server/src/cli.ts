@@ -1,65 +1,18 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
 import { loadConfig, type ServerConfigInput } from './config.js';
 import { createLogger } from './logger.js';
 import { readEnvironment } from './main.js';
 import { createServices, type Services } from './services.js';
-import { describeKey, describePartner, initialise, type InitResult } from './tenancy/index.js';
-import { newSecret } from './ids.js';
+import { initialise, type InitResult } from './tenancy/index.js';
 import { cleanupAllTenants } from './sessions/index.js';
 import { startPartnerSite, type PartnerSite } from './demo/index.js';
-
-const USAGE = `tessera <command> [options]
-
-  init --data DIR [--origin URL]... [--json]     create the default tenant, keys and signing key
-  start --data DIR --port N [--host H] [--init]  serve HTTP and WebSocket on one port
-        [--demo] [--demo-partner-port N]         with the demo shop at / and a partner demo page on port N
-                                                 (default 8081 when serving on 8080, else none)
-  keys create --name NAME [--kind secret|publishable] [--scope S]... [--ip CIDR]...
-              [--expires 2027-01-31|30d|12h] [--rate-limit PER_MINUTE] [--data DIR] [--json]
-  keys list | keys rotate ID [--grace SECONDS] | keys revoke ID   [--data DIR] [--json]
-  partners add --name NAME --origin URL... [--secret S | --secret-file F | --public-key-file PEM | --jwks-url URL]
-               [--trusted]   (no key given: a new HS256 secret is generated and shown once)
-  partners list | partners remove ID   [--data DIR] [--json]
-  audit [--limit N] [--data DIR] [--json]        the newest audit log entries
-  signing-key rotate [--data DIR]                new signing key, published now, signing in 10 min
-  cleanup [--data DIR]                           delete expired sessions now`;
-
-/** What the command line does is audited as done by `cli`. */
-const CLI = { actor: 'cli' };
+import { positionals, USAGE, values } from './cli/arguments.js';
+import { initialisedTenant } from './cli/initialised-tenant.js';
+import { keyCommand } from './cli/key-commands.js';
+import { partnerCommand } from './cli/partner-commands.js';
 
 const SIGNING_KEY_ACTIVATION_DELAY_MS = 10 * 60 * 1000;
-
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  options: {
-    data: { type: 'string', default: './data' },
-    port: { type: 'string', default: '8080' },
-    host: { type: 'string' },
-    origin: { type: 'string', multiple: true, default: [] },
-    json: { type: 'boolean', default: false },
-    init: { type: 'boolean', default: false },
-    demo: { type: 'boolean', default: false },
-    'demo-partner-port': { type: 'string' },
-    name: { type: 'string' },
-    kind: { type: 'string', default: 'secret' },
-    scope: { type: 'string', multiple: true },
-    grace: { type: 'string', default: '0' },
-    ip: { type: 'string', multiple: true },
-    expires: { type: 'string' },
-    'rate-limit': { type: 'string' },
-    secret: { type: 'string' },
-    'secret-file': { type: 'string' },
-    'public-key-file': { type: 'string' },
-    'jwks-url': { type: 'string' },
-    trusted: { type: 'boolean', default: false },
-    limit: { type: 'string', default: '50' },
-    'trust-proxy': { type: 'string', multiple: true },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
 
 const environment = readEnvironment();
 const configInput = (): ServerConfigInput => ({
@@ -85,7 +38,14 @@ async function withServices<T>(work: (services: Services) => Promise<T>): Promis
 
 function printInit(result: InitResult): void {
   if (values.json) {
-    console.log(JSON.stringify({ tenantId: result.tenantId, secretKey: result.secretKey, publishableKey: result.publishableKey, created: result.created }));
+    console.log(
+      JSON.stringify({
+        tenantId: result.tenantId,
+        secretKey: result.secretKey,
+        publishableKey: result.publishableKey,
+        created: result.created,
+      }),
+    );
   } else if (result.created) {
     console.log(`Initialised ${resolve(values.data)} (tenant ${result.tenantId}).`);
     console.log('Keep these keys now: they are shown only once.');
@@ -115,7 +75,12 @@ async function start(): Promise<void> {
     const partnerPort = values['demo-partner-port'] !== undefined ? Number(values['demo-partner-port']) : port === 8080 ? 8081 : null;
     if (partnerPort !== null) {
       try {
-        partnerSite = await startPartnerSite({ services: app.services, tesseraUrl: shopUrl, host: app.services.config.host, port: partnerPort });
+        partnerSite = await startPartnerSite({
+          services: app.services,
+          tesseraUrl: shopUrl,
+          host: app.services.config.host,
+          port: partnerPort,
+        });
         partnerUrl = partnerSite.url;
       } catch (error) {
         app.services.logger.warn({ err: error }, 'demo: the partner page did not start');
@@ -132,102 +97,27 @@ async function start(): Promise<void> {
       .catch(() => undefined)
       .then(() => app.close())
       .then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.services.logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+        () => process.exit(0),
+        (error: unknown) => {
+          app.services.logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-async function keys(action: string | undefined, id: string | undefined): Promise<void> {
-  await withServices(async (services) => {
-    const tenant = await services.tenants.first();
-    if (!tenant) throw new Error(`${values.data} is not initialised: run tessera init first`);
-    if (action === 'create') {
-      if (!values.name) throw new Error('keys create needs --name');
-      const kind = values.kind === 'publishable' ? 'publishable' : 'secret';
-      const { key, plaintext } = await services.apiKeys.create({
-        tenantId: tenant.id,
-        name: values.name,
-        kind,
-        scopes: values.scope,
-        allowedIps: values.ip,
-        expiresAt: values.expires === undefined ? undefined : parseExpiry(values.expires, services.clock.now()),
-        rateLimitPerMinute: values['rate-limit'] === undefined ? undefined : Number(values['rate-limit']),
-      }, CLI);
-      console.log(values.json ? JSON.stringify({ ...describeKey(key), key: plaintext }) : `${key.id} ${plaintext}\n(shown once)`);
-    } else if (action === 'list') {
-      const list = (await services.apiKeys.list(tenant.id)).map(describeKey);
-      if (values.json) console.log(JSON.stringify(list));
-      else for (const k of list) console.log(`${k.id}  ${k.kind.padEnd(11)} ${k.name.padEnd(16)} ${k.scopes.join(',') || '-'}  ${k.revokedAt ? 'revoked' : k.replacedBy ? `rotated → ${k.replacedBy}` : 'active'}`);
-    } else if (action === 'rotate' && id) {
-      const { key, plaintext } = await services.apiKeys.rotate(tenant.id, id, Number(values.grace), CLI);
-      console.log(values.json ? JSON.stringify({ ...describeKey(key), key: plaintext }) : `${key.id} ${plaintext}\n(shown once; ${id} works for ${values.grace}s more)`);
-    } else if (action === 'revoke' && id) {
-      await services.apiKeys.revoke(tenant.id, id, CLI);
-      console.log(values.json ? JSON.stringify({ id, revoked: true }) : `${id} revoked`);
-    } else {
-      throw new Error(USAGE);
-    }
-  });
-}
-
-/** `2027-01-31`, `2027-01-31T12:00:00Z`, or a duration from now: `30d`, `12h`, `45m`. */
-function parseExpiry(value: string, now: number): number {
-  const duration = /^(\d+)([dhm])$/.exec(value);
-  if (duration) return now + Number(duration[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[duration[2] as 'd' | 'h' | 'm'];
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) throw new Error(`--expires ${value}: give a date (2027-01-31) or a duration (30d, 12h, 45m)`);
-  return at;
-}
-
-async function partners(action: string | undefined, id: string | undefined): Promise<void> {
-  await withServices(async (services) => {
-    const tenant = await services.tenants.first();
-    if (!tenant) throw new Error(`${values.data} is not initialised: run tessera init first`);
-    if (action === 'add') {
-      if (!values.name) throw new Error('partners add needs --name');
-      if (values.origin.length === 0) throw new Error('partners add needs at least one --origin');
-      const given = [values.secret, values['secret-file'], values['public-key-file'], values['jwks-url']].filter((v) => v !== undefined);
-      if (given.length > 1) throw new Error('give at most one of --secret, --secret-file, --public-key-file, --jwks-url');
-      const generated = given.length === 0 ? newSecret(43) : undefined;
-      const verification =
-        values['public-key-file'] !== undefined
-          ? { publicKeyPem: readFileSync(values['public-key-file'], 'utf8') }
-          : values['jwks-url'] !== undefined
-            ? { jwksUrl: values['jwks-url'] }
-            : { secret: generated ?? values.secret ?? readFileSync(values['secret-file']!, 'utf8').trim() };
-      const partner = await services.partners.create(tenant.id, { name: values.name, allowedOrigins: values.origin, verification, trustedToAssertUsers: values.trusted }, CLI);
-      const described = { ...describePartner(partner), audience: tenant.id, ...(generated ? { secret: generated } : {}) };
-      if (values.json) console.log(JSON.stringify(described));
-      else {
-        console.log(`${partner.id} ${partner.name}: init tokens need iss=${partner.id}, aud=${tenant.id}, typ=tessera-init+jwt, exp ≤ 5 min, a unique jti`);
-        if (generated) console.log(`HS256 secret (shown once): ${generated}`);
-      }
-    } else if (action === 'list') {
-      const list = (await services.partners.list(tenant.id)).map(describePartner);
-      if (values.json) console.log(JSON.stringify(list));
-      else for (const p of list) console.log(`${p.id}  ${p.name.padEnd(16)} ${Object.keys(p.verification)[0].padEnd(12)} ${p.trustedToAssertUsers ? 'trusted ' : '        '} ${p.allowedOrigins.join(' ')}`);
-    } else if (action === 'remove' && id) {
-      await services.partners.remove(tenant.id, id, CLI);
-      console.log(values.json ? JSON.stringify({ id, removed: true }) : `${id} removed`);
-    } else {
-      throw new Error(USAGE);
-    }
-  });
-}
-
 async function audit(): Promise<void> {
   await withServices(async (services) => {
-    const tenant = await services.tenants.first();
-    if (!tenant) throw new Error(`${values.data} is not initialised: run tessera init first`);
+    const tenant = await initialisedTenant(services);
     const page = await services.audit.page(tenant.id, { limit: Number(values.limit) });
     if (values.json) console.log(JSON.stringify(page));
-    else for (const e of page.entries) console.log(`${new Date(e.at).toISOString()}  ${e.actor.padEnd(24)} ${e.action.padEnd(18)} ${e.target ?? '-'}  ${e.details ? JSON.stringify(e.details) : ''}`);
+    else
+      for (const e of page.entries)
+        console.log(
+          `${new Date(e.at).toISOString()}  ${e.actor.padEnd(24)} ${e.action.padEnd(18)} ${e.target ?? '-'}  ${e.details ? JSON.stringify(e.details) : ''}`,
+        );
   });
 }
 
@@ -244,9 +134,9 @@ async function main(): Promise<void> {
     case 'start':
       return start();
     case 'keys':
-      return keys(action, id);
+      return withServices((services) => keyCommand(services, action, id));
     case 'partners':
-      return partners(action, id);
+      return withServices((services) => partnerCommand(services, action, id));
     case 'audit':
       return audit();
     case 'signing-key':
@@ -254,7 +144,9 @@ async function main(): Promise<void> {
       await withServices(async (services) => {
         // Published now, signing in ten minutes: verifiers' JWKS caches (max-age 300 s) pick it up first.
         const key = await services.signingKeys.rotate({ activateAfterMs: SIGNING_KEY_ACTIVATION_DELAY_MS });
-        console.log(`new signing key ${key.kid}: published now, signs from ${new Date(key.activatesAt).toISOString()}; running servers pick it up by themselves`);
+        console.log(
+          `new signing key ${key.kid}: published now, signs from ${new Date(key.activatesAt).toISOString()}; running servers pick it up by themselves`,
+        );
       });
       return;
     case 'cleanup': {

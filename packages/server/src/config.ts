@@ -42,7 +42,11 @@ const configSchema = z.object({
 export type ServerConfigInput = z.input<typeof configSchema> & { clock?: Clock };
 export type ServerConfig = DeepReadonly<z.output<typeof configSchema>> & { readonly clock: Clock };
 
-type DeepReadonly<T> = T extends (infer U)[] ? readonly DeepReadonly<U>[] : T extends object ? { readonly [K in keyof T]: DeepReadonly<T[K]> } : T;
+type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
 
 /** Validates once, at boot; a bad config is a programming error and throws. */
 export function loadConfig(input: ServerConfigInput): ServerConfig {

@@ -21,7 +21,12 @@ const remote = (url: string, keys: { tenantId: string; secretKey: string; publis
 /** What `init` must leave alone: the key files byte for byte and every row of the tables it writes. */
 function snapshot(dataDir: string) {
   const keyFiles = Object.fromEntries(
-    readdirSync(join(dataDir, 'keys')).map((name) => [name, createHash('sha256').update(readFileSync(join(dataDir, 'keys', name))).digest('hex')]),
+    readdirSync(join(dataDir, 'keys')).map((name) => [
+      name,
+      createHash('sha256')
+        .update(readFileSync(join(dataDir, 'keys', name)))
+        .digest('hex'),
+    ]),
   );
   const db = inspectDatabase(dataDir);
   try {
@@ -115,7 +120,8 @@ describe('tessera keys', () => {
     expect(list.code).toBe(0);
     const listed = JSON.parse(list.stdout);
     expect(listed.map((key: any) => key.name).sort()).toEqual(['admin', 'browser', 'ci', 'minter', 'site']);
-    for (const secret of [init.secretKey, created.key, limited.key, publishable.key]) expect(list.stdout).not.toContain(secret.split('_')[2]);
+    for (const secret of [init.secretKey, created.key, limited.key, publishable.key])
+      expect(list.stdout).not.toContain(secret.split('_')[2]);
 
     const rotated = await runCliJson(['keys', 'rotate', created.id, '--data', dataDir, '--grace', '3600', '--json']);
     expect(rotated.key).toMatch(/^sk_/);

@@ -55,10 +55,15 @@ describe('no secrets in logs', () => {
     const started = await api(server, 'POST', '/v1/sessions', { headers: { 'x-tessera-key': init.publishableKey }, body: {} });
     const access = keep('access token', started.body.accessToken);
     const refresh = keep('refresh token', started.body.refreshToken);
-    const cookieStart = await api(server, 'POST', '/v1/sessions', { headers: { 'x-tessera-key': init.publishableKey }, body: { tokenTransport: 'cookie' } });
+    const cookieStart = await api(server, 'POST', '/v1/sessions', {
+      headers: { 'x-tessera-key': init.publishableKey },
+      body: { tokenTransport: 'cookie' },
+    });
     const refreshCookie = keep('refresh cookie', setCookie(cookieStart.headers, 'tessera_rt')?.value);
     keep('access cookie', setCookie(cookieStart.headers, 'tessera_at')?.value);
-    const cookieRefresh = await api(server, 'POST', '/v1/auth/refresh', { headers: { cookie: `tessera_rt=${refreshCookie}`, 'x-tessera-csrf': '1' } });
+    const cookieRefresh = await api(server, 'POST', '/v1/auth/refresh', {
+      headers: { cookie: `tessera_rt=${refreshCookie}`, 'x-tessera-csrf': '1' },
+    });
     keep('rotated refresh cookie', setCookie(cookieRefresh.headers, 'tessera_rt')?.value);
 
     await api(server, 'GET', '/v1/me', { headers: bearer(access) });

@@ -45,7 +45,12 @@ describe('restart on the same data directory', () => {
       await again.nextOfType('ready');
       again.send({ type: 'history' });
       const history = await again.nextOfType('history');
-      expect(history.messages.map((message: any) => message.id)).toEqual([one.ack.messageId, one.reply.id, two.ack.messageId, two.reply.id]);
+      expect(history.messages.map((message: any) => message.id)).toEqual([
+        one.ack.messageId,
+        one.reply.id,
+        two.ack.messageId,
+        two.reply.id,
+      ]);
       const three = await chat(again, 'three', 'after the restart');
       expect(three.ack.conversationId).toBe(one.ack.conversationId);
       again.close();
@@ -67,7 +72,9 @@ describe('restart on the same data directory', () => {
       const dead = await api(second, 'GET', '/v1/me', { headers: { authorization: `Bearer ${doomedSession.accessToken}` } });
       expect(dead.body.error.code).toBe('SESSION_REVOKED');
       // ... and the keys printed at init still work
-      expect((await api(second, 'GET', '/v1/settings', { headers: { authorization: `Bearer ${keys.secretKey}` }, origin: null })).status).toBe(200);
+      expect(
+        (await api(second, 'GET', '/v1/settings', { headers: { authorization: `Bearer ${keys.secretKey}` }, origin: null })).status,
+      ).toBe(200);
       // reuse detection remembers what was rotated before the restart
       const reuse = await api(second, 'POST', '/v1/auth/refresh', { body: { refreshToken: session.refreshToken } });
       expect(reuse.body.error.code).toBe('REFRESH_TOKEN_REUSED');

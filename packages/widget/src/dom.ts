@@ -5,7 +5,11 @@ type Attributes = Record<string, string | number | boolean | null | undefined | 
  * A tiny element builder. Text is always set as text (never parsed as HTML), so
  * message content cannot inject markup. `onclick: fn` adds a listener.
  */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Attributes = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Attributes = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attributes)) {
     if (value === null || value === undefined || value === false) continue;

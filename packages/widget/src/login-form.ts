@@ -19,7 +19,18 @@ export function createLoginForm(handlers: LoginFormHandlers, close: () => void):
   const error = h('p', { class: 'error', role: 'alert' });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
   const toggle = h('button', { type: 'button', class: 'link' }, 'Create an account');
-  const cancel = h('button', { type: 'button', class: 'link', onclick: () => (close(), handlers.cancel()) }, 'Cancel');
+  const cancel = h(
+    'button',
+    {
+      type: 'button',
+      class: 'link',
+      onclick: () => {
+        close();
+        handlers.cancel();
+      },
+    },
+    'Cancel',
+  );
   toggle.addEventListener('click', () => {
     creating = !creating;
     heading.textContent = creating ? 'Create an account' : 'Sign in';

@@ -156,7 +156,9 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
     profile.set(null);
     resetConversation();
     view.system(
-      wasSignedIn || reason === 'logout' ? 'You were signed out. Send a message to start a new chat.' : 'This chat session ended. Send a message to start a new one.',
+      wasSignedIn || reason === 'logout'
+        ? 'You were signed out. Send a message to start a new chat.'
+        : 'This chat session ended. Send a message to start a new one.',
       serverNow(),
     );
   }

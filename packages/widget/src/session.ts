@@ -45,7 +45,9 @@ export function createWidgetSession(options: ResolvedOptions): WidgetSession {
   const client = createChatClient({
     url,
     storage,
-    ...(mode === 'partner' ? { tokenProvider: () => startPartnerSession(url, options.initTokenUrl!) } : { publishableKey: options.publishableKey }),
+    ...(mode === 'partner'
+      ? { tokenProvider: () => startPartnerSession(url, options.initTokenUrl!) }
+      : { publishableKey: options.publishableKey }),
   });
 
   /**
@@ -58,9 +60,13 @@ export function createWidgetSession(options: ResolvedOptions): WidgetSession {
     await client.tokens.settled(); // never race a refresh of the tokens this replaces
     const accessToken = await client.tokens.getAccessToken();
     if (!accessToken) throw new TesseraError('NO_CREDENTIALS', 'no session to sign in');
-    const result = await postJson<LinkResponse>(`${url}/v1/auth/signup`, { ...body, tokenTransport: mode === 'cookie' ? 'cookie' : 'body' }, {
-      authorization: `Bearer ${accessToken}`,
-    });
+    const result = await postJson<LinkResponse>(
+      `${url}/v1/auth/signup`,
+      { ...body, tokenTransport: mode === 'cookie' ? 'cookie' : 'body' },
+      {
+        authorization: `Bearer ${accessToken}`,
+      },
+    );
     await client.tokens.setTokens(
       mode === 'cookie'
         ? { accessToken: result.accessToken, expiresAt: result.expiresAt }

@@ -1,8 +1,12 @@
 import type { ConnectionState, ConversationInfo } from '@tessera/client';
 import { h, icon, ICONS } from './dom.js';
 import { createLoginForm, type LoginFormHandlers } from './login-form.js';
+
+export type { MessageItem };
 import { styles } from './styles.js';
-import { formatDate, STATE_TEXT } from './text.js';
+import { createMessageItem, type MessageItem } from './message-item.js';
+import { createResumeCard } from './resume-card.js';
+import { STATE_TEXT } from './text.js';
 
 export interface ViewOptions {
   title: string;
@@ -13,14 +17,6 @@ export interface ViewOptions {
   onSend(text: string): void;
   onSignIn(): void;
   onSignOut(): void;
-}
-
-export interface MessageItem {
-  element: HTMLLIElement;
-  createdAt: number;
-  markSent(): void;
-  markFailed(reason: string, retry: () => void): void;
-  remove(): void;
 }
 
 const DEFAULT_ACCENT = '#5b4cdb';
@@ -36,16 +32,37 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
   const badge = h('span', { class: 'badge', 'aria-hidden': 'true', hidden: true });
   const launcher = h(
     'button',
-    { class: 'launcher', type: 'button', 'aria-label': 'Open chat', 'aria-expanded': 'false', 'aria-controls': 'tessera-panel', onclick: () => options.onToggle() },
+    {
+      class: 'launcher',
+      type: 'button',
+      'aria-label': 'Open chat',
+      'aria-expanded': 'false',
+      'aria-controls': 'tessera-panel',
+      onclick: () => options.onToggle(),
+    },
     icon(ICONS.chat),
     badge,
   );
   const stateText = h('span', { class: 'state' }, STATE_TEXT.disconnected);
   const who = h('span', { class: 'who' });
-  const status = h('div', { class: 'status', role: 'status', 'data-state': 'disconnected' }, h('span', { class: 'dot', 'aria-hidden': 'true' }), stateText, who);
-  const signInButton = h('button', { type: 'button', class: 'signin', hidden: !options.canSignIn, onclick: () => options.onSignIn() }, 'Sign in');
+  const status = h(
+    'div',
+    { class: 'status', role: 'status', 'data-state': 'disconnected' },
+    h('span', { class: 'dot', 'aria-hidden': 'true' }),
+    stateText,
+    who,
+  );
+  const signInButton = h(
+    'button',
+    { type: 'button', class: 'signin', hidden: !options.canSignIn, onclick: () => options.onSignIn() },
+    'Sign in',
+  );
   const signOutButton = h('button', { type: 'button', class: 'signout', hidden: true, onclick: () => options.onSignOut() }, 'Sign out');
-  const closeButton = h('button', { type: 'button', class: 'close', 'aria-label': 'Close chat', onclick: () => options.onToggle() }, icon(ICONS.close));
+  const closeButton = h(
+    'button',
+    { type: 'button', class: 'close', 'aria-label': 'Close chat', onclick: () => options.onToggle() },
+    icon(ICONS.close),
+  );
   const noticeText = h('p');
   const notice = h(
     'div',
@@ -54,20 +71,41 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
     h('button', { type: 'button', 'aria-label': 'Dismiss', onclick: () => hideNotice() }, '×'),
   );
   const card = h('div', { class: 'card', hidden: true });
-  const log = h('ol', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions', 'aria-label': 'Messages', tabindex: '0' });
+  const log = h('ol', {
+    class: 'log',
+    role: 'log',
+    'aria-live': 'polite',
+    'aria-relevant': 'additions',
+    'aria-label': 'Messages',
+    tabindex: '0',
+  });
   const typing = h(
     'div',
     { class: 'typing', hidden: true, role: 'status' },
     h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')),
     h('span', {}, 'Assistant is typing…'),
   );
-  const input = h('textarea', { id: 'tessera-input', rows: '1', placeholder: 'Type a message…', maxlength: String(MAX_MESSAGE_CHARS), autocomplete: 'off', enterkeyhint: 'send' });
+  const input = h('textarea', {
+    id: 'tessera-input',
+    rows: '1',
+    placeholder: 'Type a message…',
+    maxlength: String(MAX_MESSAGE_CHARS),
+    autocomplete: 'off',
+    enterkeyhint: 'send',
+  });
   const sendButton = h('button', { type: 'submit', class: 'send', 'aria-label': 'Send message', disabled: true }, icon(ICONS.send));
   const composer = h('form', { class: 'composer' }, h('label', { class: 'sr', for: 'tessera-input' }, 'Message'), input, sendButton);
   const panel = h(
     'section',
     { class: 'panel', id: 'tessera-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'tessera-title', hidden: true },
-    h('header', {}, h('div', { class: 'heading' }, h('h2', { id: 'tessera-title' }, options.title), status), signInButton, signOutButton, closeButton),
+    h(
+      'header',
+      {},
+      h('div', { class: 'heading' }, h('h2', { id: 'tessera-title' }, options.title), status),
+      signInButton,
+      signOutButton,
+      closeButton,
+    ),
     notice,
     card,
     log,
@@ -185,29 +223,9 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
     },
 
     addMessage(role: 'user' | 'assistant', content: string, createdAt: number, pending = false): MessageItem {
-      const meta = h('span', { class: 'meta' });
-      const label = h('span', { class: 'sr' }, role === 'user' ? 'You: ' : 'Assistant: ');
-      const element = h('li', { class: `msg ${role}`, 'data-pending': pending }, label, content);
-      if (pending) {
-        meta.textContent = 'Sending…';
-        element.append(meta);
-      }
-      place(element, createdAt);
-      return {
-        element,
-        createdAt,
-        markSent() {
-          element.removeAttribute('data-pending');
-          meta.remove();
-        },
-        markFailed(reason, retry) {
-          element.removeAttribute('data-pending');
-          element.setAttribute('data-failed', '');
-          meta.replaceChildren(`Not sent. ${reason} `, h('button', { type: 'button', onclick: retry }, 'Retry'));
-          element.append(meta);
-        },
-        remove: () => element.remove(),
-      };
+      const item = createMessageItem(role, content, createdAt, pending);
+      place(item.element, createdAt);
+      return item;
     },
 
     system(text: string, createdAt = Date.now()): void {
@@ -232,20 +250,8 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
 
     /** "Continue a previous conversation?": nothing is resumed unless one is chosen. */
     askResume(conversations: ConversationInfo[], choose: (id: string) => void): void {
-      const items = conversations.slice(0, 5).map((conversation) =>
-        h(
-          'li',
-          {},
-          h(
-            'button',
-            { type: 'button', class: 'choice', onclick: () => (hideCard(), choose(conversation.id)) },
-            conversation.preview ?? 'Conversation',
-            h('small', {}, `${formatDate(conversation.updatedAt)} · ${conversation.messageCount} message${conversation.messageCount === 1 ? '' : 's'}`),
-          ),
-        ),
-      );
-      const keep = h('button', { type: 'button', class: 'link', onclick: hideCard }, 'No, keep this conversation');
-      showCard([h('h3', { id: 'tessera-resume' }, 'Continue a previous conversation?'), h('ul', { 'aria-labelledby': 'tessera-resume' }, ...items), keep], items[0]?.querySelector('button') ?? keep);
+      const card = createResumeCard(conversations, choose, hideCard);
+      showCard(card.content, card.focus);
     },
 
     /** The hosted-accounts form: sign in, or create an account. */

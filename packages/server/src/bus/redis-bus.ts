@@ -81,7 +81,10 @@ export class RedisBus implements Bus {
       await this.publisher.publish(this.channel, payload);
     } catch (error) {
       this.keep(payload);
-      this.logger.warn({ err: error, event: event.type }, 'redis unreachable: event kept for re-publishing; other nodes re-check sessions against the database');
+      this.logger.warn(
+        { err: error, event: event.type },
+        'redis unreachable: event kept for re-publishing; other nodes re-check sessions against the database',
+      );
     }
   }
 
@@ -121,8 +124,8 @@ export class RedisBus implements Bus {
     if (subscribed) {
       this.logger.info({ channel: this.channel }, 'redis bus subscribed: cross-node events flow');
       void this.flushOutbox();
-    }
-    else this.logger.warn('redis bus disconnected: cross-node events may be missed; session state is read from the database until it returns');
+    } else
+      this.logger.warn('redis bus disconnected: cross-node events may be missed; session state is read from the database until it returns');
     for (const handler of this.reliabilityHandlers) {
       try {
         handler(subscribed);

@@ -32,7 +32,10 @@ export async function openRedis(url: string, deps: { logger: Logger; clock: Cloc
 
   const bus = new RedisBus({ publisher: command, subscriber, logger: deps.logger });
   if (!(await bus.ready(BOOT_WAIT_MS))) {
-    deps.logger.warn({ url: redactUrl(url) }, 'redis not reachable at boot: starting degraded (per-node rate limits, sessions read from the database)');
+    deps.logger.warn(
+      { url: redactUrl(url) },
+      'redis not reachable at boot: starting degraded (per-node rate limits, sessions read from the database)',
+    );
   }
   return {
     bus,

@@ -58,8 +58,18 @@ export class ChatTurns {
     const { session, user } = speaker;
     await this.admit(session);
     const conversation = await conversationOf();
-    const stored = await this.store(session, conversation, { role: 'user', content: message.content, clientId: message.clientId, replyTo: null });
-    events.acknowledged({ clientId: message.clientId, messageId: stored.messageId, conversationId: conversation.id, duplicate: stored.duplicate });
+    const stored = await this.store(session, conversation, {
+      role: 'user',
+      content: message.content,
+      clientId: message.clientId,
+      replyTo: null,
+    });
+    events.acknowledged({
+      clientId: message.clientId,
+      messageId: stored.messageId,
+      conversationId: conversation.id,
+      duplicate: stored.duplicate,
+    });
     if (stored.duplicate) return;
     deps.metrics.messages.inc();
     void deps.sessions.touch(session).then(events.touched, () => undefined);
@@ -68,7 +78,8 @@ export class ChatTurns {
       message: { id: stored.messageId, content: message.content },
       conversation: {
         id: conversation.id,
-        history: async () => (await deps.conversations.messages(session, conversation.id, { limit: AGENT_HISTORY_LIMIT })).map(describeMessage),
+        history: async () =>
+          (await deps.conversations.messages(session, conversation.id, { limit: AGENT_HISTORY_LIMIT })).map(describeMessage),
       },
       identity: {
         tenantId: session.tenantId,
@@ -79,7 +90,12 @@ export class ChatTurns {
         custom: user?.custom ?? {},
       },
     });
-    const answer = await this.store(session, conversation, { role: 'assistant', content: reply, clientId: null, replyTo: stored.messageId });
+    const answer = await this.store(session, conversation, {
+      role: 'assistant',
+      content: reply,
+      clientId: null,
+      replyTo: stored.messageId,
+    });
     events.replied({ messageId: answer.messageId, content: reply, replyTo: stored.messageId, conversationId: conversation.id });
   }
 

@@ -29,7 +29,11 @@ export function demoRoutes(services: Services, options: DemoRoutesOptions = {}):
       const setup = await prepareDemo(services);
       reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
       if (!setup) return reply.status(503).send('<!doctype html><p>Tessera is not initialised yet: run <code>npx tessera init</code>.</p>');
-      return shopPage({ publishableKey: setup.publishableKey, partnerUrl: options.partnerUrl?.() ?? null, identityEnabled: setup.identityEnabled });
+      return shopPage({
+        publishableKey: setup.publishableKey,
+        partnerUrl: options.partnerUrl?.() ?? null,
+        identityEnabled: setup.identityEnabled,
+      });
     });
 
     app.get('/demo/session', hide, async (request) => {
@@ -41,8 +45,17 @@ export function demoRoutes(services: Services, options: DemoRoutesOptions = {}):
     app.post('/demo/login', hide, async (request, reply) => {
       const setup = await requireSetup(services);
       const requested = (request.body as { user?: unknown } | undefined)?.user;
-      if (!isDemoUserKey(requested)) return reply.status(400).send({ error: { code: 'BAD_REQUEST', message: `user must be one of ${Object.keys(DEMO_USERS).join(', ')}` } });
-      reply.header('set-cookie', serializeCookie(SHOP_COOKIE, `${requested}.${mac(setup, requested)}`, { maxAgeSeconds: SHOP_COOKIE_MAX_AGE_SECONDS, secure: false }));
+      if (!isDemoUserKey(requested))
+        return reply
+          .status(400)
+          .send({ error: { code: 'BAD_REQUEST', message: `user must be one of ${Object.keys(DEMO_USERS).join(', ')}` } });
+      reply.header(
+        'set-cookie',
+        serializeCookie(SHOP_COOKIE, `${requested}.${mac(setup, requested)}`, {
+          maxAgeSeconds: SHOP_COOKIE_MAX_AGE_SECONDS,
+          secure: false,
+        }),
+      );
       return { user: DEMO_USERS[requested], identityToken: identityToken(services, setup, requested) };
     });
 
@@ -71,7 +84,13 @@ async function requireSetup(services: Services): Promise<DemoSetup> {
 function identityToken(services: Services, setup: DemoSetup, key: DemoUserKey): string {
   const user = DEMO_USERS[key];
   return signHs256(
-    { iss: DEMO_ISSUER, aud: setup.tenantId, sub: user.id, name: user.name, ...timedClaims(services.clock.now(), IDENTITY_TOKEN_LIFETIME_SECONDS) },
+    {
+      iss: DEMO_ISSUER,
+      aud: setup.tenantId,
+      sub: user.id,
+      name: user.name,
+      ...timedClaims(services.clock.now(), IDENTITY_TOKEN_LIFETIME_SECONDS),
+    },
     setup.identitySecret,
   );
 }

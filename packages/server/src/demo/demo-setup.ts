@@ -44,7 +44,13 @@ async function prepare(services: Services): Promise<DemoSetup | null> {
   let identityEnabled = true;
   if (!identity) {
     await services.tenants.updateSettings(tenant.id, {
-      identity: { verification: { secret: identitySecret }, issuer: DEMO_ISSUER, audience: tenant.id, userIdClaim: 'sub', nameClaim: 'name' },
+      identity: {
+        verification: { secret: identitySecret },
+        issuer: DEMO_ISSUER,
+        audience: tenant.id,
+        userIdClaim: 'sub',
+        nameClaim: 'name',
+      },
     });
     services.logger.info('demo: identity tokens of the demo shop are now accepted (tenant identity settings)');
   } else if (!('secret' in identity.verification) || identity.verification.secret !== identitySecret || identity.issuer !== DEMO_ISSUER) {

@@ -44,7 +44,10 @@ export interface ShopPageOptions {
 /** The demo "shop": its own pretend login, and the chat widget dropped in with one script tag. */
 export function shopPage(options: ShopPageOptions): string {
   const users = Object.entries(DEMO_USERS)
-    .map(([key, user]) => `<button type="button" data-user="${key}">${escapeHtml(user.name)}<small>user id ${escapeHtml(user.id)}</small></button>`)
+    .map(
+      ([key, user]) =>
+        `<button type="button" data-user="${key}">${escapeHtml(user.name)}<small>user id ${escapeHtml(user.id)}</small></button>`,
+    )
     .join('');
   const products = PRODUCTS.map(
     (p) =>

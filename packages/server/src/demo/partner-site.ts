@@ -39,14 +39,23 @@ export async function startPartnerSite(options: PartnerSiteOptions): Promise<Par
   const site: FastifyInstance = Fastify({ logger: false });
 
   site.get('/', async (_request, reply) =>
-    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(partnerPage({ tesseraUrl: options.tesseraUrl, shopUrl: options.tesseraUrl })),
+    reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(partnerPage({ tesseraUrl: options.tesseraUrl, shopUrl: options.tesseraUrl })),
   );
 
   /** The partner's backend: an init token for its page (a real partner would vouch for its own visitor here). */
   site.post('/init-token', async (_request, reply) => {
     if (!partner) return reply.status(503).send({ error: { code: 'UNAVAILABLE', message: 'starting' } });
     reply.header('cache-control', 'no-store');
-    return { initToken: signHs256({ iss: partner.id, aud: tenant.id, ...timedClaims(services.clock.now(), INIT_TOKEN_LIFETIME_SECONDS) }, secret, INIT_TOKEN_TYP) };
+    return {
+      initToken: signHs256(
+        { iss: partner.id, aud: tenant.id, ...timedClaims(services.clock.now(), INIT_TOKEN_LIFETIME_SECONDS) },
+        secret,
+        INIT_TOKEN_TYP,
+      ),
+    };
   });
 
   const address = await site.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
@@ -65,8 +74,18 @@ export async function startPartnerSite(options: PartnerSiteOptions): Promise<Par
 async function ensurePartner(services: Services, tenantId: string, origins: string[], secret: string): Promise<Partner> {
   const existing = (await services.partners.list(tenantId)).filter((p) => p.name === DEMO_PARTNER_NAME);
   const same = (p: Partner) =>
-    'secret' in p.verification && p.verification.secret === secret && p.allowedOrigins.length === origins.length && origins.every((o) => p.allowedOrigins.includes(o));
+    'secret' in p.verification &&
+    p.verification.secret === secret &&
+    p.allowedOrigins.length === origins.length &&
+    origins.every((o) => p.allowedOrigins.includes(o));
   const keep = existing.find(same);
   for (const stale of existing) if (stale !== keep) await services.partners.remove(tenantId, stale.id);
-  return keep ?? (await services.partners.create(tenantId, { name: DEMO_PARTNER_NAME, allowedOrigins: origins, verification: { secret } }, { actor: 'system' }));
+  return (
+    keep ??
+    (await services.partners.create(
+      tenantId,
+      { name: DEMO_PARTNER_NAME, allowedOrigins: origins, verification: { secret } },
+      { actor: 'system' },
+    ))
+  );
 }

@@ -12,7 +12,10 @@ export function clientAddress(request: IncomingMessage, trustProxy: readonly str
   const trusted = blockListOf(trustProxy);
   if (!isTrusted(trusted, peer)) return peer;
   const header = request.headers['x-forwarded-for'];
-  const hops = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((hop) => normalize(hop.trim())).filter(Boolean);
+  const hops = (Array.isArray(header) ? header.join(',') : (header ?? ''))
+    .split(',')
+    .map((hop) => normalize(hop.trim()))
+    .filter(Boolean);
   for (let i = hops.length - 1; i >= 0; i--) {
     if (!isTrusted(trusted, hops[i])) return hops[i];
   }

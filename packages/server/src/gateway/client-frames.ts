@@ -34,7 +34,8 @@ export function parseClientFrame(text: string): ParsedFrame {
   }
   const parsed = clientFrameSchema.safeParse(value);
   if (parsed.success) return { ok: true, frame: parsed.data as ClientFrame };
-  const frameId = value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined;
+  const frameId =
+    value && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined;
   const type = value && typeof value === 'object' ? (value as { type?: unknown }).type : undefined;
   return { ok: false, message: typeof type === 'string' ? `invalid ${type.slice(0, 32)} frame` : 'frame has no type', id: frameId };
 }

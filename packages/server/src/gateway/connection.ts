@@ -156,15 +156,33 @@ export class Connection implements ClosableSocket {
 
   private async onMessage(clientId: string, content: string, conversationId?: string): Promise<void> {
     const { session } = this.auth;
-    await this.deps.services.chat.take({ session, user: this.user }, { clientId, content }, () => this.conversation.forMessage(session, conversationId), {
-      acknowledged: (ack) =>
-        this.send({ type: 'ack', id: ack.clientId, messageId: ack.messageId, conversationId: ack.conversationId, ...(ack.duplicate ? { duplicate: true } : {}) }),
-      touched: (touched) => {
-        if (touched.ver === this.auth.session.ver) this.auth = { ...this.auth, session: touched };
+    await this.deps.services.chat.take(
+      { session, user: this.user },
+      { clientId, content },
+      () => this.conversation.forMessage(session, conversationId),
+      {
+        acknowledged: (ack) =>
+          this.send({
+            type: 'ack',
+            id: ack.clientId,
+            messageId: ack.messageId,
+            conversationId: ack.conversationId,
+            ...(ack.duplicate ? { duplicate: true } : {}),
+          }),
+        touched: (touched) => {
+          if (touched.ver === this.auth.session.ver) this.auth = { ...this.auth, session: touched };
+        },
+        replied: (reply) =>
+          this.send({
+            type: 'message',
+            id: reply.messageId,
+            role: 'assistant',
+            content: reply.content,
+            replyTo: reply.replyTo,
+            conversationId: reply.conversationId,
+          }),
       },
-      replied: (reply) =>
-        this.send({ type: 'message', id: reply.messageId, role: 'assistant', content: reply.content, replyTo: reply.replyTo, conversationId: reply.conversationId }),
-    });
+    );
   }
 
   /** Adopts a newer access token of the same session without reconnecting. */
@@ -190,7 +208,12 @@ export class Connection implements ClosableSocket {
     const { conversations } = this.deps.services;
     const summary = await this.conversation.switchTo(this.auth.session, conversationId);
     const messages = await conversations.messages(this.auth.session, conversationId, { limit: 200 });
-    this.send({ type: 'resumed', conversation: describeConversation(summary), messages: messages.map(describeMessage), ...withId(requestId) });
+    this.send({
+      type: 'resumed',
+      conversation: describeConversation(summary),
+      messages: messages.map(describeMessage),
+      ...withId(requestId),
+    });
   }
 
   private async onAuthenticate(frame: Extract<ClientFrame, { type: 'authenticate' }>): Promise<void> {
@@ -201,7 +224,13 @@ export class Connection implements ClosableSocket {
     } catch (error) {
       // A failed sign-in is an answer, not a reason to drop the anonymous socket.
       if (!isTesseraError(error)) throw error;
-      this.send({ type: 'error', code: error.code, message: error.message, ...withId(frame.id), ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) });
+      this.send({
+        type: 'error',
+        code: error.code,
+        message: error.message,
+        ...withId(frame.id),
+        ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+      });
       return;
     }
     // This socket stays open and is now the user's.

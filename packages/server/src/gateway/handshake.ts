@@ -36,7 +36,12 @@ export type HandshakeOutcome =
  * Authenticates an upgrade request from `clientIp`. Throws ORIGIN_NOT_ALLOWED (refused
  * before the upgrade) or a token/key error (the socket is accepted, then closed with its code).
  */
-export async function authenticateHandshake(services: Services, request: IncomingMessage, url: URL, clientIp: string): Promise<HandshakeOutcome> {
+export async function authenticateHandshake(
+  services: Services,
+  request: IncomingMessage,
+  url: URL,
+  clientIp: string,
+): Promise<HandshakeOutcome> {
   const { origins } = services;
   const origin = request.headers.origin;
   // An origin no tenant or partner allows is refused before any credential is looked at.

@@ -34,7 +34,14 @@ export function adminRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.patch(
       '/v1/settings',
-      { schema: { ...ADMIN, summary: 'Change tenant settings', description: 'Any of allowedOrigins, identity, sessions, tokens, limits, retention. Scope `admin`.', body: settingsPatchSchema } },
+      {
+        schema: {
+          ...ADMIN,
+          summary: 'Change tenant settings',
+          description: 'Any of allowedOrigins, identity, sessions, tokens, limits, retention. Scope `admin`.',
+          body: settingsPatchSchema,
+        },
+      },
       async (request) => {
         const { key, tenant } = await requireSecretKey(services, request, 'admin');
         const settings = await services.tenants.updateSettings(tenant.id, request.body, { actor: key.id });
@@ -72,7 +79,14 @@ export function adminRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.get(
       '/v1/keys',
-      { schema: { ...ADMIN, summary: 'List API keys', description: 'Never their secrets. Scope `admin`.', response: { 200: z.object({ keys: z.array(keySchema) }) } } },
+      {
+        schema: {
+          ...ADMIN,
+          summary: 'List API keys',
+          description: 'Never their secrets. Scope `admin`.',
+          response: { 200: z.object({ keys: z.array(keySchema) }) },
+        },
+      },
       async (request) => {
         const { tenant } = await requireSecretKey(services, request, 'admin');
         return { keys: (await services.apiKeys.list(tenant.id)).map(describeKey) };
@@ -85,22 +99,44 @@ export function adminRoutes(services: Services): FastifyPluginAsyncZod {
         schema: {
           ...ADMIN,
           summary: 'Rotate an API key',
-          description: 'A new key with the same name and powers; the old one keeps working for `graceSeconds` (default 0), then answers INVALID_API_KEY. Scope `admin`.',
+          description:
+            'A new key with the same name and powers; the old one keeps working for `graceSeconds` (default 0), then answers INVALID_API_KEY. Scope `admin`.',
           params: keyParams,
-          body: optionalBody(z.object({ graceSeconds: z.number().int().min(0).max(30 * 86400).optional() }).strict().default({})),
+          body: optionalBody(
+            z
+              .object({
+                graceSeconds: z
+                  .number()
+                  .int()
+                  .min(0)
+                  .max(30 * 86400)
+                  .optional(),
+              })
+              .strict()
+              .default({}),
+          ),
           response: { 201: newKeySchema },
         },
       },
       async (request, reply) => {
         const { key: actor, tenant } = await requireSecretKey(services, request, 'admin');
-        const { key, plaintext } = await services.apiKeys.rotate(tenant.id, request.params.id, request.body.graceSeconds, { actor: actor.id });
+        const { key, plaintext } = await services.apiKeys.rotate(tenant.id, request.params.id, request.body.graceSeconds, {
+          actor: actor.id,
+        });
         return reply.status(201).send({ ...describeKey(key), key: plaintext });
       },
     );
 
     app.delete(
       '/v1/keys/:id',
-      { schema: { ...ADMIN, summary: 'Revoke an API key', description: 'Effective on the very next request. Scope `admin`.', params: keyParams } },
+      {
+        schema: {
+          ...ADMIN,
+          summary: 'Revoke an API key',
+          description: 'Effective on the very next request. Scope `admin`.',
+          params: keyParams,
+        },
+      },
       async (request, reply) => {
         const { key: actor, tenant } = await requireSecretKey(services, request, 'admin');
         await services.apiKeys.revoke(tenant.id, request.params.id, { actor: actor.id });

@@ -9,7 +9,11 @@ const entrySchema = z.looseObject({
   id: z.string(),
   at: z.number().int().describe('Epoch ms'),
   actor: z.string().describe('A key id (key_...), "cli", "system", or the session that acted'),
-  action: z.string().describe('e.g. key.created, key.rotated, key.revoked, key.throttled, session.linked, session.revoked, user.erased, settings.changed, partner.added, partner.removed'),
+  action: z
+    .string()
+    .describe(
+      'e.g. key.created, key.rotated, key.revoked, key.throttled, session.linked, session.revoked, user.erased, settings.changed, partner.added, partner.removed',
+    ),
   target: z.string().nullable(),
   details: z.record(z.string(), z.unknown()).nullable().describe('Small, non-secret facts'),
 });

@@ -44,7 +44,12 @@ export function backendRoutes(services: Services): FastifyPluginAsyncZod {
           description:
             'Creates or updates the user (name, avatar, custom claims) and starts a session signed in as them; with `sessionId`, links that existing anonymous session instead (its history is kept and its old tokens stop working). Scope `tokens:write`.',
           security: secretKeySecurity,
-          body: z.object({ ...profile, sessionId: z.string().min(1).max(64).optional().describe('An anonymous session to link instead of starting a new one') }).strict(),
+          body: z
+            .object({
+              ...profile,
+              sessionId: z.string().min(1).max(64).optional().describe('An anonymous session to link instead of starting a new one'),
+            })
+            .strict(),
           response: { 201: userTokensSchema },
         },
       },
@@ -60,7 +65,8 @@ export function backendRoutes(services: Services): FastifyPluginAsyncZod {
         schema: {
           tags: [TAG],
           summary: 'Link an anonymous session to a user',
-          description: "Links the visitor's session to the user from the server side and returns the session's new tokens. Scope `sessions:write`.",
+          description:
+            "Links the visitor's session to the user from the server side and returns the session's new tokens. Scope `sessions:write`.",
           security: secretKeySecurity,
           params: sessionParams,
           body: z.object(profile).strict(),
@@ -102,7 +108,9 @@ export function backendRoutes(services: Services): FastifyPluginAsyncZod {
           params: userParams,
           response: {
             200: z.object({
-              sessions: z.array(sessionInfoSchema.extend({ lastSeenAt: z.number().int(), revokedAt: z.number().int().nullable(), active: z.boolean() })),
+              sessions: z.array(
+                sessionInfoSchema.extend({ lastSeenAt: z.number().int(), revokedAt: z.number().int().nullable(), active: z.boolean() }),
+              ),
             }),
           },
         },

@@ -7,18 +7,29 @@ import { requireAccessToken } from './guards.js';
 /** The caller's own conversations and messages; anyone else's answer 404. */
 export function conversationRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/v1/conversations', { schema: { tags: ['Conversations'], summary: "The caller's conversations", description: "For a user: all of the user's, newest first; for an anonymous session: its own.", security: [{ accessToken: [] }] } }, async (request) => {
-      const { session } = await requireAccessToken(services, request);
-      const conversations = await services.conversations.listFor(session);
-      return { conversations: conversations.map(describeConversation) };
-    });
+    app.get(
+      '/v1/conversations',
+      {
+        schema: {
+          tags: ['Conversations'],
+          summary: "The caller's conversations",
+          description: "For a user: all of the user's, newest first; for an anonymous session: its own.",
+          security: [{ accessToken: [] }],
+        },
+      },
+      async (request) => {
+        const { session } = await requireAccessToken(services, request);
+        const conversations = await services.conversations.listFor(session);
+        return { conversations: conversations.map(describeConversation) };
+      },
+    );
 
     app.get(
       '/v1/conversations/:id/messages',
       {
         schema: {
           tags: ['Conversations'],
-          summary: 'Messages of one of the caller\'s conversations',
+          summary: "Messages of one of the caller's conversations",
           description: 'Only a conversation of the caller; any other is 404 NOT_FOUND.',
           security: [{ accessToken: [] }],
           params: z.object({ id: z.string().max(128) }),

@@ -19,7 +19,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (hasZodFastifySchemaValidationErrors(error)) {
       const issue = error.validation[0];
       const where = issue?.instancePath ? ` at ${issue.instancePath}` : '';
-      return reply.status(400).send(errorBody('BAD_REQUEST', `invalid ${error.validationContext ?? 'request'}${where}: ${issue?.message ?? 'bad value'}`));
+      return reply
+        .status(400)
+        .send(errorBody('BAD_REQUEST', `invalid ${error.validationContext ?? 'request'}${where}: ${issue?.message ?? 'bad value'}`));
     }
     const status = error.statusCode ?? 500;
     if (status === 413) return reply.status(413).send(errorBody('PAYLOAD_TOO_LARGE', 'request body too large'));

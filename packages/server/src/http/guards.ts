@@ -28,7 +28,11 @@ export function clientIpOf(request: FastifyRequest): string {
  * A customer backend holding a secret key with `scope`, used from an address the key
  * allows, within its rate limit and spike guard (see tenancy/api-key-access.ts).
  */
-export async function requireSecretKey(services: Services, request: FastifyRequest, scope: Scope): Promise<{ key: ApiKey; tenant: Tenant }> {
+export async function requireSecretKey(
+  services: Services,
+  request: FastifyRequest,
+  scope: Scope,
+): Promise<{ key: ApiKey; tenant: Tenant }> {
   const header = request.headers['x-api-key'];
   const presented = (Array.isArray(header) ? header[0] : header) ?? bearerOf(request);
   const key = await services.apiKeyAccess.admit(presented, 'secret', { clientIp: clientIpOf(request), scope });
@@ -38,7 +42,9 @@ export async function requireSecretKey(services: Services, request: FastifyReque
 /** A browser naming its tenant with a publishable key, from an allowed origin. */
 export async function requirePublishableKey(services: Services, request: FastifyRequest): Promise<Tenant> {
   const header = request.headers['x-tessera-key'];
-  const key = await services.apiKeyAccess.admit(Array.isArray(header) ? header[0] : header, 'publishable', { clientIp: clientIpOf(request) });
+  const key = await services.apiKeyAccess.admit(Array.isArray(header) ? header[0] : header, 'publishable', {
+    clientIp: clientIpOf(request),
+  });
   const tenant = await services.tenants.get(key.tenantId);
   services.origins.assertTenantOrigin(tenant, request.headers.origin);
   return tenant;

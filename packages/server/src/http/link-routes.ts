@@ -10,7 +10,14 @@ import { tokensResponse } from './session-routes.js';
 const transport = z.enum(['body', 'cookie']).default('body');
 const credentials = z.discriminatedUnion('method', [
   z.object({ method: z.literal('jwt'), token: z.string().min(1).max(16_384), tokenTransport: transport }).strict(),
-  z.object({ method: z.literal('password'), email: z.string().min(1).max(320), password: z.string().min(1).max(1024), tokenTransport: transport }).strict(),
+  z
+    .object({
+      method: z.literal('password'),
+      email: z.string().min(1).max(320),
+      password: z.string().min(1).max(1024),
+      tokenTransport: transport,
+    })
+    .strict(),
 ]);
 
 /** Sign-in mid-conversation over HTTP: the session keeps its history, its old tokens die. */
@@ -28,7 +35,8 @@ export function linkRoutes(services: Services): FastifyPluginAsyncZod {
         schema: {
           tags: ['Sign-in'],
           summary: 'Sign in mid-conversation',
-          description: "Links the caller's session to a user proven by an identity token from the customer's app (`method: \"jwt\"`) or a hosted password account. History is kept; the session's old tokens stop working at once.",
+          description:
+            "Links the caller's session to a user proven by an identity token from the customer's app (`method: \"jwt\"`) or a hosted password account. History is kept; the session's old tokens stop working at once.",
           security: [{ accessToken: [] }],
           body: credentials,
         },
@@ -50,7 +58,12 @@ export function linkRoutes(services: Services): FastifyPluginAsyncZod {
           description: 'With a bearer access token it also signs that session in; with only a publishable key it just creates the account.',
           security: [{ accessToken: [] }, { publishableKey: [] }],
           body: z
-            .object({ email: z.string().min(1).max(320), password: z.string().min(1).max(1024), name: z.string().min(1).max(200).optional(), tokenTransport: transport })
+            .object({
+              email: z.string().min(1).max(320),
+              password: z.string().min(1).max(1024),
+              name: z.string().min(1).max(200).optional(),
+              tokenTransport: transport,
+            })
             .strict(),
         },
       },

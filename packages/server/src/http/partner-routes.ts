@@ -8,7 +8,9 @@ import { secretKeySecurity } from './schemas.js';
 const verification = z
   .union([
     z.object({ secret: z.string().describe('HS256 shared secret, at least 32 bytes') }).strict(),
-    z.object({ publicKeyPem: z.string().describe('SPKI PEM public key: RSA ≥ 2048 bits (RS256/PS256), EC P-256/384/521 (ES*), Ed25519') }).strict(),
+    z
+      .object({ publicKeyPem: z.string().describe('SPKI PEM public key: RSA ≥ 2048 bits (RS256/PS256), EC P-256/384/521 (ES*), Ed25519') })
+      .strict(),
     z.object({ jwksUrl: z.string().describe("URL of the partner's JWKS") }).strict(),
   ])
   .describe("How the partner's init tokens are verified: exactly one of the three");
@@ -59,7 +61,15 @@ export function partnerRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.get(
       '/v1/partners',
-      { schema: { tags: [TAG], summary: 'List partners', description: 'Scope `admin`.', security: secretKeySecurity, response: { 200: z.object({ partners: z.array(partnerSchema) }) } } },
+      {
+        schema: {
+          tags: [TAG],
+          summary: 'List partners',
+          description: 'Scope `admin`.',
+          security: secretKeySecurity,
+          response: { 200: z.object({ partners: z.array(partnerSchema) }) },
+        },
+      },
       async (request) => {
         const { tenant } = await requireSecretKey(services, request, 'admin');
         return { partners: (await services.partners.list(tenant.id)).map(describePartner) };
@@ -68,7 +78,16 @@ export function partnerRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.get(
       '/v1/partners/:id',
-      { schema: { tags: [TAG], summary: 'Get a partner', description: 'Scope `admin`.', security: secretKeySecurity, params, response: { 200: partnerSchema } } },
+      {
+        schema: {
+          tags: [TAG],
+          summary: 'Get a partner',
+          description: 'Scope `admin`.',
+          security: secretKeySecurity,
+          params,
+          response: { 200: partnerSchema },
+        },
+      },
       async (request) => {
         const { tenant } = await requireSecretKey(services, request, 'admin');
         return describePartner(await services.partners.get(tenant.id, request.params.id));

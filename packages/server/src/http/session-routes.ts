@@ -5,7 +5,15 @@ import { TesseraError } from '../errors.js';
 import type { Services } from '../services.js';
 import type { IssuedTokens } from '../sessions/index.js';
 import { describeUser } from '../tenancy/index.js';
-import { ACCESS_COOKIE, ANON_COOKIE, ANON_COOKIE_MAX_AGE_SECONDS, anonymousIdOf, parseCookies, REFRESH_COOKIE, serializeCookie } from '../edge/cookies.js';
+import {
+  ACCESS_COOKIE,
+  ANON_COOKIE,
+  ANON_COOKIE_MAX_AGE_SECONDS,
+  anonymousIdOf,
+  parseCookies,
+  REFRESH_COOKIE,
+  serializeCookie,
+} from '../edge/cookies.js';
 import { requireAccessToken, requirePublishableKey } from './guards.js';
 import { optionalBody } from './optional-body.js';
 
@@ -21,7 +29,7 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
           tags: ['Sessions'],
           summary: 'Start a session',
           description:
-            "An anonymous session with a publishable key (`X-Tessera-Key`) from an allowed origin; or, with a partner's `initToken` and no key, a session started from one of that partner's allowed origins (signed in when a trusted partner asserts a user). Sets the `tessera_anon` cookie; with `tokenTransport: \"cookie\"` the refresh token goes into an httpOnly cookie.",
+            'An anonymous session with a publishable key (`X-Tessera-Key`) from an allowed origin; or, with a partner\'s `initToken` and no key, a session started from one of that partner\'s allowed origins (signed in when a trusted partner asserts a user). Sets the `tessera_anon` cookie; with `tokenTransport: "cookie"` the refresh token goes into an httpOnly cookie.',
           security: [{ publishableKey: [] }, {}],
           body: optionalBody(
             z
@@ -39,7 +47,9 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
           setCookie(reply, request, ANON_COOKIE, started.issued.session.anonymousId, ANON_COOKIE_MAX_AGE_SECONDS);
           const body = tokensResponse(services, request, reply, started.issued, request.body.tokenTransport);
           const user = started.user;
-          return reply.status(201).send(user ? { ...body, session: services.sessions.describe(started.issued.session, user), user: describeUser(user) } : body);
+          return reply
+            .status(201)
+            .send(user ? { ...body, session: services.sessions.describe(started.issued.session, user), user: describeUser(user) } : body);
         }
         const tenant = await requirePublishableKey(services, request);
         const issued = await services.sessions.startAnonymous(tenant, anonymousId);
@@ -54,8 +64,14 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
         schema: {
           tags: ['Sessions'],
           summary: 'Rotate a refresh token',
-          description: 'With `refreshToken` in the body, or the refresh cookie plus header `X-Tessera-CSRF: 1`. Every use rotates it; a reused one revokes the session.',
-          body: optionalBody(z.object({ refreshToken: z.string().max(512).optional() }).strict().default({})),
+          description:
+            'With `refreshToken` in the body, or the refresh cookie plus header `X-Tessera-CSRF: 1`. Every use rotates it; a reused one revokes the session.',
+          body: optionalBody(
+            z
+              .object({ refreshToken: z.string().max(512).optional() })
+              .strict()
+              .default({}),
+          ),
         },
       },
       async (request, reply) => {
@@ -68,20 +84,43 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
       },
     );
 
-    app.post('/v1/auth/logout', { schema: { tags: ['Sessions'], summary: 'Log out: revoke the session', description: 'With a bearer access token, or a refresh token. Closes its sockets.', body: optionalBody(z.object({ refreshToken: z.string().max(512).optional() }).strict().optional()) } }, async (request, reply) => {
-      const sessionId = await sessionToEnd(services, request);
-      await services.sessions.revoke(sessionId, 'logout');
-      for (const [name, path] of [[REFRESH_COOKIE, REFRESH_COOKIE_PATH], [ACCESS_COOKIE, '/']] as const) {
-        reply.header('Set-Cookie', serializeCookie(name, '', { maxAgeSeconds: 0, path, secure: isSecure(request), sameSite: 'Strict' }));
-      }
-      return reply.status(204).send();
-    });
+    app.post(
+      '/v1/auth/logout',
+      {
+        schema: {
+          tags: ['Sessions'],
+          summary: 'Log out: revoke the session',
+          description: 'With a bearer access token, or a refresh token. Closes its sockets.',
+          body: optionalBody(
+            z
+              .object({ refreshToken: z.string().max(512).optional() })
+              .strict()
+              .optional(),
+          ),
+        },
+      },
+      async (request, reply) => {
+        const sessionId = await sessionToEnd(services, request);
+        await services.sessions.revoke(sessionId, 'logout');
+        for (const [name, path] of [
+          [REFRESH_COOKIE, REFRESH_COOKIE_PATH],
+          [ACCESS_COOKIE, '/'],
+        ] as const) {
+          reply.header('Set-Cookie', serializeCookie(name, '', { maxAgeSeconds: 0, path, secure: isSecure(request), sameSite: 'Strict' }));
+        }
+        return reply.status(204).send();
+      },
+    );
 
-    app.get('/v1/me', { schema: { tags: ['Sessions'], summary: 'The caller: session, user and custom claims', security: [{ accessToken: [] }] } }, async (request) => {
-      const { session } = await requireAccessToken(services, request);
-      const user = await services.sessions.userOf(session);
-      return { session: services.sessions.describe(session, user), user: user ? describeUser(user) : null, custom: user?.custom ?? {} };
-    });
+    app.get(
+      '/v1/me',
+      { schema: { tags: ['Sessions'], summary: 'The caller: session, user and custom claims', security: [{ accessToken: [] }] } },
+      async (request) => {
+        const { session } = await requireAccessToken(services, request);
+        const user = await services.sessions.userOf(session);
+        return { session: services.sessions.describe(session, user), user: user ? describeUser(user) : null, custom: user?.custom ?? {} };
+      },
+    );
   };
 }
 
@@ -96,7 +135,8 @@ function refreshCookieOf(request: FastifyRequest): string | undefined {
 async function assertRefreshOrigin(services: Services, request: FastifyRequest, presented: string, fromCookie: boolean): Promise<void> {
   const origin = request.headers.origin;
   if (fromCookie) {
-    if (request.headers['x-tessera-csrf'] !== '1') throw new TesseraError('FORBIDDEN', 'X-Tessera-CSRF header required with the refresh cookie');
+    if (request.headers['x-tessera-csrf'] !== '1')
+      throw new TesseraError('FORBIDDEN', 'X-Tessera-CSRF header required with the refresh cookie');
     if (origin === undefined) throw new TesseraError('UNAUTHENTICATED', 'a cookie alone is not accepted without an Origin');
   }
   if (origin === undefined) return;
@@ -116,7 +156,13 @@ async function sessionToEnd(services: Services, request: FastifyRequest<{ Body?:
 }
 
 /** The token response; in cookie transport the refresh token only travels in an httpOnly cookie. */
-export function tokensResponse(services: Services, request: FastifyRequest, reply: FastifyReply, issued: IssuedTokens, transport: 'body' | 'cookie') {
+export function tokensResponse(
+  services: Services,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  issued: IssuedTokens,
+  transport: 'body' | 'cookie',
+) {
   const body = { accessToken: issued.accessToken, expiresAt: issued.expiresAt, session: services.sessions.describe(issued.session) };
   if (transport === 'body') return { ...body, refreshToken: issued.refreshToken };
   const maxAgeSeconds = Math.max(1, Math.floor((issued.session.absoluteExpiresAt - services.clock.now()) / 1000));
@@ -126,7 +172,15 @@ export function tokensResponse(services: Services, request: FastifyRequest, repl
   return body;
 }
 
-function setCookie(reply: FastifyReply, request: FastifyRequest, name: string, value: string, maxAgeSeconds: number, path = '/', sameSite: 'Strict' | 'Lax' = 'Lax'): void {
+function setCookie(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  name: string,
+  value: string,
+  maxAgeSeconds: number,
+  path = '/',
+  sameSite: 'Strict' | 'Lax' = 'Lax',
+): void {
   reply.header('Set-Cookie', serializeCookie(name, value, { maxAgeSeconds, path, secure: isSecure(request), sameSite }));
 }
 

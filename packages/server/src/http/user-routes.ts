@@ -11,24 +11,73 @@ const userParams = z.object({ userId: z.string().min(1).max(256) });
 /** GDPR access and erasure, and the monthly usage figures: customer backends only. */
 export function userRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/v1/users/:userId/export', { schema: { tags: ['Users'], summary: 'Export everything held about a user', description: 'Including the anonymous ids linked to them. Scope `users:read`.', security: secretKeySecurity, params: userParams } }, async (request) => {
-      const { tenant } = await requireSecretKey(services, request, 'users:read');
-      return exportUser(services, tenant.id, request.params.userId);
-    });
+    app.get(
+      '/v1/users/:userId/export',
+      {
+        schema: {
+          tags: ['Users'],
+          summary: 'Export everything held about a user',
+          description: 'Including the anonymous ids linked to them. Scope `users:read`.',
+          security: secretKeySecurity,
+          params: userParams,
+        },
+      },
+      async (request) => {
+        const { tenant } = await requireSecretKey(services, request, 'users:read');
+        return exportUser(services, tenant.id, request.params.userId);
+      },
+    );
 
-    app.delete('/v1/users/:userId', { schema: { tags: ['Users'], summary: 'Erase a user', description: 'Their sessions, conversations, messages and linked anonymous ids; ends their sockets; returns a receipt with counts. Scope `users:delete`.', security: secretKeySecurity, params: userParams } }, async (request) => {
-      const { tenant, key } = await requireSecretKey(services, request, 'users:delete');
-      return eraseUser(services, tenant.id, request.params.userId, { actor: key.id });
-    });
+    app.delete(
+      '/v1/users/:userId',
+      {
+        schema: {
+          tags: ['Users'],
+          summary: 'Erase a user',
+          description:
+            'Their sessions, conversations, messages and linked anonymous ids; ends their sockets; returns a receipt with counts. Scope `users:delete`.',
+          security: secretKeySecurity,
+          params: userParams,
+        },
+      },
+      async (request) => {
+        const { tenant, key } = await requireSecretKey(services, request, 'users:delete');
+        return eraseUser(services, tenant.id, request.params.userId, { actor: key.id });
+      },
+    );
 
-    app.delete('/v1/anonymous/:anonymousId', { schema: { tags: ['Users'], summary: 'Erase an anonymous visitor', description: 'Scope `users:delete`.', security: secretKeySecurity, params: z.object({ anonymousId: z.string().min(1).max(64) }) } }, async (request) => {
-      const { tenant, key } = await requireSecretKey(services, request, 'users:delete');
-      return eraseAnonymous(services, tenant.id, request.params.anonymousId, { actor: key.id });
-    });
+    app.delete(
+      '/v1/anonymous/:anonymousId',
+      {
+        schema: {
+          tags: ['Users'],
+          summary: 'Erase an anonymous visitor',
+          description: 'Scope `users:delete`.',
+          security: secretKeySecurity,
+          params: z.object({ anonymousId: z.string().min(1).max(64) }),
+        },
+      },
+      async (request) => {
+        const { tenant, key } = await requireSecretKey(services, request, 'users:delete');
+        return eraseAnonymous(services, tenant.id, request.params.anonymousId, { actor: key.id });
+      },
+    );
 
-    app.get('/v1/usage', { schema: { tags: ['Users'], summary: 'Monthly usage', description: 'Unique anonymous visitors and users, sessions and messages of a month. Scope `users:read`.', security: secretKeySecurity, querystring: z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month must be YYYY-MM') }) } }, async (request) => {
-      const { tenant } = await requireSecretKey(services, request, 'users:read');
-      return monthlyUsage(services.store, tenant.id, request.query.month);
-    });
+    app.get(
+      '/v1/usage',
+      {
+        schema: {
+          tags: ['Users'],
+          summary: 'Monthly usage',
+          description: 'Unique anonymous visitors and users, sessions and messages of a month. Scope `users:read`.',
+          security: secretKeySecurity,
+          querystring: z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month must be YYYY-MM') }),
+        },
+      },
+      async (request) => {
+        const { tenant } = await requireSecretKey(services, request, 'users:read');
+        return monthlyUsage(services.store, tenant.id, request.query.month);
+      },
+    );
   };
 }

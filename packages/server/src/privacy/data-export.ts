@@ -26,7 +26,11 @@ export async function exportUser(deps: { store: Store; clock: Clock; sessions: S
       updatedAt: user.updatedAt,
     },
     anonymousIds,
-    sessions: sessions.map((session) => ({ ...deps.sessions.describe(session, user), revokedAt: session.revokedAt, lastSeenAt: session.lastSeenAt })),
+    sessions: sessions.map((session) => ({
+      ...deps.sessions.describe(session, user),
+      revokedAt: session.revokedAt,
+      lastSeenAt: session.lastSeenAt,
+    })),
     conversations: conversations.map((conversation) => ({
       id: conversation.id,
       createdAt: conversation.createdAt,

@@ -27,7 +27,10 @@ export async function eraseUser(deps: ErasureDeps, tenantId: string, externalId:
   if (!user) throw new TesseraError('NOT_FOUND', 'no such user');
   const anonymousIds = await store.usage.anonymousIdsOfUser(user.id);
   const sessions = await sessionsOf(store, user.id, anonymousIds);
-  const conversations = await store.conversations.listByUserOrSessions(user.id, sessions.map((s) => s.id));
+  const conversations = await store.conversations.listByUserOrSessions(
+    user.id,
+    sessions.map((s) => s.id),
+  );
   const deleted = await deleteAll(store, sessions, conversations, [user.id, ...anonymousIds]);
   const users = await store.users.delete(user.id);
   await deps.sessions.forgetErased(sessions.map((s) => s.id));
@@ -48,7 +51,12 @@ export async function eraseUser(deps: ErasureDeps, tenantId: string, externalId:
 export async function eraseAnonymous(deps: ErasureDeps, tenantId: string, anonymousId: string, by?: Auditor): Promise<ErasureReceipt> {
   const { store } = deps;
   const sessions = (await store.sessions.listByAnonymousId(anonymousId)).filter((s) => s.tenantId === tenantId && s.userId === null);
-  const conversations = (await store.conversations.listByUserOrSessions(null, sessions.map((s) => s.id))).filter((c) => c.userId === null);
+  const conversations = (
+    await store.conversations.listByUserOrSessions(
+      null,
+      sessions.map((s) => s.id),
+    )
+  ).filter((c) => c.userId === null);
   if (sessions.length === 0 && (await store.usage.usersOfAnonymousId(anonymousId)).length === 0) {
     throw new TesseraError('NOT_FOUND', 'no such anonymous id');
   }

@@ -30,5 +30,9 @@ export function startCleanupJob(deps: CleanupJobDeps, intervalMs: number): () =>
 /** Expired sessions and messages past retention, of every tenant. */
 export async function cleanupAllTenants(deps: { store: Store; clock: Clock }) {
   const tenants = await deps.store.tenants.list();
-  return cleanupExpired(deps.store, deps.clock, tenants.map((t) => t.id));
+  return cleanupExpired(
+    deps.store,
+    deps.clock,
+    tenants.map((t) => t.id),
+  );
 }

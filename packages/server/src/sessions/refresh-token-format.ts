@@ -23,5 +23,14 @@ export function childSecret(serverSecret: Buffer, parentSecret: string): string 
 
 /** A new refresh token record, current, storing only the secret's hash. */
 export function freshRefreshToken(id: string, sessionId: string, secret: string, parentId: string | null, now: number) {
-  return { id, sessionId, secretHash: hashSecret(secret), parentId, childId: null, state: 'current' as const, createdAt: now, rotatedAt: null };
+  return {
+    id,
+    sessionId,
+    secretHash: hashSecret(secret),
+    parentId,
+    childId: null,
+    state: 'current' as const,
+    createdAt: now,
+    rotatedAt: null,
+  };
 }

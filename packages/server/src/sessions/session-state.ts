@@ -20,7 +20,11 @@ export function hasEnded(session: Session, now: number): boolean {
 }
 
 /** The idle expiry that activity at `now` gives a session, never past its absolute expiry. */
-export function idleExpiry(settings: TenantSettings['sessions'], session: Pick<Session, 'userId' | 'absoluteExpiresAt'>, now: number): number {
+export function idleExpiry(
+  settings: TenantSettings['sessions'],
+  session: Pick<Session, 'userId' | 'absoluteExpiresAt'>,
+  now: number,
+): number {
   const idleSeconds = session.userId ? settings.userIdleSeconds : settings.anonymousIdleSeconds;
   return Math.min(now + idleSeconds * 1000, session.absoluteExpiresAt);
 }

@@ -192,7 +192,8 @@ export class Sessions {
       return changed;
     });
     this.deps.cache.invalidate(sessionId);
-    if (revoked) await this.deps.bus.publish({ type: 'session.changed', sessionId, reason: reason === 'logout' ? 'logged_out' : 'revoked' });
+    if (revoked)
+      await this.deps.bus.publish({ type: 'session.changed', sessionId, reason: reason === 'logout' ? 'logged_out' : 'revoked' });
     return revoked;
   }
 
@@ -211,7 +212,11 @@ export class Sessions {
    * anonymous id ↔ user link is recorded. Then every socket of the session but
    * `keepSocketId` is told the auth state changed.
    */
-  async link(sessionId: string, user: User, options: { keepSocketId?: string } = {}): Promise<IssuedTokens & { previousConversations: ConversationSummary[] }> {
+  async link(
+    sessionId: string,
+    user: User,
+    options: { keepSocketId?: string } = {},
+  ): Promise<IssuedTokens & { previousConversations: ConversationSummary[] }> {
     const { store, clock } = this.deps;
     const session = await store.sessions.get(sessionId);
     if (!session || session.tenantId !== user.tenantId) throw new TesseraError('NOT_FOUND', 'no such session');
@@ -237,7 +242,12 @@ export class Sessions {
     const linked: Session = { ...session, userId: user.id, ver: session.ver + 1, lastSeenAt: now, idleExpiresAt };
     this.deps.cache.invalidate(session.id);
     this.deps.cache.remember(linked);
-    await this.deps.bus.publish({ type: 'session.changed', sessionId: session.id, reason: 'auth_changed', keepSocketId: options.keepSocketId });
+    await this.deps.bus.publish({
+      type: 'session.changed',
+      sessionId: session.id,
+      reason: 'auth_changed',
+      keepSocketId: options.keepSocketId,
+    });
     const all = await store.conversations.listByUser(user.id);
     const previousConversations = all.filter((conversation) => conversation.sessionId !== session.id);
     return { ...this.issue(tenant, linked, user, formatRefreshToken(refreshId, secret)), previousConversations };
@@ -275,6 +285,10 @@ export class Sessions {
   }
 
   private signAccess(tenant: Tenant, session: Session, user: User | null) {
-    return this.deps.accessTokens.sign(accessClaimsOf(tenant, session, user), this.deps.clock.now(), tenant.settings.tokens.accessTokenTtlSeconds);
+    return this.deps.accessTokens.sign(
+      accessClaimsOf(tenant, session, user),
+      this.deps.clock.now(),
+      tenant.settings.tokens.accessTokenTtlSeconds,
+    );
   }
 }

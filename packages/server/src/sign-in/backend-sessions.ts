@@ -71,7 +71,10 @@ export class BackendSessions {
     }
   }
 
-  async sessionsOf(tenant: Tenant, userId: string): Promise<Array<SessionInfo & { lastSeenAt: number; revokedAt: number | null; active: boolean }>> {
+  async sessionsOf(
+    tenant: Tenant,
+    userId: string,
+  ): Promise<Array<SessionInfo & { lastSeenAt: number; revokedAt: number | null; active: boolean }>> {
     const user = await this.userOf(tenant, userId);
     const now = this.deps.clock.now();
     const sessions = await this.deps.store.sessions.listByUser(user.id);

@@ -33,7 +33,8 @@ function walk(value: unknown, depth: number, path: string): string | null {
   }
   if (!isPlainObject(value)) return `${path} must hold only JSON values`;
   for (const [key, child] of Object.entries(value)) {
-    if (key.length === 0 || key.length > MAX_CUSTOM_KEY_CHARS) return `keys in custom must be 1 to ${MAX_CUSTOM_KEY_CHARS} characters (${path})`;
+    if (key.length === 0 || key.length > MAX_CUSTOM_KEY_CHARS)
+      return `keys in custom must be 1 to ${MAX_CUSTOM_KEY_CHARS} characters (${path})`;
     if (FORBIDDEN_KEYS.has(key)) return `"${key}" is not allowed as a key in custom`;
     const problem = walk(child, depth + 1, `${path}.${key}`);
     if (problem) return problem;
@@ -54,7 +55,9 @@ export const customClaimsSchema = z
     const problem = customClaimsProblem(value);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   })
-  .describe(`Customer claims copied into the access token's \`custom\` claim and shown by GET /v1/me: a JSON object of at most ${MAX_CUSTOM_BYTES} bytes, ${MAX_CUSTOM_DEPTH} levels, keys of at most ${MAX_CUSTOM_KEY_CHARS} characters.`);
+  .describe(
+    `Customer claims copied into the access token's \`custom\` claim and shown by GET /v1/me: a JSON object of at most ${MAX_CUSTOM_BYTES} bytes, ${MAX_CUSTOM_DEPTH} levels, keys of at most ${MAX_CUSTOM_KEY_CHARS} characters.`,
+  );
 
 /** A display name. */
 export const userNameSchema = z.string().min(1).max(200);

@@ -25,7 +25,11 @@ export async function verifyIdentityToken(verifier: ExternalTokenVerifier, tenan
     audience: settings.audience,
   });
   const userId = claimAtPath(payload, settings.userIdClaim ?? 'sub');
-  if ((typeof userId !== 'string' && typeof userId !== 'number') || String(userId).length === 0 || String(userId).length > MAX_USER_ID_CHARS) {
+  if (
+    (typeof userId !== 'string' && typeof userId !== 'number') ||
+    String(userId).length === 0 ||
+    String(userId).length > MAX_USER_ID_CHARS
+  ) {
     throw new TesseraError('INVALID_TOKEN', `identity token has no user id at ${settings.userIdClaim ?? 'sub'}`);
   }
   const name = settings.nameClaim ? claimAtPath(payload, settings.nameClaim) : undefined;

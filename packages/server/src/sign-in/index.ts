@@ -2,6 +2,13 @@ export { SignIn, normalizeEmail, type Credentials, type SignInContext, type Sign
 export { BackendSessions, type BackendSessionsDeps, type BackendUserInput, type MintedTokens } from './backend-sessions.js';
 export { InitTokens, INIT_TOKEN_MAX_LIFETIME_SECONDS, INIT_TOKEN_TYP, type InitTokenDeps, type InitTokenOutcome } from './init-tokens.js';
 export { verifyIdentityToken, type AssertedIdentity } from './identity-tokens.js';
-export { checkPasswordPolicy, PasswordHasher, PASSWORD_HASH_PARAMS, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, type PasswordHasherOptions } from './passwords.js';
+export {
+  checkPasswordPolicy,
+  PasswordHasher,
+  PASSWORD_HASH_PARAMS,
+  MAX_PASSWORD_CHARS,
+  MIN_PASSWORD_CHARS,
+  type PasswordHasherOptions,
+} from './passwords.js';
 export { DatabaseReplayGuard, type ReplayGuard } from './replay-guard.js';
 export { customClaimsSchema, avatarSchema, externalUserIdSchema, userNameSchema } from './custom-claims.js';

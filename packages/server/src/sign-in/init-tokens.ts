@@ -61,7 +61,8 @@ export class InitTokens {
    */
   async verify(token: string, origin: string | undefined): Promise<{ partner: Partner; payload: Record<string, unknown> }> {
     const issuer = unverifiedClaims(token)?.iss;
-    const partner = typeof issuer === 'string' && issuer.startsWith('ptn_') && issuer.length <= 64 ? await this.deps.partners.byId(issuer) : null;
+    const partner =
+      typeof issuer === 'string' && issuer.startsWith('ptn_') && issuer.length <= 64 ? await this.deps.partners.byId(issuer) : null;
     if (!partner) throw new TesseraError('INVALID_TOKEN', 'init token is not from a known partner');
     const payload = await this.deps.verifier.verify(token, {
       verification: partner.verification,
@@ -76,7 +77,8 @@ export class InitTokens {
       throw new TesseraError('ORIGIN_NOT_ALLOWED', 'init tokens of this partner are accepted only from its allowed origins');
     }
     const jti = payload.jti;
-    if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256) throw new TesseraError('INVALID_TOKEN', 'init token jti must be a string of 1 to 256 characters');
+    if (typeof jti !== 'string' || jti.length === 0 || jti.length > 256)
+      throw new TesseraError('INVALID_TOKEN', 'init token jti must be a string of 1 to 256 characters');
     const expiresAt = (payload.exp as number) * 1000 + CLOCK_TOLERANCE_SECONDS * 1000;
     if (!(await this.deps.replayGuard.claim(`init:${partner.id}:${jti}`, expiresAt))) {
       throw new TesseraError('INVALID_TOKEN', 'init token was already used');
@@ -86,13 +88,17 @@ export class InitTokens {
 }
 
 /** The asserted user of a trusted partner's token; a malformed one refuses the token. */
-function userContextOf(claim: unknown): { id: string; profile: { name?: string | null; avatar?: string | null; custom?: Record<string, unknown> } } | null {
+function userContextOf(
+  claim: unknown,
+): { id: string; profile: { name?: string | null; avatar?: string | null; custom?: Record<string, unknown> } } | null {
   if (claim === undefined || claim === null) return null;
   if (typeof claim !== 'object' || Array.isArray(claim)) throw malformed('user must be an object');
   const { id, name, avatar, custom } = claim as Record<string, unknown>;
   if (!externalUserIdSchema.safeParse(id).success) throw malformed('user.id must be a string of 1 to 256 characters');
-  if (name !== undefined && name !== null && !userNameSchema.safeParse(name).success) throw malformed('user.name must be a string of 1 to 200 characters');
-  if (avatar !== undefined && avatar !== null && !avatarSchema.safeParse(avatar).success) throw malformed('user.avatar must be an http(s) URL');
+  if (name !== undefined && name !== null && !userNameSchema.safeParse(name).success)
+    throw malformed('user.name must be a string of 1 to 200 characters');
+  if (avatar !== undefined && avatar !== null && !avatarSchema.safeParse(avatar).success)
+    throw malformed('user.avatar must be an http(s) URL');
   if (custom !== undefined) {
     const problem = customClaimsProblem(custom);
     if (problem) throw malformed(`user.${problem}`);

@@ -99,9 +99,7 @@ export class PasswordHasher {
     try {
       const used = parseOptions(hash);
       return (
-        used.algorithm !== ARGON2ID ||
-        used.memoryCost < PASSWORD_HASH_PARAMS.memoryCost ||
-        used.timeCost < PASSWORD_HASH_PARAMS.timeCost
+        used.algorithm !== ARGON2ID || used.memoryCost < PASSWORD_HASH_PARAMS.memoryCost || used.timeCost < PASSWORD_HASH_PARAMS.timeCost
       );
     } catch {
       return true;

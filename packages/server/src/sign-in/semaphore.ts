@@ -49,10 +49,7 @@ export class Semaphore {
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.running >= this.concurrency) {
       if (this.waiting.length >= this.maxQueue) {
-        const retryAfterMs = Math.max(
-          1,
-          Math.ceil(((this.waiting.length + this.concurrency) / this.concurrency) * this.averageMs),
-        );
+        const retryAfterMs = Math.max(1, Math.ceil(((this.waiting.length + this.concurrency) / this.concurrency) * this.averageMs));
         throw new TesseraError('RATE_LIMITED', `too much ${this.name} at once, try again shortly`, { retryAfterMs });
       }
       // The slot is handed over by release(): `running` is not decremented in between.

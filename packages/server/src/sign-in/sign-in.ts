@@ -39,7 +39,10 @@ export class SignIn {
   constructor(private readonly deps: SignInDeps) {}
 
   async signIn(session: Session, credentials: Credentials, context: SignInContext): Promise<SignInResult> {
-    const user = credentials.method === 'jwt' ? await this.userFromIdentityToken(session, credentials.token) : await this.userFromPassword(session, credentials, context.ip);
+    const user =
+      credentials.method === 'jwt'
+        ? await this.userFromIdentityToken(session, credentials.token)
+        : await this.userFromPassword(session, credentials, context.ip);
     const linked = await this.deps.sessions.link(session.id, user, { keepSocketId: context.socketId });
     await this.deps.audit.record({
       tenantId: session.tenantId,
@@ -56,7 +59,8 @@ export class SignIn {
     const email = normalizeEmail(input.email);
     checkPasswordPolicy(input.password);
     await this.throttle('signup-ip', ip, LOGIN_ATTEMPTS_PER_IP);
-    if (await this.deps.store.users.findByEmail(tenantId, email)) throw new TesseraError('CONFLICT', 'an account with this email already exists');
+    if (await this.deps.store.users.findByEmail(tenantId, email))
+      throw new TesseraError('CONFLICT', 'an account with this email already exists');
     const passwordHash = await this.deps.passwords.hash(input.password);
     return this.deps.users.createWithPassword(tenantId, { email, passwordHash, name: input.name ?? null });
   }
@@ -80,12 +84,14 @@ export class SignIn {
 
   private async throttle(bucket: string, key: string, limit: { points: number; durationSeconds: number }): Promise<void> {
     const decision = await this.deps.rateLimits.consume(bucket, key, limit.points, limit.durationSeconds);
-    if (!decision.allowed) throw new TesseraError('RATE_LIMITED', 'too many sign-in attempts; try again later', { retryAfterMs: decision.retryAfterMs });
+    if (!decision.allowed)
+      throw new TesseraError('RATE_LIMITED', 'too many sign-in attempts; try again later', { retryAfterMs: decision.retryAfterMs });
   }
 }
 
 export function normalizeEmail(email: string): string {
   const normalized = email.trim().toLowerCase();
-  if (normalized.length > 320 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(normalized)) throw new TesseraError('BAD_REQUEST', 'invalid email address');
+  if (normalized.length > 320 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(normalized))
+    throw new TesseraError('BAD_REQUEST', 'invalid email address');
   return normalized;
 }

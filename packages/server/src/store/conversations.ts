@@ -19,7 +19,11 @@ export function conversationRepo(db: Kysely<Database>) {
       .selectFrom('conversations as c')
       .selectAll('c')
       .select((eb) => [
-        eb.selectFrom('messages as m').select((m) => m.fn.countAll<number>().as('n')).whereRef('m.conversation_id', '=', 'c.id').as('message_count'),
+        eb
+          .selectFrom('messages as m')
+          .select((m) => m.fn.countAll<number>().as('n'))
+          .whereRef('m.conversation_id', '=', 'c.id')
+          .as('message_count'),
         eb
           .selectFrom('messages as m')
           .select('m.content')

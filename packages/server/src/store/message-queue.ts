@@ -58,7 +58,10 @@ export class MessageQueue {
         // One moment for the whole transaction: the latest batch's.
         const storedIds = await this.storeTransaction(messages, batches[batches.length - 1].options);
         let offset = 0;
-        for (const batch of batches) batch.resolve(storedIds.slice(offset, (offset += batch.messages.length)));
+        for (const batch of batches) {
+          batch.resolve(storedIds.slice(offset, offset + batch.messages.length));
+          offset += batch.messages.length;
+        }
       } catch (error) {
         for (const batch of batches) batch.reject(error);
       }

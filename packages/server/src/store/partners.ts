@@ -33,7 +33,13 @@ export function partnerRepo(db: Kysely<Database>) {
       return row ? toPartner(row) : null;
     },
     async list(tenantId: string): Promise<Partner[]> {
-      const rows = await db.selectFrom('partners').selectAll().where('tenant_id', '=', tenantId).orderBy('created_at').orderBy('id').execute();
+      const rows = await db
+        .selectFrom('partners')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
       return rows.map(toPartner);
     },
     /** Every partner's allowed origins, across tenants: what CORS answers to. */

@@ -49,7 +49,12 @@ export function refreshTokenRepo(db: Kysely<Database>) {
     },
     /** Retires every token of a session (on revoke, reuse or link). */
     async revokeSession(sessionId: string): Promise<void> {
-      await db.updateTable('refresh_tokens').set({ state: 'revoked' }).where('session_id', '=', sessionId).where('state', '!=', 'revoked').execute();
+      await db
+        .updateTable('refresh_tokens')
+        .set({ state: 'revoked' })
+        .where('session_id', '=', sessionId)
+        .where('state', '!=', 'revoked')
+        .execute();
     },
     async deleteBySessions(sessionIds: string[]): Promise<number> {
       if (sessionIds.length === 0) return 0;

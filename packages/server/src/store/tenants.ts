@@ -30,7 +30,11 @@ export function tenantRepo(db: Kysely<Database>) {
       return rows.map(toTenant);
     },
     async updateSettings(id: string, settings: TenantSettings): Promise<void> {
-      await db.updateTable('tenants').set({ settings: JSON.stringify(settings) }).where('id', '=', id).execute();
+      await db
+        .updateTable('tenants')
+        .set({ settings: JSON.stringify(settings) })
+        .where('id', '=', id)
+        .execute();
     },
   };
 }

@@ -28,7 +28,12 @@ export function usageRepo(db: Kysely<Database>) {
       await addToUsageCounters(db, tenantId, month, increments.sessions ?? 0, increments.messages ?? 0).execute();
     },
     async counters(tenantId: string, month: string): Promise<{ sessions: number; messages: number }> {
-      const row = await db.selectFrom('usage_counters').select(['sessions', 'messages']).where('tenant_id', '=', tenantId).where('month', '=', month).executeTakeFirst();
+      const row = await db
+        .selectFrom('usage_counters')
+        .select(['sessions', 'messages'])
+        .where('tenant_id', '=', tenantId)
+        .where('month', '=', month)
+        .executeTakeFirst();
       return { sessions: Number(row?.sessions ?? 0), messages: Number(row?.messages ?? 0) };
     },
     async linkAnonymous(tenantId: string, anonymousId: string, userId: string, at: number): Promise<void> {
@@ -48,7 +53,10 @@ export function usageRepo(db: Kysely<Database>) {
     },
     async deleteSubjects(ids: string[]): Promise<number> {
       if (ids.length === 0) return 0;
-      const links = await db.deleteFrom('anonymous_links').where((eb) => eb.or([eb('user_id', 'in', ids), eb('anonymous_id', 'in', ids)])).executeTakeFirst();
+      const links = await db
+        .deleteFrom('anonymous_links')
+        .where((eb) => eb.or([eb('user_id', 'in', ids), eb('anonymous_id', 'in', ids)]))
+        .executeTakeFirst();
       await db.deleteFrom('monthly_actives').where('subject_id', 'in', ids).execute();
       return Number(links.numDeletedRows);
     },

@@ -41,7 +41,10 @@ export class ApiKeyAccess {
     const verdict = this.deps.spikeGuard.hit(key.id);
     if (!verdict.allowed) {
       if (verdict.started) {
-        this.deps.logger.warn({ keyId: key.id, count: verdict.count, baseline: verdict.baseline }, 'API key throttled: request rate spiked');
+        this.deps.logger.warn(
+          { keyId: key.id, count: verdict.count, baseline: verdict.baseline },
+          'API key throttled: request rate spiked',
+        );
         await this.deps.audit.record({
           tenantId: key.tenantId,
           actor: 'system',
@@ -56,7 +59,9 @@ export class ApiKeyAccess {
           },
         });
       }
-      throw new TesseraError('RATE_LIMITED', 'this key is throttled: its request rate jumped far above its usual rate', { retryAfterMs: verdict.retryAfterMs });
+      throw new TesseraError('RATE_LIMITED', 'this key is throttled: its request rate jumped far above its usual rate', {
+        retryAfterMs: verdict.retryAfterMs,
+      });
     }
     const limit = key.rateLimitPerMinute ?? this.deps.defaultRequestsPerMinute;
     const decision = await this.deps.rateLimits.consume('api-key', key.id, limit, 60);

@@ -130,7 +130,12 @@ export class ApiKeys {
    * (0: it stops at once), then answers INVALID_API_KEY. Rotating twice is a CONFLICT,
    * also when two rotations race: exactly one of them wins.
    */
-  async rotate(tenantId: string, id: string, graceSeconds = 0, by?: Auditor): Promise<{ key: ApiKey; plaintext: string; graceEndsAt: number }> {
+  async rotate(
+    tenantId: string,
+    id: string,
+    graceSeconds = 0,
+    by?: Auditor,
+  ): Promise<{ key: ApiKey; plaintext: string; graceEndsAt: number }> {
     const old = await this.get(tenantId, id);
     const now = this.clock.now();
     if (old.revokedAt !== null) throw new TesseraError('CONFLICT', 'key is revoked');
@@ -151,7 +156,12 @@ export class ApiKeys {
       await this.store.apiKeys.revoke(fresh.key.id, now);
       throw new TesseraError('CONFLICT', 'key was already rotated');
     }
-    await this.deps.audit.by(by, { tenantId, action: 'key.rotated', target: id, details: { replacedBy: fresh.key.id, graceSeconds, graceEndsAt } });
+    await this.deps.audit.by(by, {
+      tenantId,
+      action: 'key.rotated',
+      target: id,
+      details: { replacedBy: fresh.key.id, graceSeconds, graceEndsAt },
+    });
     return { ...fresh, graceEndsAt };
   }
 

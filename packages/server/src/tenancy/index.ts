@@ -1,5 +1,12 @@
 export { Tenants, type TenantsDeps } from './tenants.js';
-export { applySettingsPatch, DEFAULT_SETTINGS, describeSettings, identitySettingsSchema, isOrigin, settingsPatchSchema } from './settings.js';
+export {
+  applySettingsPatch,
+  DEFAULT_SETTINGS,
+  describeSettings,
+  identitySettingsSchema,
+  isOrigin,
+  settingsPatchSchema,
+} from './settings.js';
 export type { IdentitySettings, SettingsPatch } from './settings.js';
 export { ApiKeys, describeKey, hasScope, SCOPES, type CreateKeyInput, type Scope } from './api-keys.js';
 export { ApiKeyAccess, type ApiKeyAccessDeps } from './api-key-access.js';

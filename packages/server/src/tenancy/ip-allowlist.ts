@@ -10,8 +10,10 @@ const MAX_CACHED_LISTS = 1024;
  * address (`203.0.113.7`, `2001:db8::1`) or a CIDR block (`10.0.0.0/8`, `2001:db8::/32`).
  */
 export function parseAllowlist(entries: readonly string[]): string[] {
-  if (entries.length === 0) throw new TesseraError('BAD_REQUEST', 'allowedIps must list at least one address or CIDR block (omit it to allow any)');
-  if (entries.length > MAX_ALLOWLIST_ENTRIES) throw new TesseraError('BAD_REQUEST', `allowedIps may list at most ${MAX_ALLOWLIST_ENTRIES} entries`);
+  if (entries.length === 0)
+    throw new TesseraError('BAD_REQUEST', 'allowedIps must list at least one address or CIDR block (omit it to allow any)');
+  if (entries.length > MAX_ALLOWLIST_ENTRIES)
+    throw new TesseraError('BAD_REQUEST', `allowedIps may list at most ${MAX_ALLOWLIST_ENTRIES} entries`);
   return entries.map((entry) => {
     const trimmed = entry.trim();
     const [address, prefix, extra] = trimmed.split('/');

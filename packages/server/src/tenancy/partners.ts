@@ -53,7 +53,8 @@ export class Partners {
       throw new TesseraError('BAD_REQUEST', `allowedOrigins must list 1 to ${MAX_PARTNER_ORIGINS} origins`);
     }
     for (const origin of input.allowedOrigins) {
-      if (!isOrigin(origin)) throw new TesseraError('BAD_REQUEST', `allowedOrigins: "${origin.slice(0, 100)}" is not an origin (scheme://host[:port], no path)`);
+      if (!isOrigin(origin))
+        throw new TesseraError('BAD_REQUEST', `allowedOrigins: "${origin.slice(0, 100)}" is not an origin (scheme://host[:port], no path)`);
     }
     const verification = validateVerification(input.verification);
     if ((await this.store.partners.list(tenantId)).length >= MAX_PARTNERS_PER_TENANT) {

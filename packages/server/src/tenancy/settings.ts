@@ -10,7 +10,11 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   retention: { messageDays: null },
 };
 
-const claimPath = z.string().min(1).max(200).regex(/^[^.]+(\.[^.]+)*$/, 'must be a dotted claim path');
+const claimPath = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^.]+(\.[^.]+)*$/, 'must be a dotted claim path');
 
 /** How identity tokens minted by the customer's own app are verified. */
 export const identitySettingsSchema = z
@@ -40,15 +44,36 @@ export const settingsPatchSchema = z
     allowedOrigins: z.array(origin).max(100),
     sessions: z
       .object({
-        anonymousIdleSeconds: z.number().int().min(60).max(365 * 86400),
-        userIdleSeconds: z.number().int().min(60).max(365 * 86400),
-        absoluteSeconds: z.number().int().min(60).max(365 * 86400),
+        anonymousIdleSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(365 * 86400),
+        userIdleSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(365 * 86400),
+        absoluteSeconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(365 * 86400),
       })
       .partial()
       .strict(),
-    tokens: z.object({ accessTokenTtlSeconds: z.number().int().min(5).max(3600) }).partial().strict(),
-    limits: z.object({ messagesPerMinute: z.number().int().min(1).max(10_000) }).partial().strict(),
-    retention: z.object({ messageDays: z.number().int().min(1).max(3650).nullable() }).partial().strict(),
+    tokens: z
+      .object({ accessTokenTtlSeconds: z.number().int().min(5).max(3600) })
+      .partial()
+      .strict(),
+    limits: z
+      .object({ messagesPerMinute: z.number().int().min(1).max(10_000) })
+      .partial()
+      .strict(),
+    retention: z
+      .object({ messageDays: z.number().int().min(1).max(3650).nullable() })
+      .partial()
+      .strict(),
     identity: identitySettingsSchema.nullable(),
   })
   .partial()

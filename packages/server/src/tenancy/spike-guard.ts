@@ -69,13 +69,27 @@ export class SpikeGuard {
       this.roll(rate, minute);
     }
     if (rate.throttledUntil > now) {
-      return { allowed: false, retryAfterMs: rate.throttledUntil - now, started: false, count: rate.count, baseline: rate.baseline, threshold: this.threshold(rate) };
+      return {
+        allowed: false,
+        retryAfterMs: rate.throttledUntil - now,
+        started: false,
+        count: rate.count,
+        baseline: rate.baseline,
+        threshold: this.threshold(rate),
+      };
     }
     rate.count += 1;
     const threshold = this.threshold(rate);
     if (rate.minutesSeen >= this.options.warmupMinutes && rate.count > threshold) {
       rate.throttledUntil = now + this.options.throttleSeconds * 1000;
-      return { allowed: false, retryAfterMs: rate.throttledUntil - now, started: true, count: rate.count, baseline: rate.baseline, threshold };
+      return {
+        allowed: false,
+        retryAfterMs: rate.throttledUntil - now,
+        started: true,
+        count: rate.count,
+        baseline: rate.baseline,
+        threshold,
+      };
     }
     return { allowed: true };
   }

@@ -71,7 +71,9 @@ export class Tenants {
 
   /** Origins allowed by any tenant: enough to answer a CORS preflight, which carries no key. */
   allOrigins(): Promise<Set<string>> {
-    this.knownOrigins ??= this.store.tenants.list().then((tenants) => new Set(tenants.flatMap((t) => withDefaults(t.settings).allowedOrigins)));
+    this.knownOrigins ??= this.store.tenants
+      .list()
+      .then((tenants) => new Set(tenants.flatMap((t) => withDefaults(t.settings).allowedOrigins)));
     return this.knownOrigins;
   }
 

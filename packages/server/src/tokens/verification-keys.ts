@@ -46,9 +46,7 @@ export class VerificationKeys {
     let key = this.secretKeys.get(secret);
     if (!key) {
       if (!secretLengthIsValid(secret)) throw misconfigured();
-      key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
-        'verify',
-      ]);
+      key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
       remember(this.secretKeys, secret, key);
     }
     return key;

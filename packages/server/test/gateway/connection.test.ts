@@ -90,10 +90,16 @@ describe('messages over the socket', () => {
 
     const auth = { authorization: `Bearer ${session.accessToken}` };
     const list = await api(server, 'GET', '/v1/conversations', { headers: auth });
-    expect(list.body.conversations).toEqual([expect.objectContaining({ id: one.ack.conversationId, messageCount: 6, preview: 'first words' })]);
+    expect(list.body.conversations).toEqual([
+      expect.objectContaining({ id: one.ack.conversationId, messageCount: 6, preview: 'first words' }),
+    ]);
     const messages = await api(server, 'GET', `/v1/conversations/${one.ack.conversationId}/messages`, { headers: auth });
     expect(messages.status).toBe(200);
-    expect(messages.body.messages.map((message: any) => message.content)).toEqual([...history.messages.map((message: any) => message.content), 'third words', three.reply.content]);
+    expect(messages.body.messages.map((message: any) => message.content)).toEqual([
+      ...history.messages.map((message: any) => message.content),
+      'third words',
+      three.reply.content,
+    ]);
     again.close();
   });
 
@@ -106,7 +112,10 @@ describe('messages over the socket', () => {
     // the first message still starts one, and history then finds it
     const { ack } = await chat(socket, 'first', 'hello');
     socket.send({ type: 'history' });
-    expect((await socket.nextOfType('history')).messages.map((m: any) => m.conversationId)).toEqual([ack.conversationId, ack.conversationId]);
+    expect((await socket.nextOfType('history')).messages.map((m: any) => m.conversationId)).toEqual([
+      ack.conversationId,
+      ack.conversationId,
+    ]);
     socket.close();
   });
 
@@ -222,7 +231,11 @@ describe('message rate limit', () => {
 
     socket.send({ type: 'history' });
     const history = await socket.nextOfType('history');
-    expect(history.messages.filter((message: any) => message.role === 'user').map((message: any) => message.clientId)).toEqual(['m1', 'm2', 'm3']);
+    expect(history.messages.filter((message: any) => message.role === 'user').map((message: any) => message.clientId)).toEqual([
+      'm1',
+      'm2',
+      'm3',
+    ]);
     const db = inspectDatabase(server.dataDir);
     expect(db.count('messages', 'content = ?', 'one too many')).toBe(0);
     db.close();

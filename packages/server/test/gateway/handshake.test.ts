@@ -14,7 +14,14 @@ import {
   type TestServer,
 } from '../support/test-server.js';
 
-const LOOK_ALIKES = ['http://localhost:3000.evil.com', 'http://evil.com', 'http://localhost:30000', 'https://localhost:3000', 'http://localhost:3000/', 'null'];
+const LOOK_ALIKES = [
+  'http://localhost:3000.evil.com',
+  'http://evil.com',
+  'http://localhost:30000',
+  'https://localhost:3000',
+  'http://localhost:3000/',
+  'null',
+];
 
 describe('WebSocket handshake', () => {
   let server: TestServer;
@@ -71,7 +78,10 @@ describe('WebSocket handshake', () => {
   });
 
   it('the access cookie is accepted with an allowed Origin, and never on its own', async () => {
-    const started = await api(server, 'POST', '/v1/sessions', { headers: { 'x-tessera-key': server.publishableKey }, body: { tokenTransport: 'cookie' } });
+    const started = await api(server, 'POST', '/v1/sessions', {
+      headers: { 'x-tessera-key': server.publishableKey },
+      body: { tokenTransport: 'cookie' },
+    });
     const cookie = `tessera_at=${setCookie(started.headers, 'tessera_at')!.value}`;
     const sameOrigin = connect(server, { headers: { cookie } });
     expect((await sameOrigin.nextOfType('ready')).session.id).toBe(started.body.session.id);
@@ -106,7 +116,7 @@ describe('WebSocket handshake', () => {
   });
 
   it('serves only /v1/ws', async () => {
-    const ws = new WebSocket(server.url.replace('http', 'ws') + '/v1/elsewhere', ['tessera.v1'], { origin: ORIGIN });
+    const ws = new WebSocket(`${server.url.replace('http', 'ws')}/v1/elsewhere`, ['tessera.v1'], { origin: ORIGIN });
     expect(await new TestSocket(ws).refusedStatus()).toBe(404);
   });
 
@@ -136,7 +146,11 @@ describe('WebSocket handshake', () => {
 
     it('an allowed origin added later is accepted at once, and a removed one refused at once', async () => {
       const patch = (allowedOrigins: string[]) =>
-        api(server, 'PATCH', '/v1/settings', { headers: { authorization: `Bearer ${server.secretKey}` }, body: { allowedOrigins }, origin: null });
+        api(server, 'PATCH', '/v1/settings', {
+          headers: { authorization: `Bearer ${server.secretKey}` },
+          body: { allowedOrigins },
+          origin: null,
+        });
       expect((await patch([ORIGIN, 'https://shop.example'])).status).toBe(200);
       const added = connect(server, { key: server.publishableKey, origin: 'https://shop.example' });
       await added.nextOfType('session');
@@ -235,7 +249,9 @@ describe('per-IP connection cap', () => {
     try {
       const sockets = Array.from({ length: 12 }, () => connect(server, { key: server.publishableKey }));
       const outcomes = await Promise.allSettled(sockets.map((socket) => socket.opened));
-      const refused = outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => (outcome as PromiseRejectedResult).reason.status);
+      const refused = outcomes
+        .filter((outcome) => outcome.status === 'rejected')
+        .map((outcome) => (outcome as PromiseRejectedResult).reason.status);
       expect(outcomes.filter((outcome) => outcome.status === 'fulfilled').length).toBeLessThanOrEqual(3);
       expect(refused.every((status) => status === 429)).toBe(true);
       for (const socket of sockets) socket.ws.terminate();

@@ -44,7 +44,10 @@ describe('tenant settings and API keys (secret key, scope admin)', () => {
     };
     const bodies: unknown[] = [];
     for (const [name, key] of Object.entries(candidates)) {
-      const response = await api(server, 'GET', '/v1/settings', { headers: key === undefined ? {} : { authorization: `Bearer ${key}` }, origin: null });
+      const response = await api(server, 'GET', '/v1/settings', {
+        headers: key === undefined ? {} : { authorization: `Bearer ${key}` },
+        origin: null,
+      });
       expect(response.status, name).toBe(401);
       bodies.push(response.body);
     }
@@ -63,7 +66,10 @@ describe('tenant settings and API keys (secret key, scope admin)', () => {
   });
 
   it('PATCH merges one level deep, persists, and takes effect for new sessions', async () => {
-    const patched = await admin('PATCH', '/v1/settings', { sessions: { anonymousIdleSeconds: 3600 }, allowedOrigins: [ORIGIN, 'https://shop.example'] });
+    const patched = await admin('PATCH', '/v1/settings', {
+      sessions: { anonymousIdleSeconds: 3600 },
+      allowedOrigins: [ORIGIN, 'https://shop.example'],
+    });
     expect(patched.status).toBe(200);
     expect(patched.body.sessions).toEqual({ anonymousIdleSeconds: 3600, userIdleSeconds: 7 * 86400, absoluteSeconds: 30 * 86400 });
     expect(patched.body.allowedOrigins).toEqual([ORIGIN, 'https://shop.example']);
@@ -71,7 +77,11 @@ describe('tenant settings and API keys (secret key, scope admin)', () => {
 
     const started = await startAnonymousSession(server);
     expect(started.session).toMatchObject({ expiresAt: clock.now() + 3600 * 1000 });
-    const fromShop = await api(server, 'POST', '/v1/sessions', { headers: { 'x-tessera-key': server.publishableKey }, body: {}, origin: 'https://shop.example' });
+    const fromShop = await api(server, 'POST', '/v1/sessions', {
+      headers: { 'x-tessera-key': server.publishableKey },
+      body: {},
+      origin: 'https://shop.example',
+    });
     expect(fromShop.status).toBe(201);
     await admin('PATCH', '/v1/settings', { sessions: { anonymousIdleSeconds: 86400 }, allowedOrigins: [ORIGIN] });
   });

@@ -16,13 +16,25 @@ describe('GET /v1/audit', () => {
     adminKeyId = (await admin(server, 'GET', '/v1/keys')).body.keys.find((k: any) => k.name === 'admin').id;
     secrets.push(server.secretKey, server.publishableKey, PARTNER_SECRET, IDENTITY_SECRET);
 
-    const created = await admin(server, 'POST', '/v1/keys', { name: 'ci', kind: 'secret', scopes: ['tokens:write'], allowedIps: ['10.0.0.0/8'] });
+    const created = await admin(server, 'POST', '/v1/keys', {
+      name: 'ci',
+      kind: 'secret',
+      scopes: ['tokens:write'],
+      allowedIps: ['10.0.0.0/8'],
+    });
     secrets.push(created.body.key);
     const rotated = await admin(server, 'POST', `/v1/keys/${created.body.id}/rotate`, { graceSeconds: 60 });
     secrets.push(rotated.body.key);
     await admin(server, 'DELETE', `/v1/keys/${rotated.body.id}`);
-    await admin(server, 'PATCH', '/v1/settings', { allowedOrigins: ['http://localhost:3000', 'https://shop.example'], identity: { verification: { secret: IDENTITY_SECRET } } });
-    const partner = await admin(server, 'POST', '/v1/partners', { name: 'Blog', allowedOrigins: ['https://blog.example'], verification: { secret: PARTNER_SECRET } });
+    await admin(server, 'PATCH', '/v1/settings', {
+      allowedOrigins: ['http://localhost:3000', 'https://shop.example'],
+      identity: { verification: { secret: IDENTITY_SECRET } },
+    });
+    const partner = await admin(server, 'POST', '/v1/partners', {
+      name: 'Blog',
+      allowedOrigins: ['https://blog.example'],
+      verification: { secret: PARTNER_SECRET },
+    });
     await admin(server, 'DELETE', `/v1/partners/${partner.body.id}`);
   });
   afterAll(() => server.stop({ removeData: true }));
@@ -31,17 +43,33 @@ describe('GET /v1/audit', () => {
     const response = await admin(server, 'GET', '/v1/audit');
     expect(response.status).toBe(200);
     const entries = response.body.entries;
-    expect(entries.map((e: any) => e.action)).toEqual(['partner.removed', 'partner.added', 'settings.changed', 'key.revoked', 'key.rotated', 'key.created']);
+    expect(entries.map((e: any) => e.action)).toEqual([
+      'partner.removed',
+      'partner.added',
+      'settings.changed',
+      'key.revoked',
+      'key.rotated',
+      'key.created',
+    ]);
     for (const entry of entries) {
       expect(entry.actor).toBe(adminKeyId);
       expect(entry.id).toMatch(/^aud_/);
       expect(entry.at).toBeGreaterThan(Date.now() - 60_000);
     }
     const byAction = Object.fromEntries(entries.map((e: any) => [e.action, e]));
-    expect(byAction['key.created'].details).toMatchObject({ name: 'ci', kind: 'secret', scopes: ['tokens:write'], allowedIps: ['10.0.0.0/8'] });
+    expect(byAction['key.created'].details).toMatchObject({
+      name: 'ci',
+      kind: 'secret',
+      scopes: ['tokens:write'],
+      allowedIps: ['10.0.0.0/8'],
+    });
     expect(byAction['key.rotated'].details).toMatchObject({ replacedBy: expect.stringMatching(/^key_/), graceSeconds: 60 });
     expect(byAction['settings.changed'].details).toEqual({ fields: ['allowedOrigins', 'identity'] });
-    expect(byAction['partner.added'].details).toMatchObject({ name: 'Blog', verification: 'secret', allowedOrigins: ['https://blog.example'] });
+    expect(byAction['partner.added'].details).toMatchObject({
+      name: 'Blog',
+      verification: 'secret',
+      allowedOrigins: ['https://blog.example'],
+    });
   });
 
   it('holds no secret: no keys, no shared secrets, not even key secrets in part', async () => {
@@ -85,7 +113,13 @@ describe('GET /v1/audit', () => {
       actor: 'system',
       action: 'user.erased',
       target: 'someone',
-      details: { sessions: 2, token: 'eyJhbGciOiJIUzI1NiJ9.e30.x', note: server.secretKey, password: 'hunter2', nested: { refreshToken: 'rt_x', ok: true } },
+      details: {
+        sessions: 2,
+        token: 'eyJhbGciOiJIUzI1NiJ9.e30.x',
+        note: server.secretKey,
+        password: 'hunter2',
+        nested: { refreshToken: 'rt_x', ok: true },
+      },
     });
     const entry = (await admin(server, 'GET', '/v1/audit?action=user.erased')).body.entries[0];
     expect(entry).toMatchObject({ actor: 'system', target: 'someone' });

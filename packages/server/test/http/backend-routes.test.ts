@@ -1,10 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, chat, connect, connectAnonymous, ORIGIN, startAnonymousSession, startTestServer, type TestServer } from '../support/test-server.js';
+import {
+  api,
+  chat,
+  connect,
+  connectAnonymous,
+  ORIGIN,
+  startAnonymousSession,
+  startTestServer,
+  type TestServer,
+} from '../support/test-server.js';
 import { decodeJwt } from '../support/tokens.js';
 
 const backend = (server: TestServer, method: string, path: string, body?: unknown, key = server.secretKey) =>
   api(server, method, path, { body, headers: { 'x-api-key': key }, origin: null });
-const me = (server: TestServer, accessToken: string) => api(server, 'GET', '/v1/me', { headers: { authorization: `Bearer ${accessToken}` } });
+const me = (server: TestServer, accessToken: string) =>
+  api(server, 'GET', '/v1/me', { headers: { authorization: `Bearer ${accessToken}` } });
 
 describe('customer backend API: minted tokens, server-side linking, sessions', () => {
   let server: TestServer;
@@ -13,14 +23,20 @@ describe('customer backend API: minted tokens, server-side linking, sessions', (
     server = await startTestServer();
     const services = server.app.services;
     const other = await services.tenants.create('other', [ORIGIN]);
-    otherTenantKey = (await services.apiKeys.create({ tenantId: other.id, name: 'other admin', kind: 'secret', scopes: ['admin'] })).plaintext;
+    otherTenantKey = (await services.apiKeys.create({ tenantId: other.id, name: 'other admin', kind: 'secret', scopes: ['admin'] }))
+      .plaintext;
   });
   afterAll(() => server.stop({ removeData: true }));
 
   describe('POST /v1/auth/tokens', () => {
     it('creates the user and starts a signed-in session; custom claims ride in the token and /v1/me', async () => {
       const custom = { role: 'admin', workspaceId: 'ws-123', permissions: ['read', 'write', 'delete'] };
-      const response = await backend(server, 'POST', '/v1/auth/tokens', { userId: 'user-123', name: 'Ada Lovelace', avatar: 'https://example.com/a.png', custom });
+      const response = await backend(server, 'POST', '/v1/auth/tokens', {
+        userId: 'user-123',
+        name: 'Ada Lovelace',
+        avatar: 'https://example.com/a.png',
+        custom,
+      });
       expect(response.status).toBe(201);
       const { accessToken, refreshToken, expiresAt, user, session } = response.body;
       expect(user).toEqual({ id: 'user-123', name: 'Ada Lovelace', avatar: 'https://example.com/a.png', custom });
@@ -32,7 +48,11 @@ describe('customer backend API: minted tokens, server-side linking, sessions', (
 
       const mine = await me(server, accessToken);
       expect(mine.status).toBe(200);
-      expect(mine.body).toMatchObject({ user: { id: 'user-123', name: 'Ada Lovelace' }, custom, session: { auth: 'user', userId: 'user-123' } });
+      expect(mine.body).toMatchObject({
+        user: { id: 'user-123', name: 'Ada Lovelace' },
+        custom,
+        session: { auth: 'user', userId: 'user-123' },
+      });
 
       const refreshed = await api(server, 'POST', '/v1/auth/refresh', { body: { refreshToken } });
       expect(refreshed.status).toBe(200);
@@ -74,12 +94,21 @@ describe('customer backend API: minted tokens, server-side linking, sessions', (
       expect(proto.status).toBe(400);
       expect((await backend(server, 'GET', '/v1/users/user-bad/sessions')).status).toBe(404);
       // At the limits: accepted.
-      const edge = await backend(server, 'POST', '/v1/auth/tokens', { userId: 'user-edge', custom: { ['k'.repeat(64)]: { a: { b: { c: 1 } } }, pad: 'x'.repeat(3900) } });
+      const edge = await backend(server, 'POST', '/v1/auth/tokens', {
+        userId: 'user-edge',
+        custom: { ['k'.repeat(64)]: { a: { b: { c: 1 } } }, pad: 'x'.repeat(3900) },
+      });
       expect(edge.status).toBe(201);
     });
 
     it('refuses other bad fields: no userId, a javascript: avatar, unknown fields', async () => {
-      for (const body of [{}, { userId: '' }, { userId: 'u', avatar: 'javascript:alert(1)' }, { userId: 'u', admin: true }, { userId: 'x'.repeat(257) }]) {
+      for (const body of [
+        {},
+        { userId: '' },
+        { userId: 'u', avatar: 'javascript:alert(1)' },
+        { userId: 'u', admin: true },
+        { userId: 'x'.repeat(257) },
+      ]) {
         const response = await backend(server, 'POST', '/v1/auth/tokens', body);
         expect(response.status, JSON.stringify(body).slice(0, 80)).toBe(400);
       }
@@ -91,7 +120,12 @@ describe('customer backend API: minted tokens, server-side linking, sessions', (
       const earlier = await backend(server, 'POST', '/v1/auth/tokens', { userId: 'linker' });
       const response = await backend(server, 'POST', '/v1/auth/tokens', { userId: 'linker', name: 'Lin', sessionId: session.session.id });
       expect(response.status).toBe(201);
-      expect(response.body.session).toMatchObject({ id: session.session.id, anonymousId: session.session.anonymousId, auth: 'user', userId: 'linker' });
+      expect(response.body.session).toMatchObject({
+        id: session.session.id,
+        anonymousId: session.session.anonymousId,
+        auth: 'user',
+        userId: 'linker',
+      });
       expect(response.body.previousConversations).toEqual([]);
       expect(earlier.body.session.id).not.toBe(session.session.id);
 
@@ -102,7 +136,11 @@ describe('customer backend API: minted tokens, server-side linking, sessions', (
 
       const conversations = await backend(server, 'GET', '/v1/users/linker/conversations');
       expect(conversations.body.conversations).toHaveLength(1);
-      expect(conversations.body.conversations[0]).toMatchObject({ sessionId: session.session.id, preview: 'hello from before sign-in', messageCount: 2 });
+      expect(conversations.body.conversations[0]).toMatchObject({
+        sessionId: session.session.id,
+        preview: 'hello from before sign-in',
+        messageCount: 2,
+      });
       const history = await api(server, 'GET', `/v1/conversations/${conversations.body.conversations[0].id}/messages`, {
         headers: { authorization: `Bearer ${response.body.accessToken}` },
       });
@@ -116,7 +154,10 @@ describe('customer backend API: minted tokens, server-side linking, sessions', (
       await chat(first.socket, 'a1', 'first visit');
       await backend(server, 'POST', `/v1/sessions/${first.session.session.id}/link`, { userId: 'returning' });
       const second = await startAnonymousSession(server);
-      const response = await backend(server, 'POST', `/v1/sessions/${second.session.id}/link`, { userId: 'returning', custom: { plan: 'pro' } });
+      const response = await backend(server, 'POST', `/v1/sessions/${second.session.id}/link`, {
+        userId: 'returning',
+        custom: { plan: 'pro' },
+      });
       expect(response.status).toBe(201);
       expect(response.body.user).toMatchObject({ id: 'returning', custom: { plan: 'pro' } });
       expect(response.body.previousConversations).toHaveLength(1);
@@ -186,7 +227,12 @@ describe('customer backend API: minted tokens, server-side linking, sessions', (
       const adminKeyId = keys.body.keys.find((k: any) => k.name === 'admin').id;
       const linked = await backend(server, 'GET', '/v1/audit?action=session.linked');
       expect(linked.body.entries.length).toBeGreaterThan(0);
-      expect(linked.body.entries[0]).toMatchObject({ actor: adminKeyId, action: 'session.linked', target: expect.stringMatching(/^sess_/), details: { userId: expect.any(String) } });
+      expect(linked.body.entries[0]).toMatchObject({
+        actor: adminKeyId,
+        action: 'session.linked',
+        target: expect.stringMatching(/^sess_/),
+        details: { userId: expect.any(String) },
+      });
       const revoked = await backend(server, 'GET', '/v1/audit?action=session.revoked');
       expect(revoked.body.entries.length).toBeGreaterThan(0);
       expect(revoked.body.entries[0]).toMatchObject({ actor: adminKeyId, action: 'session.revoked' });

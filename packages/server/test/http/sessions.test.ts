@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, connect, ORIGIN, setCookie, startAnonymousSession, startTestServer, type TestServer } from '../support/test-server.js';
 
-const LOOK_ALIKES = ['http://localhost:3000.evil.com', 'http://evil.com', 'http://localhost:30000', 'https://localhost:3000', 'http://localhost:3000/', 'null'];
+const LOOK_ALIKES = [
+  'http://localhost:3000.evil.com',
+  'http://evil.com',
+  'http://localhost:30000',
+  'https://localhost:3000',
+  'http://localhost:3000/',
+  'null',
+];
 
 describe('POST /v1/sessions: anonymous sessions over HTTP', () => {
   let server: TestServer;
@@ -90,11 +97,17 @@ describe('POST /v1/sessions: anonymous sessions over HTTP', () => {
     const wrongCsrf = await api(server, 'POST', '/v1/auth/refresh', { headers: { cookie: refreshCookie, 'x-tessera-csrf': 'yes' } });
     expect(wrongCsrf.status).toBe(403);
 
-    const noOrigin = await api(server, 'POST', '/v1/auth/refresh', { headers: { cookie: refreshCookie, 'x-tessera-csrf': '1' }, origin: null });
+    const noOrigin = await api(server, 'POST', '/v1/auth/refresh', {
+      headers: { cookie: refreshCookie, 'x-tessera-csrf': '1' },
+      origin: null,
+    });
     expect(noOrigin.status).toBe(401);
     expect(noOrigin.body.error.code).toBe('UNAUTHENTICATED');
 
-    const evil = await api(server, 'POST', '/v1/auth/refresh', { headers: { cookie: refreshCookie, 'x-tessera-csrf': '1' }, origin: 'http://evil.com' });
+    const evil = await api(server, 'POST', '/v1/auth/refresh', {
+      headers: { cookie: refreshCookie, 'x-tessera-csrf': '1' },
+      origin: 'http://evil.com',
+    });
     expect(evil.status).toBe(403);
     expect(evil.body.error.code).toBe('ORIGIN_NOT_ALLOWED');
 
@@ -146,13 +159,22 @@ describe('POST /v1/sessions: anonymous sessions over HTTP', () => {
     expect(allowed.status).toBe(204);
     expect(allowed.headers.get('access-control-allow-origin')).toBe(ORIGIN);
     expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
-    const evil = await fetch(`${server.url}/v1/sessions`, { method: 'OPTIONS', headers: { origin: 'http://localhost:3000.evil.com', 'access-control-request-method': 'POST' } });
+    const evil = await fetch(`${server.url}/v1/sessions`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:3000.evil.com', 'access-control-request-method': 'POST' },
+    });
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('refuses a missing, malformed, unknown or secret key with INVALID_API_KEY', async () => {
     const bodies = [];
-    for (const key of ['', 'pk_nope', `pk_${'a'.repeat(20)}_${'b'.repeat(32)}`, server.secretKey, server.publishableKey.slice(0, -1) + 'x']) {
+    for (const key of [
+      '',
+      'pk_nope',
+      `pk_${'a'.repeat(20)}_${'b'.repeat(32)}`,
+      server.secretKey,
+      `${server.publishableKey.slice(0, -1)}x`,
+    ]) {
       const response = await start({ key });
       expect(response.status).toBe(401);
       bodies.push(response.body);
@@ -169,7 +191,10 @@ describe('POST /v1/sessions: anonymous sessions over HTTP', () => {
 
   it('refuses GET /v1/me from a foreign origin even with a valid token', async () => {
     const { accessToken } = await startAnonymousSession(server);
-    const response = await api(server, 'GET', '/v1/me', { headers: { authorization: `Bearer ${accessToken}` }, origin: 'http://localhost:3000.evil.com' });
+    const response = await api(server, 'GET', '/v1/me', {
+      headers: { authorization: `Bearer ${accessToken}` },
+      origin: 'http://localhost:3000.evil.com',
+    });
     expect(response.status).toBe(403);
     expect(response.body.error.code).toBe('ORIGIN_NOT_ALLOWED');
   });
@@ -228,7 +253,10 @@ describe('POST /v1/auth/logout', () => {
   });
 
   it('with the refresh cookie needs the CSRF header, and clears the cookies', async () => {
-    const started = await api(server, 'POST', '/v1/sessions', { headers: { 'x-tessera-key': server.publishableKey }, body: { tokenTransport: 'cookie' } });
+    const started = await api(server, 'POST', '/v1/sessions', {
+      headers: { 'x-tessera-key': server.publishableKey },
+      body: { tokenTransport: 'cookie' },
+    });
     const cookie = `tessera_rt=${setCookie(started.headers, 'tessera_rt')!.value}`;
     const forged = await api(server, 'POST', '/v1/auth/logout', { headers: { cookie } });
     expect(forged.status).toBe(403);

@@ -5,7 +5,10 @@ import { api, connect, startTestServer, type TestServer } from '../support/test-
 
 const SECRET = 'customer-app-identity-secret-0123456789abcdef';
 const identityToken = (userId: string) =>
-  new SignJWT({ sub: userId, name: userId.toUpperCase() }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(SECRET));
+  new SignJWT({ sub: userId, name: userId.toUpperCase() })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setExpirationTime('5m')
+    .sign(new TextEncoder().encode(SECRET));
 
 describe('GDPR export and erasure, and monthly usage', () => {
   let server: TestServer;
@@ -52,7 +55,9 @@ describe('GDPR export and erasure, and monthly usage', () => {
 
     const db = inspectDatabase(server.dataDir);
     try {
-      const internalId = authenticated.user ? (await api(server, 'GET', '/v1/users/erin/export', { headers: admin(), origin: null })).body.user.internalId : '';
+      const internalId = authenticated.user
+        ? (await api(server, 'GET', '/v1/users/erin/export', { headers: admin(), origin: null })).body.user.internalId
+        : '';
       expect(internalId).toMatch(/^usr_/); // erin is untouched
       const anonymousId = session.session.anonymousId;
       const sessionId = session.session.id;
@@ -93,7 +98,11 @@ describe('GDPR export and erasure, and monthly usage', () => {
   });
 
   it('needs the users:delete scope to erase and users:read to export', async () => {
-    const key = await api(server, 'POST', '/v1/keys', { headers: admin(), origin: null, body: { name: 'reader', kind: 'secret', scopes: ['users:read'] } });
+    const key = await api(server, 'POST', '/v1/keys', {
+      headers: admin(),
+      origin: null,
+      body: { name: 'reader', kind: 'secret', scopes: ['users:read'] },
+    });
     const reader = { authorization: `Bearer ${key.body.key}` };
     expect((await api(server, 'GET', '/v1/users/erin/export', { headers: reader, origin: null })).status).toBe(200);
     const denied = await api(server, 'DELETE', '/v1/users/erin', { headers: reader, origin: null });

@@ -2,12 +2,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt } from '../support/cli.js';
 import { type Cluster, metricValue, type Nginx, nginxInstalled, request, startCluster, startNginx } from '../support/cluster.js';
 import { createTestDatabase, TEST_DATABASE_URL, TEST_REDIS_URL, type TestDatabase } from '../support/postgres.js';
-import { type PostgresCluster, type RedisServer, postgresBinDir, sleep, startPostgresCluster, startRedisServer, which } from '../support/services.js';
+import {
+  type PostgresCluster,
+  type RedisServer,
+  postgresBinDir,
+  sleep,
+  startPostgresCluster,
+  startRedisServer,
+  which,
+} from '../support/services.js';
 import { connect, ORIGIN, type TestSocket } from '../support/test-server.js';
 import { chatResiliently } from '../support/chat-client.js';
 
 const services = Boolean(TEST_DATABASE_URL && TEST_REDIS_URL);
-const wsOf = (base: string) => base.replace(/^http/, 'ws') + '/v1/ws';
+const wsOf = (base: string) => `${base.replace(/^http/, 'ws')}/v1/ws`;
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 async function eventually(condition: () => Promise<boolean> | boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
@@ -49,7 +57,11 @@ describe.skipIf(!services || !which('redis-server'))('failures: Redis stopped an
     database = await createTestDatabase();
     cluster = await startCluster({ databaseUrl: database.url, redisUrl: redis.url, origin: ORIGIN });
     [a, b] = cluster.nodes.map((node) => node.url) as [string, string];
-    const patched = await request(a, 'PATCH', '/v1/settings', { headers: bearer(cluster.secretKey), origin: null, body: { limits: { messagesPerMinute: 3 } } });
+    const patched = await request(a, 'PATCH', '/v1/settings', {
+      headers: bearer(cluster.secretKey),
+      origin: null,
+      body: { limits: { messagesPerMinute: 3 } },
+    });
     expect(patched.status).toBe(200);
   }, 60_000);
 
@@ -125,7 +137,11 @@ describe.skipIf(!services || !postgresBinDir())('failures: PostgreSQL restarted'
     postgres = (await startPostgresCluster())!;
     cluster = await startCluster({ databaseUrl: postgres.url, redisUrl: TEST_REDIS_URL!, nodes: 1, origin: ORIGIN });
     node = cluster.nodes[0]!.url;
-    await request(node, 'PATCH', '/v1/settings', { headers: bearer(cluster.secretKey), origin: null, body: { limits: { messagesPerMinute: 1000 } } });
+    await request(node, 'PATCH', '/v1/settings', {
+      headers: bearer(cluster.secretKey),
+      origin: null,
+      body: { limits: { messagesPerMinute: 1000 } },
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -155,7 +171,10 @@ describe.skipIf(!services || !postgresBinDir())('failures: PostgreSQL restarted'
     const client = new pg.Client({ connectionString: postgres.url });
     await client.connect();
     try {
-      const { rows } = await client.query<{ id: string; client_id: string }>("select id, client_id from messages where session_id = $1 and role = 'user'", [session.session.id]);
+      const { rows } = await client.query<{ id: string; client_id: string }>(
+        "select id, client_id from messages where session_id = $1 and role = 'user'",
+        [session.session.id],
+      );
       expect(rows).toHaveLength(40);
       const stored = new Map(rows.map((row) => [row.client_id, row.id]));
       for (const [clientId, messageId] of outcome.acked) expect(stored.get(clientId)).toBe(messageId);
@@ -176,7 +195,11 @@ describe.skipIf(!services || !nginxInstalled())('failures: a node killed with SI
     database = await createTestDatabase();
     cluster = await startCluster({ databaseUrl: database.url, redisUrl: TEST_REDIS_URL!, origin: ORIGIN });
     nginx = await startNginx(cluster.nodes.map((n) => n.port));
-    await request(nginx.url, 'PATCH', '/v1/settings', { headers: bearer(cluster.secretKey), origin: null, body: { limits: { messagesPerMinute: 1000 } } });
+    await request(nginx.url, 'PATCH', '/v1/settings', {
+      headers: bearer(cluster.secretKey),
+      origin: null,
+      body: { limits: { messagesPerMinute: 1000 } },
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -190,7 +213,9 @@ describe.skipIf(!services || !nginxInstalled())('failures: a node killed with SI
     const perClient = 30;
     const sessions = [];
     for (let i = 0; i < clients; i++) sessions.push(await startSession(nginx.url, cluster.publishableKey));
-    const chats = sessions.map((s, i) => chatResiliently(nginx.wsUrl, s.accessToken, perClient, { prefix: `c${i}`, gapMs: 30, deadlineMs: 90_000 }));
+    const chats = sessions.map((s, i) =>
+      chatResiliently(nginx.wsUrl, s.accessToken, perClient, { prefix: `c${i}`, gapMs: 30, deadlineMs: 90_000 }),
+    );
     await sleep(500);
     await cluster.nodes[0]!.stop('SIGKILL');
     const outcomes = await Promise.all(chats);
@@ -198,7 +223,10 @@ describe.skipIf(!services || !nginxInstalled())('failures: a node killed with SI
     expect(outcomes.every((o) => o.acked.size === perClient)).toBe(true);
     expect(outcomes.reduce((n, o) => n + o.reconnects, 0)).toBeGreaterThan(0);
     for (const [i, outcome] of outcomes.entries()) {
-      const rows = await database.query<{ id: string; client_id: string }>("select id, client_id from messages where session_id = $1 and role = 'user'", [sessions[i]!.session.id]);
+      const rows = await database.query<{ id: string; client_id: string }>(
+        "select id, client_id from messages where session_id = $1 and role = 'user'",
+        [sessions[i]!.session.id],
+      );
       expect(rows).toHaveLength(perClient);
       const stored = new Map(rows.map((row) => [row.client_id, row.id]));
       for (const [clientId, messageId] of outcome.acked) expect(stored.get(clientId)).toBe(messageId);

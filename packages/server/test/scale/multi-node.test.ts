@@ -20,7 +20,7 @@ describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one R
   let nginx: Nginx;
   let a: string;
   let b: string;
-  const wsOf = (base: string) => base.replace(/^http/, 'ws') + '/v1/ws';
+  const wsOf = (base: string) => `${base.replace(/^http/, 'ws')}/v1/ws`;
 
   beforeAll(async () => {
     assertBuilt();
@@ -54,12 +54,15 @@ describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one R
     socket.send({ type: 'message', id: 'hello-1', content: 'hello from node A' });
     const ack = await socket.nextOfType('ack');
     socket.close();
-    const history = await request(b, 'GET', `/v1/conversations/${ack.conversationId}/messages`, { headers: bearer(refreshed.body.accessToken) });
+    const history = await request(b, 'GET', `/v1/conversations/${ack.conversationId}/messages`, {
+      headers: bearer(refreshed.body.accessToken),
+    });
     expect(history.status).toBe(200);
     expect(history.body.messages.map((m: { id: string }) => m.id)).toContain(ack.messageId);
 
     // Through nginx, round-robin: the same token works on whichever node answers.
-    for (let i = 0; i < 4; i++) expect((await request(nginx.url, 'GET', '/v1/me', { headers: bearer(refreshed.body.accessToken) })).status).toBe(200);
+    for (let i = 0; i < 4; i++)
+      expect((await request(nginx.url, 'GET', '/v1/me', { headers: bearer(refreshed.body.accessToken) })).status).toBe(200);
     expect(new Set(nginx.upstreamsOf('/v1/me')).size).toBe(2);
   });
 
@@ -91,7 +94,11 @@ describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one R
     const session = await startSession(a);
     expect((await request(a, 'GET', '/v1/me', { headers: bearer(session.accessToken) })).status).toBe(200); // cached on A
     const socket = await socketTo(wsOf(a), session.accessToken);
-    const linked = await request(b, 'POST', `/v1/sessions/${session.session.id}/link`, { headers: bearer(cluster.secretKey), origin: null, body: { userId: 'user-linked-on-b' } });
+    const linked = await request(b, 'POST', `/v1/sessions/${session.session.id}/link`, {
+      headers: bearer(cluster.secretKey),
+      origin: null,
+      body: { userId: 'user-linked-on-b' },
+    });
     expect(linked.status).toBeLessThan(300);
     expect((await socket.closed).code).toBe(4002);
     expect((await request(a, 'GET', '/v1/me', { headers: bearer(session.accessToken) })).status).toBe(401);
@@ -101,7 +108,11 @@ describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one R
   });
 
   it('erasing a user on node A ends their sockets on node B', async () => {
-    const tokens = await request(b, 'POST', '/v1/auth/tokens', { headers: bearer(cluster.secretKey), origin: null, body: { userId: 'user-to-erase' } });
+    const tokens = await request(b, 'POST', '/v1/auth/tokens', {
+      headers: bearer(cluster.secretKey),
+      origin: null,
+      body: { userId: 'user-to-erase' },
+    });
     expect(tokens.status).toBe(201);
     const socket = await socketTo(wsOf(b), tokens.body.accessToken);
     const erased = await request(a, 'DELETE', '/v1/users/user-to-erase', { headers: bearer(cluster.secretKey), origin: null });
@@ -111,17 +122,27 @@ describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one R
   });
 
   it('a key revoked on node A is refused on node B at once', async () => {
-    const created = await request(a, 'POST', '/v1/keys', { headers: bearer(cluster.secretKey), origin: null, body: { name: 'short-lived', kind: 'secret', scopes: ['admin'] } });
+    const created = await request(a, 'POST', '/v1/keys', {
+      headers: bearer(cluster.secretKey),
+      origin: null,
+      body: { name: 'short-lived', kind: 'secret', scopes: ['admin'] },
+    });
     expect(created.status).toBe(201);
     expect((await request(b, 'GET', '/v1/keys', { headers: bearer(created.body.key), origin: null })).status).toBe(200);
-    expect((await request(a, 'DELETE', `/v1/keys/${created.body.id}`, { headers: bearer(cluster.secretKey), origin: null })).status).toBe(204);
+    expect((await request(a, 'DELETE', `/v1/keys/${created.body.id}`, { headers: bearer(cluster.secretKey), origin: null })).status).toBe(
+      204,
+    );
     const refused = await request(b, 'GET', '/v1/keys', { headers: bearer(created.body.key), origin: null });
     expect(refused.status).toBe(401);
     expect(refused.body.error.code).toBe('INVALID_API_KEY');
   });
 
   it('a message rate limit is shared across nodes', async () => {
-    const patched = await request(a, 'PATCH', '/v1/settings', { headers: bearer(cluster.secretKey), origin: null, body: { limits: { messagesPerMinute: 4 } } });
+    const patched = await request(a, 'PATCH', '/v1/settings', {
+      headers: bearer(cluster.secretKey),
+      origin: null,
+      body: { limits: { messagesPerMinute: 4 } },
+    });
     expect(patched.status).toBe(200);
     const session = await startSession(a);
     const onA = await socketTo(wsOf(a), session.accessToken);
@@ -138,7 +159,11 @@ describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one R
     expect(await send(onA, 'r6')).toMatchObject({ type: 'error', code: 'RATE_LIMITED' });
     onA.close();
     onB.close();
-    await request(a, 'PATCH', '/v1/settings', { headers: bearer(cluster.secretKey), origin: null, body: { limits: { messagesPerMinute: 1000 } } });
+    await request(a, 'PATCH', '/v1/settings', {
+      headers: bearer(cluster.secretKey),
+      origin: null,
+      body: { limits: { messagesPerMinute: 1000 } },
+    });
   });
 
   it('20 concurrent refreshes of one token, spread over both nodes, mint exactly one child', async () => {
@@ -153,8 +178,12 @@ describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one R
     const rows = await database.query<{ state: string }>('select state from refresh_tokens where session_id = $1', [session.session.id]);
     expect(rows.map((r) => r.state).sort()).toEqual(['current', 'rotated']);
     // One rotation, nineteen answered from the grace window, counted across the nodes' /metrics.
-    const rotated = (await metricValue(a, 'tessera_refreshes_total', 'outcome="rotated"')) + (await metricValue(b, 'tessera_refreshes_total', 'outcome="rotated"'));
-    const grace = (await metricValue(a, 'tessera_refreshes_total', 'outcome="grace"')) + (await metricValue(b, 'tessera_refreshes_total', 'outcome="grace"'));
+    const rotated =
+      (await metricValue(a, 'tessera_refreshes_total', 'outcome="rotated"')) +
+      (await metricValue(b, 'tessera_refreshes_total', 'outcome="rotated"'));
+    const grace =
+      (await metricValue(a, 'tessera_refreshes_total', 'outcome="grace"')) +
+      (await metricValue(b, 'tessera_refreshes_total', 'outcome="grace"'));
     expect(grace).toBeGreaterThanOrEqual(19);
     expect(rotated).toBeGreaterThanOrEqual(2); // this one and the refresh of the first test
   });
@@ -164,6 +193,6 @@ describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one R
     const outcome = await chatResiliently(nginx.wsUrl, session.accessToken, 5);
     expect(outcome.acked.size).toBe(5);
     expect((await fetch(`${nginx.url}/metrics`)).status).toBe(404);
-    expect(await metricValue(a, 'tessera_messages_total') + (await metricValue(b, 'tessera_messages_total'))).toBeGreaterThanOrEqual(5);
+    expect((await metricValue(a, 'tessera_messages_total')) + (await metricValue(b, 'tessera_messages_total'))).toBeGreaterThanOrEqual(5);
   });
 });

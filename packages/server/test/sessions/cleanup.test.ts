@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupExpired } from '../../src/sessions/index.js';
 import { inspectDatabase } from '../support/database.js';
-import { api, chat, connect, eventually, ManualClock, startAnonymousSession, startTestServer, type TestServer } from '../support/test-server.js';
+import {
+  api,
+  chat,
+  connect,
+  eventually,
+  ManualClock,
+  startAnonymousSession,
+  startTestServer,
+  type TestServer,
+} from '../support/test-server.js';
 
 const HOUR = 3600 * 1000;
 const DAY = 24 * HOUR;
@@ -63,7 +72,12 @@ describe('cleanupExpired', () => {
     clock.set(t0 + 7 * DAY + HOUR);
     const db = inspectDatabase(server.dataDir);
     try {
-      const before = { sessions: db.count('sessions'), tokens: db.count('refresh_tokens'), conversations: db.count('conversations'), messages: db.count('messages') };
+      const before = {
+        sessions: db.count('sessions'),
+        tokens: db.count('refresh_tokens'),
+        conversations: db.count('conversations'),
+        messages: db.count('messages'),
+      };
       const report = await run();
       expect(report).toEqual({ sessions: 3, refreshTokens: 3, conversations: 1, messages: 4 });
 
@@ -111,7 +125,6 @@ describe('cleanupExpired', () => {
     const list = await api(server, 'GET', '/v1/conversations', { headers: { authorization: `Bearer ${ada.accessToken}` } });
     expect(list.body.conversations.map((c: any) => c.id)).toContain(userConversation);
   });
-
 });
 
 describe('cleanupExpired in batches', () => {
@@ -144,7 +157,6 @@ describe('cleanupExpired in batches', () => {
     expect(db.count('sessions', 'id = ?', expired[0].session.id)).toBe(0);
     db.close();
   });
-
 });
 
 describe('message retention', () => {

@@ -3,7 +3,8 @@ import { inspectDatabase } from '../support/database.js';
 import { api, connect, ManualClock, startAnonymousSession, startTestServer, type TestServer } from '../support/test-server.js';
 
 const refresh = (server: TestServer, refreshToken: string) => api(server, 'POST', '/v1/auth/refresh', { body: { refreshToken } });
-const me = (server: TestServer, accessToken: string) => api(server, 'GET', '/v1/me', { headers: { authorization: `Bearer ${accessToken}` } });
+const me = (server: TestServer, accessToken: string) =>
+  api(server, 'GET', '/v1/me', { headers: { authorization: `Bearer ${accessToken}` } });
 
 describe('refresh-token rotation', () => {
   const clock = new ManualClock();
@@ -98,7 +99,14 @@ describe('refresh-token rotation', () => {
     const start = await startAnonymousSession(server);
     const [, id, secret] = /^(rt_[A-Za-z0-9]{20})_(.+)$/.exec(start.refreshToken)!;
     const flipped = secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
-    for (const forged of [`${id}_${flipped}`, `${id}_${'A'.repeat(secret.length)}`, `${id}_`, 'rt_garbage', 'garbage', `${start.refreshToken}x`]) {
+    for (const forged of [
+      `${id}_${flipped}`,
+      `${id}_${'A'.repeat(secret.length)}`,
+      `${id}_`,
+      'rt_garbage',
+      'garbage',
+      `${start.refreshToken}x`,
+    ]) {
       const response = await refresh(server, forged);
       expect(response.status, forged).toBe(401);
       expect(response.body.error.code).toBe('INVALID_TOKEN');

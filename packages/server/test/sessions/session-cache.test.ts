@@ -62,7 +62,15 @@ describe.each(backends)('session cache and socket sweep ($name)', (backend) => {
       sessionVer,
       close: (code: number, reason: string) => closed.set(`s_${sessionId}_${sessionVer}`, [code, reason]),
     });
-    for (const s of [socket(live.id), socket(loggedOut.id), socket(revoked.id), socket(expired.id), socket(relinked.id), socket(relinked.id, 2), socket('sess_gone')]) {
+    for (const s of [
+      socket(live.id),
+      socket(loggedOut.id),
+      socket(revoked.id),
+      socket(expired.id),
+      socket(relinked.id),
+      socket(relinked.id, 2),
+      socket('sess_gone'),
+    ]) {
       registry.add(s);
     }
     expect(await sweepSockets(registry, { socketEnds: (sockets) => readSocketEnds(store, sockets, now) })).toBe(5);

@@ -9,18 +9,26 @@ describe('identity tokens verified with a public key', () => {
   const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ settings: { identity: { verification: { publicKeyPem }, userIdClaim: 'external_id', nameClaim: 'name' } as never } });
+    server = await startTestServer({
+      settings: { identity: { verification: { publicKeyPem }, userIdClaim: 'external_id', nameClaim: 'name' } as never },
+    });
   });
   afterAll(() => server.stop({ removeData: true }));
 
   const link = async (token: string) => {
     const session = await startAnonymousSession(server);
-    const response = await api(server, 'POST', '/v1/auth/link', { headers: { authorization: `Bearer ${session.accessToken}` }, body: { method: 'jwt', token } });
+    const response = await api(server, 'POST', '/v1/auth/link', {
+      headers: { authorization: `Bearer ${session.accessToken}` },
+      body: { method: 'jwt', token },
+    });
     return { session, response };
   };
 
   it('accepts an RS256 token and reads the Zendesk-style external_id', async () => {
-    const token = await new SignJWT({ external_id: 'zd-42', name: 'Zed' }).setProtectedHeader({ alg: 'RS256' }).setExpirationTime('2m').sign(privateKey);
+    const token = await new SignJWT({ external_id: 'zd-42', name: 'Zed' })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setExpirationTime('2m')
+      .sign(privateKey);
     const { response } = await link(token);
     expect(response.status).toBe(200);
     expect(response.body.user).toMatchObject({ id: 'zd-42', name: 'Zed' });

@@ -85,8 +85,8 @@ describe('PasswordHasher', () => {
   });
 
   it('flags weaker hashes for rehash', () => {
-    expect(hasher.needsRehash('$argon2id$v=19$m=4096,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$' + 'A'.repeat(43))).toBe(true);
-    expect(hasher.needsRehash('$argon2i$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$' + 'A'.repeat(43))).toBe(true);
+    expect(hasher.needsRehash(`$argon2id$v=19$m=4096,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$${'A'.repeat(43)}`)).toBe(true);
+    expect(hasher.needsRehash(`$argon2i$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$${'A'.repeat(43)}`)).toBe(true);
     expect(hasher.needsRehash('$2b$10$abcdefghijklmnopqrstuv')).toBe(true);
   });
 
@@ -111,9 +111,7 @@ describe('PasswordHasher', () => {
   it('bounds concurrency: a flood queues, and past maxQueue is refused with RATE_LIMITED', async () => {
     const bounded = new PasswordHasher({ concurrency: 2, maxQueue: 4 });
     const hash = await bounded.hash('correct horse battery staple');
-    const results = await Promise.allSettled(
-      Array.from({ length: 12 }, () => bounded.verify(hash, 'correct horse battery staple')),
-    );
+    const results = await Promise.allSettled(Array.from({ length: 12 }, () => bounded.verify(hash, 'correct horse battery staple')));
     const fulfilled = results.filter((r) => r.status === 'fulfilled');
     const refused = results.filter((r) => r.status === 'rejected');
     // Exactly 2 running + 4 waiting are served (so no more than 2 ran at once, or more

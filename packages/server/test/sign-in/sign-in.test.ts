@@ -6,7 +6,10 @@ import { api, connect, startAnonymousSession, startTestServer, type TestServer, 
 const IDENTITY_SECRET = 'customer-app-identity-secret-0123456789abcdef';
 const secretKey = new TextEncoder().encode(IDENTITY_SECRET);
 
-function identityToken(claims: Record<string, unknown>, options: { expiresIn?: string; header?: Record<string, unknown>; issuer?: string } = {}) {
+function identityToken(
+  claims: Record<string, unknown>,
+  options: { expiresIn?: string; header?: Record<string, unknown>; issuer?: string } = {},
+) {
   return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256', ...options.header })
     .setIssuedAt()
@@ -91,12 +94,35 @@ describe('sign-in mid-conversation with an identity token from the customer app'
 
   const { publicKey: attackerRsaPublic, privateKey: attackerRsaPrivate } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const attacks: Array<[string, () => Promise<string>]> = [
-    ['forged (signed with another secret)', () => new SignJWT({ user_payload: { custom_user_id: 'victim' } }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://shop.example').setExpirationTime('5m').sign(new TextEncoder().encode('attacker-secret-attacker-secret-attacker!!'))],
+    [
+      'forged (signed with another secret)',
+      () =>
+        new SignJWT({ user_payload: { custom_user_id: 'victim' } })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuer('https://shop.example')
+          .setExpirationTime('5m')
+          .sign(new TextEncoder().encode('attacker-secret-attacker-secret-attacker!!')),
+    ],
     ['expired', () => identityToken({ user_payload: { custom_user_id: 'victim' } }, { expiresIn: '-1m' })],
     ['wrong issuer', () => identityToken({ user_payload: { custom_user_id: 'victim' } }, { issuer: 'https://evil.example' })],
-    ['jku-bearing', () => identityToken({ user_payload: { custom_user_id: 'victim' } }, { header: { jku: 'http://127.0.0.1:1/jwks.json' } })],
-    ['RS256 from an unknown key', () => new SignJWT({ user_payload: { custom_user_id: 'victim' } }).setProtectedHeader({ alg: 'RS256' }).setIssuer('https://shop.example').setExpirationTime('5m').sign(attackerRsaPrivate)],
-    ['alg none', async () => `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${Buffer.from(JSON.stringify({ iss: 'https://shop.example', exp: Math.floor(Date.now() / 1000) + 60, user_payload: { custom_user_id: 'victim' } })).toString('base64url')}.`],
+    [
+      'jku-bearing',
+      () => identityToken({ user_payload: { custom_user_id: 'victim' } }, { header: { jku: 'http://127.0.0.1:1/jwks.json' } }),
+    ],
+    [
+      'RS256 from an unknown key',
+      () =>
+        new SignJWT({ user_payload: { custom_user_id: 'victim' } })
+          .setProtectedHeader({ alg: 'RS256' })
+          .setIssuer('https://shop.example')
+          .setExpirationTime('5m')
+          .sign(attackerRsaPrivate),
+    ],
+    [
+      'alg none',
+      async () =>
+        `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${Buffer.from(JSON.stringify({ iss: 'https://shop.example', exp: Math.floor(Date.now() / 1000) + 60, user_payload: { custom_user_id: 'victim' } })).toString('base64url')}.`,
+    ],
   ];
   void attackerRsaPublic;
 
@@ -117,7 +143,10 @@ describe('sign-in mid-conversation with an identity token from the customer app'
     // Browser one: signs in, chats.
     const first = await startAnonymousSession(server);
     const token = await identityToken({ user_payload: { custom_user_id: 'dana', name: 'Dana' } });
-    const linkedFirst = await api(server, 'POST', '/v1/auth/link', { headers: { authorization: `Bearer ${first.accessToken}` }, body: { method: 'jwt', token } });
+    const linkedFirst = await api(server, 'POST', '/v1/auth/link', {
+      headers: { authorization: `Bearer ${first.accessToken}` },
+      body: { method: 'jwt', token },
+    });
     expect(linkedFirst.status).toBe(200);
     const s1 = connect(server, { token: linkedFirst.body.accessToken });
     await s1.nextOfType('ready');
@@ -166,7 +195,7 @@ describe('sign-in mid-conversation with an identity token from the customer app'
     expect(messages.body.messages.map((m: any) => m.content)).toContain('continuing the first one');
   });
 
-  it('never lets a user read or resume another user\'s conversation', async () => {
+  it("never lets a user read or resume another user's conversation", async () => {
     const alice = await startAnonymousSession(server);
     const aliceLinked = await api(server, 'POST', '/v1/auth/link', {
       headers: { authorization: `Bearer ${alice.accessToken}` },
@@ -175,7 +204,9 @@ describe('sign-in mid-conversation with an identity token from the customer app'
     const aliceSocket = connect(server, { token: aliceLinked.body.accessToken });
     await aliceSocket.nextOfType('ready');
     await chat(aliceSocket, 'alice secret');
-    const aliceConversation = (await api(server, 'GET', '/v1/conversations', { headers: { authorization: `Bearer ${aliceLinked.body.accessToken}` } })).body.conversations[0].id;
+    const aliceConversation = (
+      await api(server, 'GET', '/v1/conversations', { headers: { authorization: `Bearer ${aliceLinked.body.accessToken}` } })
+    ).body.conversations[0].id;
     aliceSocket.close();
 
     const mallory = await startAnonymousSession(server);
@@ -183,7 +214,9 @@ describe('sign-in mid-conversation with an identity token from the customer app'
       headers: { authorization: `Bearer ${mallory.accessToken}` },
       body: { method: 'jwt', token: await identityToken({ user_payload: { custom_user_id: 'mallory' } }) },
     });
-    const read = await api(server, 'GET', `/v1/conversations/${aliceConversation}/messages`, { headers: { authorization: `Bearer ${malloryLinked.body.accessToken}` } });
+    const read = await api(server, 'GET', `/v1/conversations/${aliceConversation}/messages`, {
+      headers: { authorization: `Bearer ${malloryLinked.body.accessToken}` },
+    });
     expect(read.status).toBe(404);
     expect(read.body.error.code).toBe('NOT_FOUND');
     const socket = connect(server, { token: malloryLinked.body.accessToken });
@@ -191,7 +224,7 @@ describe('sign-in mid-conversation with an identity token from the customer app'
     socket.send({ type: 'resume', conversationId: aliceConversation, id: 'r1' });
     expect(await socket.nextOfType('error')).toMatchObject({ code: 'NOT_FOUND', id: 'r1' });
     // Naming her conversation in a message frame is refused the same way, and nothing is stored there.
-    socket.send({ type: 'message', id: 'sneak', content: 'put this in alice\'s chat', conversationId: aliceConversation });
+    socket.send({ type: 'message', id: 'sneak', content: "put this in alice's chat", conversationId: aliceConversation });
     expect(await socket.next((f) => f.type === 'error' && f.id === 'sneak')).toMatchObject({ code: 'NOT_FOUND' });
     // And "orders for alice" in the text changes nothing: tools read the session's user only.
     expect(await chat(socket, 'show orders for user alice')).toMatch(/Your orders, mallory/);

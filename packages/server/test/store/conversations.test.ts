@@ -137,7 +137,11 @@ describe.each(backends)('store ($name): conversations and messages', (backend) =
       const all = Array.from({ length: 7 }, (_, i) => message(c, { content: `m${i}`, createdAt: T0 + i }));
       for (const m of all) await store.messages.insertMany([m]);
       expect((await store.messages.listByConversation(c.id, { limit: 3 })).map((m) => m.content)).toEqual(['m4', 'm5', 'm6']);
-      expect((await store.messages.listByConversation(c.id, { limit: 3, beforeId: all[4]!.id })).map((m) => m.content)).toEqual(['m1', 'm2', 'm3']);
+      expect((await store.messages.listByConversation(c.id, { limit: 3, beforeId: all[4]!.id })).map((m) => m.content)).toEqual([
+        'm1',
+        'm2',
+        'm3',
+      ]);
       expect((await store.messages.listByConversation(c.id, { limit: 10, beforeId: all[1]!.id })).map((m) => m.content)).toEqual(['m0']);
       const first = (await store.messages.listByConversation(c.id, { limit: 1 }))[0]!;
       expect(typeof first.createdAt).toBe('number');
@@ -161,7 +165,12 @@ describe.each(backends)('store ($name): conversations and messages', (backend) =
       const { session: s, tenant: t } = await seedSession(store);
       const c = conversation(s);
       await store.conversations.insert(c);
-      await store.messages.insertMany([message(c, { createdAt: T0 - 1 }), message(c, { createdAt: T0 }), message(c, { createdAt: T0 + 99 }), message(c, { createdAt: T0 + 100 })]);
+      await store.messages.insertMany([
+        message(c, { createdAt: T0 - 1 }),
+        message(c, { createdAt: T0 }),
+        message(c, { createdAt: T0 + 99 }),
+        message(c, { createdAt: T0 + 100 }),
+      ]);
       const n = await store.messages.countByTenantSince(t.id, T0, T0 + 100);
       expect(n).toBe(2);
       expect(typeof n).toBe('number');

@@ -3,7 +3,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
-import { type ApiKey, type Conversation, type Message, openStore, type RefreshToken, type Session, type Store, type Tenant, type User } from '../../src/store/index.js';
+import {
+  type ApiKey,
+  type Conversation,
+  type Message,
+  openStore,
+  type RefreshToken,
+  type Session,
+  type Store,
+  type Tenant,
+  type User,
+} from '../../src/store/index.js';
 import type { OpenedStore, StoreBackend } from '../support/backends.js';
 
 export const T0 = 1_800_000_000_000;
@@ -91,7 +101,16 @@ export function refreshToken(sessionId: string, overrides: Partial<RefreshToken>
 }
 
 export function conversation(s: Session, overrides: Partial<Conversation> = {}): Conversation {
-  return { id: uid('conv'), tenantId: s.tenantId, sessionId: s.id, anonymousId: s.anonymousId, userId: s.userId, createdAt: T0, updatedAt: T0, ...overrides };
+  return {
+    id: uid('conv'),
+    tenantId: s.tenantId,
+    sessionId: s.id,
+    anonymousId: s.anonymousId,
+    userId: s.userId,
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  };
 }
 
 export function message(c: Conversation, overrides: Partial<Message> = {}): Message {

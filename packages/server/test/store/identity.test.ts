@@ -109,7 +109,12 @@ describe.each(backends)('store ($name): tenants, API keys, users', (backend) => 
       const u = user(t.id);
       await store.users.insert(u);
       await store.users.updateProfile(u.id, { name: 'Grace', avatar: 'https://a/b.png', custom: { role: 'viewer' }, updatedAt: T0 + 9 });
-      expect(await store.users.get(u.id)).toMatchObject({ name: 'Grace', avatar: 'https://a/b.png', custom: { role: 'viewer' }, updatedAt: T0 + 9 });
+      expect(await store.users.get(u.id)).toMatchObject({
+        name: 'Grace',
+        avatar: 'https://a/b.png',
+        custom: { role: 'viewer' },
+        updatedAt: T0 + 9,
+      });
       expect(await store.users.delete(u.id)).toBe(1);
       expect(await store.users.delete(u.id)).toBe(0);
       expect(await store.users.get(u.id)).toBeNull();

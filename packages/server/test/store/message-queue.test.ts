@@ -76,7 +76,12 @@ describe('MessageQueue (message batches, both dialects)', () => {
       100,
     );
     const batches = Array.from({ length: 3 }, () => batchOf(100));
-    const results = batches.map((batch) => queue.append(batch, OPTIONS).then(() => 'stored', (error: Error) => error.message));
+    const results = batches.map((batch) =>
+      queue.append(batch, OPTIONS).then(
+        () => 'stored',
+        (error: Error) => error.message,
+      ),
+    );
     await nextTurn();
     expect(calls.map((call) => call.messages)).toEqual(batches.slice(0, 1));
     calls[0].settle(new Error('refused'));

@@ -65,7 +65,11 @@ describe.each(backends)('store ($name): partners, single-use token ids, audit lo
     expect(first.map((e) => e.id)).toEqual(['aud_9', 'aud_4', 'aud_3']);
     expect(first[1]).toEqual(entries[4]);
     const last = first[2]!;
-    expect((await store.auditLog.page(t.id, { limit: 10, before: { at: last.at, id: last.id } })).map((e) => e.id)).toEqual(['aud_2', 'aud_1', 'aud_0']);
+    expect((await store.auditLog.page(t.id, { limit: 10, before: { at: last.at, id: last.id } })).map((e) => e.id)).toEqual([
+      'aud_2',
+      'aud_1',
+      'aud_0',
+    ]);
     expect((await store.auditLog.page(t.id, { limit: 10, action: 'session.revoked' })).map((e) => e.id)).toEqual(['aud_9']);
     expect((await store.auditLog.page(t.id, { limit: 10, target: 'sess_1' })).map((e) => e.id)).toEqual(['aud_9']);
     expect(await store.auditLog.deleteOlderThan(t.id, T0 + 2)).toBe(4);

@@ -64,7 +64,9 @@ describe.each(backends)('store ($name): sessions and refresh tokens', (backend) 
 
     it('of concurrent links at one version exactly one wins', async () => {
       const { session: s } = await seedSession(store);
-      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store.sessions.assignUser(s.id, `usr_${i}`, 1, T0 + 1, T0 + 100)));
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => store.sessions.assignUser(s.id, `usr_${i}`, 1, T0 + 1, T0 + 100)),
+      );
       expect(results.filter(Boolean)).toHaveLength(1);
     });
 
@@ -114,7 +116,9 @@ describe.each(backends)('store ($name): sessions and refresh tokens', (backend) 
       const { session: s } = await seedSession(store);
       const token = refreshToken(s.id);
       await store.refreshTokens.insert(token);
-      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => store.refreshTokens.claimRotation(token.id, `rt_child${i}`, T0 + i)));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.refreshTokens.claimRotation(token.id, `rt_child${i}`, T0 + i)),
+      );
       expect(results.filter(Boolean)).toHaveLength(1);
       const winner = results.indexOf(true);
       expect((await store.refreshTokens.get(token.id))!.childId).toBe(`rt_child${winner}`);

@@ -54,7 +54,8 @@ export async function chatResiliently(
     });
 
   for (let i = 0; i < count; ) {
-    if (Date.now() > deadline) throw new Error(`gave up after ${outcome.acked.size}/${count} acks; errors: ${outcome.errors.slice(-5).join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(`gave up after ${outcome.acked.size}/${count} acks; errors: ${outcome.errors.slice(-5).join(', ')}`);
     if (!socket || socket.readyState !== WebSocket.OPEN) {
       socket = await open();
       if (!socket) {

@@ -139,7 +139,10 @@ export async function startCluster(options: { databaseUrl: string; redisUrl: str
   const { runCliJson } = await import('./cli.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-cluster-'));
   const env = { TESSERA_DATABASE_URL: options.databaseUrl, TESSERA_REDIS_URL: options.redisUrl, TESSERA_TRUST_PROXY: '127.0.0.1' };
-  const keys = await runCliJson<{ tenantId: string; secretKey: string; publishableKey: string }>(['init', '--data', dataDir, '--origin', options.origin, '--json'], env);
+  const keys = await runCliJson<{ tenantId: string; secretKey: string; publishableKey: string }>(
+    ['init', '--data', dataDir, '--origin', options.origin, '--json'],
+    env,
+  );
   const nodes: ClusterNode[] = [];
   for (let i = 0; i < (options.nodes ?? 2); i++) nodes.push(new ClusterNode(String.fromCharCode(65 + i), await freePort(), dataDir, env));
   await Promise.all(nodes.map((node) => node.start()));
@@ -165,7 +168,11 @@ export async function request(
   const headers: Record<string, string> = { ...options.headers };
   if (options.origin !== null) headers.origin = options.origin ?? ORIGIN;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(base + path, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  const response = await fetch(base + path, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }

@@ -48,7 +48,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   return {
     app,
     url,
-    wsUrl: url.replace(/^http/, 'ws') + '/v1/ws',
+    wsUrl: `${url.replace(/^http/, 'ws')}/v1/ws`,
     dataDir,
     ...keys,
     async stop({ removeData = false } = {}) {
@@ -68,7 +68,11 @@ export async function api(
   const headers: Record<string, string> = { ...options.headers };
   if (options.origin !== null) headers.origin = options.origin ?? ORIGIN;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(server.url + path, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
+  const response = await fetch(server.url + path, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
 }
@@ -219,7 +223,10 @@ export class ManualClock {
 export async function connectAnonymous(server: TestServer, options: ConnectOptions = {}) {
   const socket = connect(server, { key: server.publishableKey, ...options });
   const session = await socket.nextOfType('session');
-  return { socket, session: session as { accessToken: string; refreshToken: string; expiresAt: number; session: { id: string; anonymousId: string } } };
+  return {
+    socket,
+    session: session as { accessToken: string; refreshToken: string; expiresAt: number; session: { id: string; anonymousId: string } },
+  };
 }
 
 /** Sends a chat message and waits for its ack and the assistant's reply. */

@@ -2,8 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, eventually, ManualClock, startAnonymousSession, startTestServer, type TestServer } from '../support/test-server.js';
 
 /** A backend call with a secret key, from no browser. */
-const call = (server: TestServer, key: string, method: string, path: string, options: { body?: unknown; headers?: Record<string, string> } = {}) =>
-  api(server, method, path, { body: options.body, headers: { authorization: `Bearer ${key}`, ...options.headers }, origin: null });
+const call = (
+  server: TestServer,
+  key: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string> } = {},
+) => api(server, method, path, { body: options.body, headers: { authorization: `Bearer ${key}`, ...options.headers }, origin: null });
 
 async function createKey(server: TestServer, body: Record<string, unknown>): Promise<{ id: string; key: string }> {
   const response = await call(server, server.secretKey, 'POST', '/v1/keys', { body: { kind: 'secret', ...body } });
@@ -83,7 +88,10 @@ describe('API keys: scopes, allowlists, expiry, rotation, revocation, limits', (
         expect(response.status).toBe(401);
         expect(response.body.error.code).toBe('INVALID_API_KEY');
       }
-      const viaHeader = await api(server, 'GET', '/v1/users/victim/sessions', { headers: { 'x-api-key': server.publishableKey }, origin: null });
+      const viaHeader = await api(server, 'GET', '/v1/users/victim/sessions', {
+        headers: { 'x-api-key': server.publishableKey },
+        origin: null,
+      });
       expect(viaHeader.body.error.code).toBe('INVALID_API_KEY');
       const me = await api(server, 'GET', '/v1/me', { headers: { authorization: `Bearer ${server.secretKey}` } });
       expect(me.status).toBe(401);
@@ -119,7 +127,9 @@ describe('API keys: scopes, allowlists, expiry, rotation, revocation, limits', (
     it('a spoofed X-Forwarded-For from an untrusted peer changes nothing', async () => {
       const office = await createKey(server, { name: 'office', scopes: ['users:read'], allowedIps: ['10.0.0.0/8'] });
       for (const spoofed of ['10.1.2.3', '10.1.2.3, 10.9.9.9', '127.0.0.1, 10.1.2.3']) {
-        const response = await call(server, office.key, 'GET', '/v1/users/victim/sessions', { headers: { 'x-forwarded-for': spoofed, 'x-real-ip': '10.1.2.3' } });
+        const response = await call(server, office.key, 'GET', '/v1/users/victim/sessions', {
+          headers: { 'x-forwarded-for': spoofed, 'x-real-ip': '10.1.2.3' },
+        });
         expect(response.status, spoofed).toBe(403);
       }
     });
@@ -133,7 +143,9 @@ describe('API keys: scopes, allowlists, expiry, rotation, revocation, limits', (
       const expired = await call(server, key, 'GET', '/v1/users/victim/sessions');
       expect(expired.status).toBe(401);
       expect(expired.body.error.code).toBe('INVALID_API_KEY');
-      const past = await call(server, server.secretKey, 'POST', '/v1/keys', { body: { name: 'past', kind: 'secret', expiresAt: clock.now() - 1 } });
+      const past = await call(server, server.secretKey, 'POST', '/v1/keys', {
+        body: { name: 'past', kind: 'secret', expiresAt: clock.now() - 1 },
+      });
       expect(past.status).toBe(400);
     });
 
@@ -225,7 +237,9 @@ describe('trusted proxies: X-Forwarded-For is believed only from them', () => {
   afterAll(() => server.stop({ removeData: true }));
 
   it('takes the client address from a trusted proxy, and the right-most untrusted hop, not a spoofed first one', async () => {
-    const created = await call(server, server.secretKey, 'POST', '/v1/keys', { body: { name: 'office', kind: 'secret', scopes: ['users:read'], allowedIps: ['10.0.0.0/8'] } });
+    const created = await call(server, server.secretKey, 'POST', '/v1/keys', {
+      body: { name: 'office', kind: 'secret', scopes: ['users:read'], allowedIps: ['10.0.0.0/8'] },
+    });
     const key = created.body.key;
     const via = (xff?: string) => call(server, key, 'GET', '/v1/users/nobody/sessions', { headers: xff ? { 'x-forwarded-for': xff } : {} });
     // The proxy (127.0.0.1, trusted) says the client is 10.1.2.3: allowed (404: no such user, but past the key checks).
@@ -252,7 +266,10 @@ describe('spike guard: a key whose rate jumps far above its own baseline is thro
 
   it('throttles the burst of a compromised key (429, audited) while a normal key is unaffected', async () => {
     const [suspect, normal] = await Promise.all(
-      ['suspect', 'normal'].map(async (name) => (await call(server, server.secretKey, 'POST', '/v1/keys', { body: { name, kind: 'secret', scopes: ['users:read'] } })).body),
+      ['suspect', 'normal'].map(
+        async (name) =>
+          (await call(server, server.secretKey, 'POST', '/v1/keys', { body: { name, kind: 'secret', scopes: ['users:read'] } })).body,
+      ),
     );
     await call(server, server.secretKey, 'POST', '/v1/auth/tokens', { body: { userId: 'u1' } });
     const read = (key: string) => call(server, key, 'GET', '/v1/users/u1/sessions');

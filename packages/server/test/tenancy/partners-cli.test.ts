@@ -16,7 +16,18 @@ describe('tessera partners / keys / audit (CLI parity)', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('adds a partner with a generated secret (shown once), lists and removes it', async () => {
-    const added = await runCliJson(['partners', 'add', '--name', 'Blog', '--origin', 'https://blog.example', '--origin', 'https://www.blog.example', ...data(), '--json']);
+    const added = await runCliJson([
+      'partners',
+      'add',
+      '--name',
+      'Blog',
+      '--origin',
+      'https://blog.example',
+      '--origin',
+      'https://www.blog.example',
+      ...data(),
+      '--json',
+    ]);
     expect(added.id).toMatch(/^ptn_/);
     expect(added.allowedOrigins).toEqual(['https://blog.example', 'https://www.blog.example']);
     expect(added.secret).toMatch(/^[A-Za-z0-9]{43}$/);
@@ -31,7 +42,19 @@ describe('tessera partners / keys / audit (CLI parity)', () => {
   it('adds a trusted partner with a public key file; refuses bad input', async () => {
     const pemFile = join(dataDir, 'partner.pem');
     writeFileSync(pemFile, generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
-    const added = await runCliJson(['partners', 'add', '--name', 'Shop', '--origin', 'https://shop.example', '--public-key-file', pemFile, '--trusted', ...data(), '--json']);
+    const added = await runCliJson([
+      'partners',
+      'add',
+      '--name',
+      'Shop',
+      '--origin',
+      'https://shop.example',
+      '--public-key-file',
+      pemFile,
+      '--trusted',
+      ...data(),
+      '--json',
+    ]);
     expect(added).toMatchObject({ trustedToAssertUsers: true, verification: { publicKeyPem: expect.stringContaining('PUBLIC KEY') } });
     expect(added.secret).toBeUndefined();
     const bad = await runCli(['partners', 'add', '--name', 'Bad', '--origin', 'https://bad.example/path', ...data()]);
@@ -42,7 +65,24 @@ describe('tessera partners / keys / audit (CLI parity)', () => {
   });
 
   it('creates keys with an IP allowlist, an expiry and a rate limit; the audit log shows the CLI as actor', async () => {
-    const key = await runCliJson(['keys', 'create', '--name', 'ci', '--scope', 'tokens:write', '--ip', '10.0.0.0/8', '--ip', '192.0.2.7', '--expires', '30d', '--rate-limit', '100', ...data(), '--json']);
+    const key = await runCliJson([
+      'keys',
+      'create',
+      '--name',
+      'ci',
+      '--scope',
+      'tokens:write',
+      '--ip',
+      '10.0.0.0/8',
+      '--ip',
+      '192.0.2.7',
+      '--expires',
+      '30d',
+      '--rate-limit',
+      '100',
+      ...data(),
+      '--json',
+    ]);
     expect(key).toMatchObject({ scopes: ['tokens:write'], allowedIps: ['10.0.0.0/8', '192.0.2.7'], rateLimitPerMinute: 100 });
     expect(key.expiresAt).toBeGreaterThan(Date.now() + 29 * 86_400_000);
     expect(key.key).toMatch(/^sk_/);

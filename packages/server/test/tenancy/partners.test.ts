@@ -18,9 +18,20 @@ const admin = (server: TestServer, method: string, path: string, body?: unknown)
   api(server, method, path, { body, headers: { authorization: `Bearer ${server.secretKey}` }, origin: null });
 
 async function addPartner(server: TestServer, body: Record<string, unknown>) {
-  const response = await admin(server, 'POST', '/v1/partners', { name: 'Partner', allowedOrigins: [PARTNER_ORIGIN], verification: { secret: SECRET }, ...body });
+  const response = await admin(server, 'POST', '/v1/partners', {
+    name: 'Partner',
+    allowedOrigins: [PARTNER_ORIGIN],
+    verification: { secret: SECRET },
+    ...body,
+  });
   expect(response.status, JSON.stringify(response.body)).toBe(201);
-  return response.body as { id: string; name: string; allowedOrigins: string[]; verification: Record<string, string>; trustedToAssertUsers: boolean };
+  return response.body as {
+    id: string;
+    name: string;
+    allowedOrigins: string[];
+    verification: Record<string, string>;
+    trustedToAssertUsers: boolean;
+  };
 }
 
 describe('partners and init tokens', () => {
@@ -42,7 +53,12 @@ describe('partners and init tokens', () => {
   beforeAll(async () => {
     server = await startTestServer();
     partner = await addPartner(server, { name: 'Blog network' });
-    trusted = await addPartner(server, { name: 'Sister shop', allowedOrigins: [OTHER_ORIGIN], verification: { secret: TRUSTED_SECRET }, trustedToAssertUsers: true });
+    trusted = await addPartner(server, {
+      name: 'Sister shop',
+      allowedOrigins: [OTHER_ORIGIN],
+      verification: { secret: TRUSTED_SECRET },
+      trustedToAssertUsers: true,
+    });
     ecPartner = await addPartner(server, {
       name: 'EC partner',
       verification: { publicKeyPem: ecKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
@@ -55,7 +71,12 @@ describe('partners and init tokens', () => {
       const listed = await admin(server, 'GET', '/v1/partners');
       expect(listed.status).toBe(200);
       const mine = listed.body.partners.find((p: any) => p.id === partner.id);
-      expect(mine).toMatchObject({ name: 'Blog network', allowedOrigins: [PARTNER_ORIGIN], verification: { secret: '[set]' }, trustedToAssertUsers: false });
+      expect(mine).toMatchObject({
+        name: 'Blog network',
+        allowedOrigins: [PARTNER_ORIGIN],
+        verification: { secret: '[set]' },
+        trustedToAssertUsers: false,
+      });
       expect(partner.id).toMatch(/^ptn_[A-Za-z0-9]{20}$/);
       expect(JSON.stringify(listed.body)).not.toContain(SECRET);
       expect((await admin(server, 'GET', `/v1/partners/${trusted.id}`)).body.trustedToAssertUsers).toBe(true);
@@ -72,7 +93,12 @@ describe('partners and init tokens', () => {
         { allowedOrigins: ['*'] },
         { allowedOrigins: [] },
       ]) {
-        const response = await admin(server, 'POST', '/v1/partners', { name: 'bad', allowedOrigins: [PARTNER_ORIGIN], verification: { secret: SECRET }, ...body });
+        const response = await admin(server, 'POST', '/v1/partners', {
+          name: 'bad',
+          allowedOrigins: [PARTNER_ORIGIN],
+          verification: { secret: SECRET },
+          ...body,
+        });
         expect(response.status, JSON.stringify(body)).toBe(400);
         expect(response.body.error.code).toBe('BAD_REQUEST');
       }
@@ -97,9 +123,15 @@ describe('partners and init tokens', () => {
       expect(response.body.session).toMatchObject({ auth: 'anonymous', tenantId: server.tenantId });
       expect(response.body.user).toBeUndefined();
       // The session lives on the partner's page: its token works from there.
-      const me = await api(server, 'GET', '/v1/me', { headers: { authorization: `Bearer ${response.body.accessToken}` }, origin: PARTNER_ORIGIN });
+      const me = await api(server, 'GET', '/v1/me', {
+        headers: { authorization: `Bearer ${response.body.accessToken}` },
+        origin: PARTNER_ORIGIN,
+      });
       expect(me.status).toBe(200);
-      const refreshed = await api(server, 'POST', '/v1/auth/refresh', { body: { refreshToken: response.body.refreshToken }, origin: PARTNER_ORIGIN });
+      const refreshed = await api(server, 'POST', '/v1/auth/refresh', {
+        body: { refreshToken: response.body.refreshToken },
+        origin: PARTNER_ORIGIN,
+      });
       expect(refreshed.status).toBe(200);
     });
 
@@ -203,7 +235,10 @@ describe('partners and init tokens', () => {
       expect(response.body.session).toMatchObject({ auth: 'user', userId: 'shopper-7' });
       expect(response.body.user).toEqual({ id: 'shopper-7', name: 'Ada', avatar: null, custom: { tier: 'gold' } });
       expect(decodeJwt(response.body.accessToken).claims).toMatchObject({ uid: 'shopper-7', auth: 'user', custom: { tier: 'gold' } });
-      const me = await api(server, 'GET', '/v1/me', { headers: { authorization: `Bearer ${response.body.accessToken}` }, origin: OTHER_ORIGIN });
+      const me = await api(server, 'GET', '/v1/me', {
+        headers: { authorization: `Bearer ${response.body.accessToken}` },
+        origin: OTHER_ORIGIN,
+      });
       expect(me.body).toMatchObject({ user: { id: 'shopper-7' }, custom: { tier: 'gold' } });
 
       const malformed = await startWith(initToken({ user: { id: 'x', custom: ['not', 'an', 'object'] } }, trusted), OTHER_ORIGIN);
@@ -249,7 +284,10 @@ describe('partners and init tokens', () => {
     });
 
     it("a trusted partner's user session is ready as the user", async () => {
-      const socket = connect(server, { query: `init=${initToken({ user: { id: 'shopper-8', name: 'Bo' } }, trusted)}`, origin: OTHER_ORIGIN });
+      const socket = connect(server, {
+        query: `init=${initToken({ user: { id: 'shopper-8', name: 'Bo' } }, trusted)}`,
+        origin: OTHER_ORIGIN,
+      });
       const first = await socket.nextOfType('session');
       expect(first.session).toMatchObject({ auth: 'user' });
       socket.send({ type: 'message', id: 'm1', content: 'who am i' });

@@ -78,7 +78,8 @@ describe('access tokens: forgeries are refused with the contract’s codes', () 
   const header = () => ({ alg: 'ES256', typ: 'at+jwt', kid });
   const claims = () => decodeJwt(genuine.accessToken).claims;
   /** Signed with our real signing key: only the claim checks stand in the way. */
-  const ours = (h: Record<string, unknown>, c: Record<string, unknown>) => signEs256(h, c, server.app.services.signingKeys.current.privateKey);
+  const ours = (h: Record<string, unknown>, c: Record<string, unknown>) =>
+    signEs256(h, c, server.app.services.signingKeys.current.privateKey);
 
   const expectInvalid = async (token: string) => {
     const result = await present(server, token);

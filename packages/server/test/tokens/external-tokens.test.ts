@@ -1,20 +1,9 @@
-import {
-  constants,
-  createHmac,
-  generateKeyPairSync,
-  sign as cryptoSign,
-  type KeyObject,
-} from 'node:crypto';
+import { constants, createHmac, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TesseraError } from '../../src/errors.js';
-import {
-  ExternalTokenVerifier,
-  claimAtPath,
-  validateVerification,
-  type ExternalTokenRules,
-} from '../../src/tokens/index.js';
+import { ExternalTokenVerifier, claimAtPath, validateVerification, type ExternalTokenRules } from '../../src/tokens/index.js';
 
 // A fixed clock far from real time: tokens valid "now" by the wall clock would be
 // judged by this clock instead, which proves the injected clock is the one used.
@@ -42,7 +31,9 @@ function jwt(header: Record<string, unknown>, payload: Record<string, unknown>, 
   let signature: Buffer;
   switch (header.alg) {
     case 'HS256':
-      signature = createHmac('sha256', key as string | Buffer).update(data).digest();
+      signature = createHmac('sha256', key as string | Buffer)
+        .update(data)
+        .digest();
       break;
     case 'RS256':
       signature = cryptoSign('sha256', data, key as KeyObject);
@@ -203,10 +194,7 @@ describe('ExternalTokenVerifier: attacks', () => {
     await expectInvalid(verifier.verify(token, { ...hsRules, issuer: 'https://evil.example.com' }), 'wrong issuer');
     await expectInvalid(verifier.verify(token, { ...hsRules, audience: 'ten_other' }), 'wrong audience');
     const { iss: _iss, ...noIss } = claims();
-    await expectInvalid(
-      verifier.verify(jwt({ alg: 'HS256' }, noIss, SECRET), { ...hsRules, issuer: 'https://app.example.com' }),
-      /"iss"/,
-    );
+    await expectInvalid(verifier.verify(jwt({ alg: 'HS256' }, noIss, SECRET), { ...hsRules, issuer: 'https://app.example.com' }), /"iss"/);
   });
 
   it('rejects alg none under every kind of key', async () => {
@@ -333,10 +321,7 @@ describe('ExternalTokenVerifier: JWKS', () => {
     await expectInvalid(verifier.verify(jwt({ alg: 'RS256', kid: 'rsa-1' }, claims(), otherRsa.privateKey), rules), 'bad signature');
     await expectInvalid(verifier.verify(jwt({ alg: 'HS256', kid: 'rsa-1' }, claims(), RSA_PEM), rules), 'not allowed');
     await expectInvalid(verifier.verify(jwt({ alg: 'none', kid: 'rsa-1' }, claims()), rules));
-    await expectInvalid(
-      verifier.verify(jwt({ alg: 'RS256', kid: 'rsa-1', jku: url }, claims(), rsa.privateKey), rules),
-      /"jku"/,
-    );
+    await expectInvalid(verifier.verify(jwt({ alg: 'RS256', kid: 'rsa-1', jku: url }, claims(), rsa.privateKey), rules), /"jku"/);
   });
 
   it('refetches once on an unknown kid, and not again within the cooldown', async () => {
@@ -367,9 +352,7 @@ describe('ExternalTokenVerifier: JWKS', () => {
     await new Promise((resolve) => setTimeout(resolve, cooldownMs + 100));
     await expectInvalid(verifier.verify(bogus('nope-1'), rules), 'no key');
     expect(state.requests).toBe(3);
-    await Promise.all(
-      Array.from({ length: 20 }, (_, i) => expectInvalid(verifier.verify(bogus(`nope-${i + 2}`), rules), 'no key')),
-    );
+    await Promise.all(Array.from({ length: 20 }, (_, i) => expectInvalid(verifier.verify(bogus(`nope-${i + 2}`), rules), 'no key')));
     expect(state.requests).toBe(3);
   });
 

@@ -42,10 +42,13 @@ describe.skipIf(chromiumMissing)('style isolation in Chromium', { timeout: 60_00
     await widget.open();
     await widget.waitOnline();
     expect(await widget.ask('hello from a hostile page', /Got it/)).toMatch(/hostile page/);
-    const look = await widget.root.locator('.msg.assistant').last().evaluate((element) => {
-      const style = getComputedStyle(element);
-      return { color: style.color, fontSize: style.fontSize, display: style.display, borderWidth: style.borderTopWidth };
-    });
+    const look = await widget.root
+      .locator('.msg.assistant')
+      .last()
+      .evaluate((element) => {
+        const style = getComputedStyle(element);
+        return { color: style.color, fontSize: style.fontSize, display: style.display, borderWidth: style.borderTopWidth };
+      });
     expect(look).toEqual({ color: 'rgb(31, 35, 40)', fontSize: '14px', display: 'list-item', borderWidth: '1px' });
     const panel = await widget.panel.boundingBox();
     expect(panel).toMatchObject({ width: 380 });

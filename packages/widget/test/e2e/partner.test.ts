@@ -36,7 +36,11 @@ describe.skipIf(chromiumMissing)('the partner page in Chromium', { timeout: 60_0
     expect(await widget.signIn.isVisible()).toBe(false); // no sign-in configured on this page
 
     const stored = await page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? 'null'), `tessera.widget:${servers.url}`);
-    expect(stored).toMatchObject({ accessToken: expect.any(String), refreshToken: expect.stringMatching(/^rt_/), savedAtMs: expect.any(Number) });
+    expect(stored).toMatchObject({
+      accessToken: expect.any(String),
+      refreshToken: expect.stringMatching(/^rt_/),
+      savedAtMs: expect.any(Number),
+    });
 
     // a reload reuses the stored session (no new init token)
     const sessionId = await page.evaluate(() => (window as any).Tessera.widget.client.getCurrentUser().sessionId);

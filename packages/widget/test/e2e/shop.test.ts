@@ -61,7 +61,9 @@ describe.skipIf(chromiumMissing)('the demo shop in Chromium', { timeout: 90_000 
 
     await page.keyboard.press('Escape');
     await widget.panel.waitFor({ state: 'hidden' });
-    await expect(page.evaluate(() => document.querySelector('tessera-chat')!.shadowRoot!.activeElement?.className)).resolves.toBe('launcher');
+    await expect(page.evaluate(() => document.querySelector('tessera-chat')!.shadowRoot!.activeElement?.className)).resolves.toBe(
+      'launcher',
+    );
     // nothing of the session in localStorage; the refresh token is an httpOnly cookie
     await expect(page.evaluate(() => Object.keys(localStorage))).resolves.toEqual([]);
     await expect(page.evaluate(() => document.cookie)).resolves.not.toMatch(/tessera_rt/);
@@ -80,7 +82,7 @@ describe.skipIf(chromiumMissing)('the demo shop in Chromium', { timeout: 90_000 
     await login(page, 'ada');
     await widget.root.locator('.system', { hasText: 'Signed in as Ada Lovelace' }).waitFor();
     await widget.status.filter({ hasText: 'Signed in as Ada Lovelace' }).waitFor();
-    await expect(page.locator('#account-name').innerText()).resolves.toBe('Hi, Ada Lovelace');
+    await expect(page.locator('#account-name').textContent()).resolves.toBe('Hi, Ada Lovelace');
     // the anonymous part of the conversation is still on screen
     expect(await widget.text()).toMatch(/show my orders[\s\S]*Please log in to see your orders/);
 
@@ -98,7 +100,10 @@ describe.skipIf(chromiumMissing)('the demo shop in Chromium', { timeout: 90_000 
     await page.reload();
     await widget.panel.waitFor(); // still open after the reload
     await widget.waitOnline();
-    await widget.root.locator('.msg.assistant', { hasText: /Your orders, Ada Lovelace/ }).first().waitFor();
+    await widget.root
+      .locator('.msg.assistant', { hasText: /Your orders, Ada Lovelace/ })
+      .first()
+      .waitFor();
     expect(await widget.text()).toMatch(/Please log in to see your orders[\s\S]*Your orders, Ada Lovelace[\s\S]*You are Ada Lovelace/);
     await widget.status.filter({ hasText: 'Signed in as Ada Lovelace' }).waitFor(); // the name comes from /v1/me
     expect(await page.evaluate(() => (window as any).Tessera.widget.client.getCurrentUser().sessionId)).toBe(anonymousSession);
@@ -107,7 +112,9 @@ describe.skipIf(chromiumMissing)('the demo shop in Chromium', { timeout: 90_000 
 
   it('keeps a second tab signed in without a refresh war, across many short token lifetimes', async (test) => {
     await servers.app.services.tenants.updateSettings(servers.tenantId, { tokens: { accessTokenTtlSeconds: 5 } });
-    test.onTestFinished(() => servers.app.services.tenants.updateSettings(servers.tenantId, { tokens: { accessTokenTtlSeconds: 900 } }).then(() => undefined));
+    test.onTestFinished(() =>
+      servers.app.services.tenants.updateSettings(servers.tenantId, { tokens: { accessTokenTtlSeconds: 900 } }).then(() => undefined),
+    );
     const { newPage } = await visitor(e2e, test);
     const first = await newPage();
     const refreshes: number[] = [];
@@ -193,7 +200,10 @@ describe.skipIf(chromiumMissing)('the demo shop in Chromium', { timeout: 90_000 
     await widget.root.locator('.system', { hasText: 'Signed in as Ada Lovelace' }).waitFor();
     await widget.keepThisConversation();
     await widget.signOut.click();
-    await page.locator('#account-button').filter({ hasText: /^Log in$/ }).waitFor();
+    await page
+      .locator('#account-button')
+      .filter({ hasText: /^Log in$/ })
+      .waitFor();
     await widget.signIn.waitFor();
     expect(await widget.text()).not.toMatch(/Signed in as/);
   });
@@ -235,7 +245,9 @@ describe.skipIf(chromiumMissing)('the demo shop in Chromium', { timeout: 90_000 
 
   it('shows a clear message when rate limited, and the message can be retried', async (test) => {
     await servers.app.services.tenants.updateSettings(servers.tenantId, { limits: { messagesPerMinute: 2 } });
-    test.onTestFinished(() => servers.app.services.tenants.updateSettings(servers.tenantId, { limits: { messagesPerMinute: 20 } }).then(() => undefined));
+    test.onTestFinished(() =>
+      servers.app.services.tenants.updateSettings(servers.tenantId, { limits: { messagesPerMinute: 20 } }).then(() => undefined),
+    );
     const page = await (await visitor(e2e, test)).newPage();
     await page.goto(`${servers.url}/`);
     const widget = chat(page);
@@ -247,7 +259,12 @@ describe.skipIf(chromiumMissing)('the demo shop in Chromium', { timeout: 90_000 
     const failed = widget.root.locator('.msg.user[data-failed]', { hasText: 'three' });
     await failed.waitFor();
     await expect(failed.getByRole('button', { name: 'Retry' }).isVisible()).resolves.toBe(true);
-    await expect(page.getByRole('alert').filter({ hasText: /too quickly/ }).count()).resolves.toBe(1);
+    await expect(
+      page
+        .getByRole('alert')
+        .filter({ hasText: /too quickly/ })
+        .count(),
+    ).resolves.toBe(1);
   });
 
   it('signs in with a hosted account from the small form (tenant with hosted accounts)', async (test) => {

@@ -125,7 +125,17 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  for (const table of ['monthly_actives', 'anonymous_links', 'messages', 'conversations', 'refresh_tokens', 'sessions', 'users', 'api_keys', 'tenants']) {
+  for (const table of [
+    'monthly_actives',
+    'anonymous_links',
+    'messages',
+    'conversations',
+    'refresh_tokens',
+    'sessions',
+    'users',
+    'api_keys',
+    'tenants',
+  ]) {
     await db.schema.dropTable(table).execute();
   }
 }

@@ -24,7 +24,8 @@ export function postgresMessageTransactions(db: Kysely<Database>): AppendTransac
 export async function appendMessages(tx: Kysely<Database>, messages: Message[], { at, month }: AppendOptions): Promise<string[]> {
   const inserted = new Set<string>();
   for (const chunk of chunks(messages)) for (const row of await insertMessages(tx, chunk).returning('id').execute()) inserted.add(row.id);
-  for (const chunk of chunks([...new Set(messages.map((message) => message.conversationId))])) await touchConversations(tx, chunk, at).execute();
+  for (const chunk of chunks([...new Set(messages.map((message) => message.conversationId))]))
+    await touchConversations(tx, chunk, at).execute();
   const newPerTenant = new Map<string, number>();
   for (const message of messages) {
     if (inserted.has(message.id)) newPerTenant.set(message.tenantId, (newPerTenant.get(message.tenantId) ?? 0) + 1);
@@ -32,7 +33,11 @@ export async function appendMessages(tx: Kysely<Database>, messages: Message[], 
   for (const [tenantId, count] of newPerTenant) await addToUsageCounters(tx, tenantId, month, 0, count).execute();
   const storedIds: string[] = [];
   for (const message of messages) {
-    storedIds.push(inserted.has(message.id) ? message.id : ((await storedIdOfClientId(tx, message.sessionId, message.clientId ?? '').executeTakeFirst())?.id ?? message.id));
+    storedIds.push(
+      inserted.has(message.id)
+        ? message.id
+        : ((await storedIdOfClientId(tx, message.sessionId, message.clientId ?? '').executeTakeFirst())?.id ?? message.id),
+    );
   }
   return storedIds;
 }

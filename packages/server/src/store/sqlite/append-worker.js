@@ -34,7 +34,8 @@ const prepare = () => ({
  * or that of the session's earlier message with the same client id (the insert skipped it).
  */
 const append = db.transaction((rows, at, month) => {
-  const { insert, storedId, touch, count } = (statements ??= prepare());
+  statements ??= prepare();
+  const { insert, storedId, touch, count } = statements;
   const storedIds = [];
   const newPerTenant = new Map();
   const conversations = new Set();

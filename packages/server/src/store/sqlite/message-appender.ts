@@ -44,7 +44,8 @@ export class SqliteMessageAppender {
   append(messages: Message[], options: AppendOptions): Promise<string[]> {
     if (this.closed) return Promise.reject(new Error('store is closed'));
     if (messages.length === 0) return Promise.resolve([]);
-    const worker = (this.worker ??= this.start());
+    this.worker ??= this.start();
+    const worker = this.worker;
     const id = ++this.nextId;
     const rows = messages.map(rowOf);
     return new Promise((resolve, reject) => {

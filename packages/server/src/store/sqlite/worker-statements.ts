@@ -38,7 +38,17 @@ const named = <T>(name: string) => name as unknown as T;
 const MESSAGE_FIELDS = ['id', 'tenantId', 'conversationId', 'sessionId', 'role', 'content', 'clientId', 'replyTo', 'createdAt'] as const;
 
 /** A message as the insert binds it (checked when it is compiled). Spelled out: it runs for every message stored. */
-export const rowOf = (m: Message): unknown[] => [m.id, m.tenantId, m.conversationId, m.sessionId, m.role, m.content, m.clientId, m.replyTo, m.createdAt];
+export const rowOf = (m: Message): unknown[] => [
+  m.id,
+  m.tenantId,
+  m.conversationId,
+  m.sessionId,
+  m.role,
+  m.content,
+  m.clientId,
+  m.replyTo,
+  m.createdAt,
+];
 
 /** A message whose every field holds its own name. */
 const namedMessage = Object.fromEntries(MESSAGE_FIELDS.map((field) => [field, field])) as unknown as Message;
@@ -51,7 +61,8 @@ function compile(query: Compilable): WorkerStatement {
 
 export function workerStatements(): WorkerStatements {
   const insert = compile(insertMessages(compiler, [namedMessage]));
-  if (rowOf(namedMessage).join() !== insert.parameters.join()) throw new Error(`rowOf does not match the insert's parameters: ${insert.parameters.join()}`);
+  if (rowOf(namedMessage).join() !== insert.parameters.join())
+    throw new Error(`rowOf does not match the insert's parameters: ${insert.parameters.join()}`);
   return {
     insert,
     storedId: compile(storedIdOfClientId(compiler, 'sessionId', 'clientId')),

@@ -44,7 +44,11 @@ export async function launchBrowser(): Promise<E2EBrowser> {
  * Its pages are screenshotted into test-results/e2e/ if the test fails, and it is
  * closed when the test finishes.
  */
-export async function visitor(e2e: E2EBrowser, test: TestContext, options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; newPage(): Promise<Page> }> {
+export async function visitor(
+  e2e: E2EBrowser,
+  test: TestContext,
+  options: BrowserContextOptions = {},
+): Promise<{ context: BrowserContext; newPage(): Promise<Page> }> {
   const context = await e2e.browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
   const errors: string[] = [];
   test.onTestFinished(async () => {
@@ -97,7 +101,7 @@ export function chat(page: Page) {
     async reply(pattern: RegExp) {
       const message = root.locator('.msg.assistant').filter({ hasText: pattern }).last();
       await message.waitFor();
-      return (await message.innerText()).replace(/^Assistant:\s*/, '');
+      return (await message.textContent()).replace(/^Assistant:\s*/, '');
     },
     /** Sends and waits for the reply matching `pattern`. */
     async ask(text: string, pattern: RegExp) {
@@ -108,11 +112,12 @@ export function chat(page: Page) {
     },
     /** Answers "Continue a previous conversation?" with "No", when it was asked (right after a sign-in). */
     async keepThisConversation() {
-      if (await root.locator('.card').isVisible()) await root.locator('.card').getByRole('button', { name: 'No, keep this conversation' }).click();
+      if (await root.locator('.card').isVisible())
+        await root.locator('.card').getByRole('button', { name: 'No, keep this conversation' }).click();
     },
     async waitOnline() {
       await root.locator('.status[data-state=connected]').waitFor();
     },
-    text: () => root.locator('.log').innerText(),
+    text: () => root.locator('.log').textContent(),
   };
 }

@@ -8,12 +8,14 @@ import { chromiumMissing, SKIP_MESSAGE } from './browser.js';
 export function checkEnvironment(): void {
   if (chromiumMissing) {
     console.warn(SKIP_MESSAGE);
-    if (process.env.CI) it('has Chromium on CI', () => {
-      throw new Error(SKIP_MESSAGE);
-    });
+    if (process.env.CI)
+      it('has Chromium on CI', () => {
+        throw new Error(SKIP_MESSAGE);
+      });
   }
   const buildError = inject('buildError');
-  if (buildError) it('builds the widget', () => {
-    throw new Error(buildError);
-  });
+  if (buildError)
+    it('builds the widget', () => {
+      throw new Error(buildError);
+    });
 }

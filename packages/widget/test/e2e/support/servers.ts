@@ -59,7 +59,13 @@ export async function startDemoServers(): Promise<DemoServers> {
   const url = `http://127.0.0.1:${port}`;
   const init = await initialise(app.services, [url, `http://localhost:${port}`]);
   const demo = (await prepareDemo(app.services))!;
-  const partner = await startPartnerSite({ services: app.services, tesseraUrl: url, host: '127.0.0.1', port: 0, origins: (p) => [`http://127.0.0.1:${p}`] });
+  const partner = await startPartnerSite({
+    services: app.services,
+    tesseraUrl: url,
+    host: '127.0.0.1',
+    port: 0,
+    origins: (p) => [`http://127.0.0.1:${p}`],
+  });
   partnerUrl = partner.url;
   return {
     app,
@@ -70,7 +76,9 @@ export async function startDemoServers(): Promise<DemoServers> {
     partner,
     foreignPartnerUrl: partner.url.replace('127.0.0.1', 'localhost'),
     held: () => gates.length,
-    release: () => gates.splice(0).forEach((open) => open()),
+    release: () => {
+      for (const open of gates.splice(0)) open();
+    },
     page(name, html) {
       pages.set(name, html);
       return `${url}/e2e/${name}`;

@@ -1,0 +1,55 @@
+import type { Services } from '../services.js';
+import { describeKey } from '../tenancy/index.js';
+import { USAGE, values } from './arguments.js';
+import { CLI, initialisedTenant } from './initialised-tenant.js';
+
+/** `tessera keys create|list|rotate|revoke`. */
+export async function keyCommand(services: Services, action: string | undefined, id: string | undefined): Promise<void> {
+  const tenant = await initialisedTenant(services);
+  if (action === 'create') {
+    if (!values.name) throw new Error('keys create needs --name');
+    const kind = values.kind === 'publishable' ? 'publishable' : 'secret';
+    const { key, plaintext } = await services.apiKeys.create(
+      {
+        tenantId: tenant.id,
+        name: values.name,
+        kind,
+        scopes: values.scope,
+        allowedIps: values.ip,
+        expiresAt: values.expires === undefined ? undefined : parseExpiry(values.expires, services.clock.now()),
+        rateLimitPerMinute: values['rate-limit'] === undefined ? undefined : Number(values['rate-limit']),
+      },
+      CLI,
+    );
+    console.log(values.json ? JSON.stringify({ ...describeKey(key), key: plaintext }) : `${key.id} ${plaintext}\n(shown once)`);
+  } else if (action === 'list') {
+    const list = (await services.apiKeys.list(tenant.id)).map(describeKey);
+    if (values.json) console.log(JSON.stringify(list));
+    else
+      for (const k of list)
+        console.log(
+          `${k.id}  ${k.kind.padEnd(11)} ${k.name.padEnd(16)} ${k.scopes.join(',') || '-'}  ${k.revokedAt ? 'revoked' : k.replacedBy ? `rotated → ${k.replacedBy}` : 'active'}`,
+        );
+  } else if (action === 'rotate' && id) {
+    const { key, plaintext } = await services.apiKeys.rotate(tenant.id, id, Number(values.grace), CLI);
+    console.log(
+      values.json
+        ? JSON.stringify({ ...describeKey(key), key: plaintext })
+        : `${key.id} ${plaintext}\n(shown once; ${id} works for ${values.grace}s more)`,
+    );
+  } else if (action === 'revoke' && id) {
+    await services.apiKeys.revoke(tenant.id, id, CLI);
+    console.log(values.json ? JSON.stringify({ id, revoked: true }) : `${id} revoked`);
+  } else {
+    throw new Error(USAGE);
+  }
+}
+
+/** `2027-01-31`, `2027-01-31T12:00:00Z`, or a duration from now: `30d`, `12h`, `45m`. */
+function parseExpiry(value: string, now: number): number {
+  const duration = /^(\d+)([dhm])$/.exec(value);
+  if (duration) return now + Number(duration[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[duration[2] as 'd' | 'h' | 'm'];
+  const at = Date.parse(value);
+  if (Number.isNaN(at)) throw new Error(`--expires ${value}: give a date (2027-01-31) or a duration (30d, 12h, 45m)`);
+  return at;
+}

@@ -1,0 +1,46 @@
+import type { ConversationInfo } from '@tessera/client';
+import { h } from './dom.js';
+import { formatDate } from './text.js';
+
+/**
+ * "Continue a previous conversation?": up to five of them to choose from, or keep this one.
+ * `close` hides the card; it runs before `choose`.
+ */
+export function createResumeCard(
+  conversations: ConversationInfo[],
+  choose: (id: string) => void,
+  close: () => void,
+): { content: Node[]; focus: HTMLElement } {
+  const items = conversations.slice(0, 5).map((conversation) =>
+    h(
+      'li',
+      {},
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'choice',
+          onclick: () => {
+            close();
+            choose(conversation.id);
+          },
+        },
+        conversation.preview ?? 'Conversation',
+        h(
+          'small',
+          {},
+          `${formatDate(conversation.updatedAt)} · ${conversation.messageCount} message${conversation.messageCount === 1 ? '' : 's'}`,
+        ),
+      ),
+    ),
+  );
+  const keep = h('button', { type: 'button', class: 'link', onclick: close }, 'No, keep this conversation');
+  return {
+    content: [
+      h('h3', { id: 'tessera-resume' }, 'Continue a previous conversation?'),
+      h('ul', { 'aria-labelledby': 'tessera-resume' }, ...items),
+      keep,
+    ],
+    focus: items[0]?.querySelector('button') ?? keep,
+  };
+}
