@@ -214,7 +214,7 @@ function print(report) {
   }
   if (r.messages)
     console.log(
-      `  persisted msgs/s: ${r.messages.tessera.completedOverall} acked over the runs; ${r.messages.storedMessages} message rows stored (user messages + agent replies) handed to the store in ${r.messages.batches} batches`,
+      `  persisted msgs/s: ${r.messages.tessera.completedOverall} acked over the runs; ${r.messages.storedMessages} message rows stored (user messages + agent replies) handed to the store in ${r.messages.batches} calls`,
     );
   if (r.verify)
     console.log(

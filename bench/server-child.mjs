@@ -98,7 +98,7 @@ async function startTessera(count) {
   const freshTokens = [];
   const freshSession = (await sessions.startAnonymous(fresh)).session;
   for (let i = 0; i < FRESH_TOKENS; i++) freshTokens.push((await sessions.reissueAccess(freshSession)).accessToken);
-  // Counted for the report (batches the writer hands to the store; on SQLite its worker may store several in one transaction): a thin wrapper, no work of its own.
+  // Counted for the report (calls into the store, one per message; its queue coalesces them into transactions): a thin wrapper, no work of its own.
   const { store } = app.services;
   // BENCH_STORE=off: messages are acknowledged without being stored. A diagnostic ceiling (how
   // fast the gateway, the agent and the client are on their own), never a result.
