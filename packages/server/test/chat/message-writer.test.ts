@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MessageWriter } from '../../src/chat/message-writer.js';
-import type { Store } from '../../src/store/index.js';
-import { backends, type OpenedStore } from '../support/backends.js';
-import { conversation, message, seedSession, T0 } from '../store/fixtures.js';
+import { backends } from '../support/backends.js';
+import { conversation, message, seedSession, T0, useStore } from '../store/fixtures.js';
 
 describe.each(backends)('message writer ($name)', (backend) => {
-  let opened: OpenedStore;
-  let store: Store;
-  beforeAll(async () => {
-    opened = await backend.open();
-    store = opened.store;
-  });
-  afterAll(() => opened.dispose());
+  const { store } = useStore(backend);
 
   it('stores a turn of thousands of messages (more than one statement can bind) and acknowledges each', async () => {
     const { session: s } = await seedSession(store);

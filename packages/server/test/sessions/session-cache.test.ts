@@ -1,21 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLOSE } from '@tessera/protocol';
 import { SessionCache } from '../../src/sessions/session-cache.js';
 import { sweepSockets } from '../../src/gateway/session-sweep.js';
 import { SocketRegistry } from '../../src/gateway/socket-registry.js';
 import { readSocketEnds } from '../../src/sessions/index.js';
-import type { Store } from '../../src/store/index.js';
-import { backends, type OpenedStore } from '../support/backends.js';
-import { seedSession, T0 } from '../store/fixtures.js';
+import { backends } from '../support/backends.js';
+import { seedSession, T0, useStore } from '../store/fixtures.js';
 
 describe.each(backends)('session cache and socket sweep ($name)', (backend) => {
-  let opened: OpenedStore;
-  let store: Store;
-  beforeAll(async () => {
-    opened = await backend.open();
-    store = opened.store;
-  });
-  afterAll(() => opened.dispose());
+  const { store } = useStore(backend);
 
   it('serves from memory while trusted, from the store while not', async () => {
     const { session } = await seedSession(store);
