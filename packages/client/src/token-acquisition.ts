@@ -26,22 +26,28 @@ export function createTokenAcquisition(options: TokenAcquisitionOptions): TokenA
   const { api, take } = options;
   let acquiring: Promise<TokenPair | null> | null = null;
 
+  /** One attempt at a time: callers meanwhile share it; the next call after it settles starts anew. */
   function acquire(createSession: boolean): Promise<TokenPair | null> {
-    acquiring ??= (async () => {
-      try {
-        const restored = api.restore ? await api.restore() : null;
-        if (restored) {
-          take(restored.tokens, 'server', restored);
-          return restored.tokens;
-        }
-        if (options.tokenProvider) return await fromProvider(options.tokenProvider);
-        if (createSession && options.publishableKey) return (await startSession()).tokens;
-        return null;
-      } finally {
-        acquiring = null;
-      }
-    })();
+    if (!acquiring) {
+      // Cleared only once it settles, and only if it is still the current attempt: an attempt that
+      // never awaits settles before it is assigned, and must not be kept as the answer for good.
+      const attempt = attemptOnce(createSession).finally(() => {
+        if (acquiring === attempt) acquiring = null;
+      });
+      acquiring = attempt;
+    }
     return acquiring;
+  }
+
+  async function attemptOnce(createSession: boolean): Promise<TokenPair | null> {
+    const restored = api.restore ? await api.restore() : null;
+    if (restored) {
+      take(restored.tokens, 'server', restored);
+      return restored.tokens;
+    }
+    if (options.tokenProvider) return await fromProvider(options.tokenProvider);
+    if (createSession && options.publishableKey) return (await startSession()).tokens;
+    return null;
   }
 
   async function fromProvider(tokenProvider: () => Promise<TokenPair>): Promise<TokenPair> {

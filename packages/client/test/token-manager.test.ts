@@ -319,6 +319,15 @@ describe('token manager: where tokens come from', () => {
     expect(ctx.calls).toHaveLength(0);
   });
 
+  it('starts a session when asked to after an earlier call that could not (no stale answer is kept)', async () => {
+    const clock = new FakeClock();
+    const pair = makePair(clock.now());
+    const ctx = setup(() => ({ status: 201, body: { ...pair, session: { id: 'sess_1' } } }), { publishableKey: 'pk_k_r' });
+    expect(await ctx.manager.getAccessToken({ createSession: false })).toBeNull();
+    expect(await ctx.manager.getAccessToken()).toBe(pair.accessToken);
+    expect(ctx.calls.map((call) => call.url)).toEqual(['https://tessera.test/v1/sessions']);
+  });
+
   it('prefers newer stored tokens of the same session over initialTokens (never replays a rotated refresh token)', async () => {
     const clock = new FakeClock();
     const initial = makePair(clock.now() - 20 * MINUTE);
