@@ -150,8 +150,8 @@ async function sessionToEnd(services: Services, request: FastifyRequest<{ Body?:
   const presented = request.body?.refreshToken ?? refreshCookieOf(request);
   if (!presented) throw new TesseraError('UNAUTHENTICATED', 'access token or refresh token required');
   await assertRefreshOrigin(services, request, presented, fromCookie);
-  const session = await services.sessions.sessionOfRefreshToken(presented);
-  if (!session) throw new TesseraError('INVALID_TOKEN', 'invalid refresh token');
+  const session = await services.sessions.sessionActingFor(presented);
+  if (!session) throw new TesseraError('INVALID_TOKEN', 'refresh token is not valid (or no longer)');
   return session.id;
 }
 

@@ -12,10 +12,10 @@ import { childSecret, formatRefreshToken, freshRefreshToken, parseRefreshToken }
 import type { SessionCache } from './session-cache.js';
 import { monthOf } from './month.js';
 import { accessClaimsOf, describeSession } from './session-views.js';
+import { genuineRefreshToken, REFRESH_GRACE_MS, sessionActingFor } from './refresh-token-lookup.js';
 import { assertLive, idleExpiry, type OpenSocket, readSocketEnds } from './session-state.js';
 
-/** A parent refresh token presented again this soon after its rotation gets the same current pair. */
-export const REFRESH_GRACE_MS = 10_000;
+export { REFRESH_GRACE_MS };
 /** Idle expiry is pushed forward at most this often per session. */
 const TOUCH_INTERVAL_MS = 60_000;
 
@@ -122,10 +122,8 @@ export class Sessions {
   async refresh(presented: unknown): Promise<IssuedTokens> {
     const { store, clock } = this.deps;
     const parsed = parseRefreshToken(presented);
-    const token = parsed ? await store.refreshTokens.get(parsed.id) : null;
-    if (!parsed || !token || !safeEqual(token.secretHash, hashSecret(parsed.secret))) {
-      throw new TesseraError('INVALID_TOKEN', 'invalid refresh token');
-    }
+    const token = await genuineRefreshToken(store, presented);
+    if (!parsed || !token) throw new TesseraError('INVALID_TOKEN', 'invalid refresh token');
     const session = await store.sessions.get(token.sessionId);
     if (!session) throw new TesseraError('INVALID_TOKEN', 'invalid refresh token');
     assertLive(session, clock.now());
@@ -175,12 +173,18 @@ export class Sessions {
     throw new TesseraError('REFRESH_TOKEN_REUSED', 'refresh token was already used; the session is revoked');
   }
 
-  /** The session a refresh token belongs to, if the token is genuine; nothing changes. */
+  /**
+   * The session a genuine refresh token belongs to, live or not, whatever the token's state:
+   * only to choose which tenant's origins apply; nothing may be done with it.
+   */
   async sessionOfRefreshToken(presented: unknown): Promise<Session | null> {
-    const parsed = parseRefreshToken(presented);
-    const token = parsed ? await this.deps.store.refreshTokens.get(parsed.id) : null;
-    if (!parsed || !token || !safeEqual(token.secretHash, hashSecret(parsed.secret))) return null;
-    return this.deps.store.sessions.get(token.sessionId);
+    const token = await genuineRefreshToken(this.deps.store, presented);
+    return token ? this.deps.store.sessions.get(token.sessionId) : null;
+  }
+
+  /** The live session a refresh token may still act for (log out); see refresh-token-lookup.ts. */
+  sessionActingFor(presented: unknown): Promise<Session | null> {
+    return sessionActingFor(this.deps.store, presented, this.deps.clock.now());
   }
 
   /** Ends a session: tokens die at once and its sockets close. False if it was already ended. */
