@@ -2,6 +2,7 @@ import { sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
 import type { AccessClaims } from '@tessera/protocol';
 import { TesseraError } from '../errors.js';
 import { newSecret } from '../ids.js';
+import { strictCompactJws } from './base64url.js';
 import type { SigningKey, SigningKeyStore } from './signing-keys.js';
 
 export const ACCESS_TOKEN_TYP = 'at+jwt';
@@ -40,22 +41,23 @@ export class AccessTokens {
   }
 
   /**
-   * Verifies signature, `typ`, `iss`, `aud` (when given) and `exp`. Session state and
-   * `ver` are checked by the caller against the session cache.
+   * Verifies the token's form (strict, canonical base64url: one token, one spelling), signature,
+   * `typ`, `iss`, `aud` (when given), `exp` and `nbf` (when present). Session state and `ver` are
+   * checked by the caller against the session cache.
    */
   verify(token: string, nowMs: number, audience?: string): AccessClaims {
-    const headerEnd = token.indexOf('.');
-    const payloadEnd = token.indexOf('.', headerEnd + 1);
-    if (headerEnd < 0 || payloadEnd < 0 || token.indexOf('.', payloadEnd + 1) >= 0) throw invalid('malformed token');
-    const key = this.keyOf(token.slice(0, headerEnd), nowMs);
+    const segments = typeof token === 'string' ? strictCompactJws(token) : null;
+    if (!segments) throw invalid('malformed token');
+    const [header, payload, signature] = segments;
+    const key = this.keyOf(header, nowMs);
     const signed = cryptoVerify(
       key.alg === 'ES256' ? 'sha256' : null,
-      Buffer.from(token.slice(0, payloadEnd)),
+      Buffer.from(token.slice(0, header.length + 1 + payload.length)),
       key.verifyWith,
-      Buffer.from(token.slice(payloadEnd + 1), 'base64url'),
+      Buffer.from(signature, 'base64url'),
     );
     if (!signed) throw invalid('bad signature');
-    const claims = decodeJson(token.slice(headerEnd + 1, payloadEnd)) as unknown as AccessClaims;
+    const claims = decodeJson(payload) as unknown as AccessClaims & { nbf?: unknown };
     if (claims.iss !== this.issuer) throw invalid('wrong issuer');
     if (audience !== undefined && claims.aud !== audience) throw invalid('wrong audience');
     if (typeof claims.sid !== 'string' || typeof claims.ver !== 'number' || typeof claims.aud !== 'string') {
@@ -63,6 +65,7 @@ export class AccessTokens {
     }
     if (typeof claims.exp !== 'number') throw invalid('token has no expiry');
     if (claims.exp * 1000 <= nowMs) throw new TesseraError('TOKEN_EXPIRED', 'access token expired');
+    if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf * 1000 > nowMs)) throw invalid('token not valid yet');
     return claims;
   }
 

@@ -1,3 +1,4 @@
+import { strictCompactJws } from './base64url.js';
 import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import type { Clock } from '../clock.js';
 import { forbiddenHeaderIn } from './algorithm-rules.js';
@@ -42,6 +43,8 @@ export class ExternalTokenVerifier {
   async verify(token: string, rules: ExternalTokenRules): Promise<Record<string, unknown>> {
     if (typeof token !== 'string' || token.length === 0) throw invalidToken('no token');
     if (token.length > MAX_EXTERNAL_TOKEN_CHARS) throw invalidToken('token is too large');
+    // One token, one spelling: single-use ids and anything else keyed on the string rely on it.
+    if (!strictCompactJws(token)) throw invalidToken('malformed token');
 
     let header: Record<string, unknown>;
     try {

@@ -478,3 +478,24 @@ describe('claimAtPath', () => {
     expect(claimAtPath(payload, '')).toBeUndefined();
   });
 });
+
+describe('one token, one spelling', () => {
+  const verifier = new ExternalTokenVerifier({ clock });
+
+  it('refuses padded, non-canonical and foreign-alphabet spellings of a valid token (single-use ids key on the string)', async () => {
+    const token = jwt({ alg: 'HS256' }, claims({ sub: 'canonical' }), SECRET);
+    await expect(verifier.verify(token, hsRules)).resolves.toMatchObject({ sub: 'canonical' });
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(signature[signature.length - 1]!);
+    const spellings = [
+      `${signature}=`,
+      signature.slice(0, -1) + alphabet[last ^ 1], // HS256: 43 characters, 2 unused bits
+      `${signature.slice(0, 10)}\u00e9${signature.slice(10)}`,
+    ];
+    if (/[-_]/.test(signature)) spellings.push(signature.replace(/-/g, '+').replace(/_/g, '/'));
+    for (const spelling of spellings) {
+      await expect(verifier.verify(`${header}.${payload}.${spelling}`, hsRules)).rejects.toMatchObject({ code: 'INVALID_TOKEN' });
+    }
+  });
+});
