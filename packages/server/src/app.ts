@@ -25,6 +25,8 @@ import { demoRoutes, type DemoRoutesOptions } from './demo/index.js';
 
 export interface TesseraApp {
   http: FastifyInstance;
+  /** `GET /metrics` alone, for its own listener (`config.metricsPort` on `config.metricsHost`); the caller listens. */
+  metricsHttp: FastifyInstance;
   services: Services;
   gateway: Gateway;
   /** Every HTTP route registered (as fastify's onRoute saw it); the OpenAPI document lists the visible ones. */
@@ -60,7 +62,6 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
   registerCors(http, services);
   const routes = await registerOpenApi(http, 'v1');
   await http.register(healthRoutes(services));
-  await http.register(metricsRoutes(services.metrics));
   await http.register(sessionRoutes(services));
   await http.register(conversationRoutes(services));
   await http.register(adminRoutes(services));
@@ -73,6 +74,11 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
   await http.register(widgetRoutes());
   if (config.demo) await http.register(demoRoutes(services, options.demo));
 
+  // Scrapes are not logged one by one (request lines are info); the listener's warnings and errors are.
+  const metricsLogger = logger.child({ listener: 'metrics' }, { level: logger.levelVal >= 40 ? logger.level : 'warn' });
+  const metricsHttp = Fastify({ loggerInstance: metricsLogger as FastifyBaseLogger, requestIdHeader: false });
+  await metricsHttp.register(metricsRoutes(services.metrics));
+
   const gateway = new Gateway(services);
   gateway.attach(http.server);
   const stopCleanup = startCleanupJob(services, config.cleanupIntervalMs);
@@ -82,6 +88,7 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
   let closing: Promise<void> | null = null;
   return {
     http,
+    metricsHttp,
     services,
     gateway,
     routes,
@@ -89,7 +96,7 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
       closing ??= (async () => {
         stopCleanup();
         gateway.shutdown();
-        await http.close();
+        await Promise.all([http.close(), metricsHttp.close()]);
         await services.close();
       })();
       return closing;

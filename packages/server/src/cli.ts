@@ -11,6 +11,7 @@ import { positionals, USAGE, values } from './cli/arguments.js';
 import { initialisedTenant } from './cli/initialised-tenant.js';
 import { keyCommand } from './cli/key-commands.js';
 import { partnerCommand } from './cli/partner-commands.js';
+import { assertInitialised, listenHost, listenMetrics } from './cli/start-options.js';
 
 const SIGNING_KEY_ACTIVATION_DELAY_MS = 10 * 60 * 1000;
 
@@ -18,7 +19,9 @@ const environment = readEnvironment();
 const configInput = (): ServerConfigInput => ({
   dataDir: resolve(values.data),
   port: Number(values.port),
-  host: values.host ?? environment.host,
+  host: listenHost(values.host, environment.host, values.demo),
+  metricsPort: values['metrics-port'] !== undefined ? Number(values['metrics-port']) : environment.metricsPort,
+  metricsHost: values['metrics-host'] ?? environment.metricsHost,
   databaseUrl: environment.databaseUrl,
   redisUrl: environment.redisUrl,
   databasePoolSize: environment.databasePoolSize,
@@ -61,13 +64,20 @@ async function start(): Promise<void> {
     const origins = values.origin.length > 0 ? values.origin : [`http://localhost:${values.port}`, `http://127.0.0.1:${values.port}`];
     const result = await withServices((services) => initialise(services, origins));
     if (result.created) printInit(result);
+  } else {
+    await assertInitialised(resolve(values.data), withServices);
   }
   // Off unless asked for (`npm start` asks): the demo's pretend login must never reach production.
   const demo = values.demo;
   let partnerUrl: string | null = null;
   const app = await buildApp({ ...configInput(), demo }, { demo: { partnerUrl: () => partnerUrl } });
   const address = await app.http.listen({ port: app.services.config.port, host: app.services.config.host });
-  app.services.logger.info(`Tessera listening on ${address}`);
+  const loopbackDemo = demo && values.host === undefined && environment.host === undefined;
+  app.services.logger.info(
+    `Tessera listening on ${address}${loopbackDemo ? ' (the demo serves this machine only: --host or TESSERA_HOST to change)' : ''}`,
+  );
+  const metricsUrl = await listenMetrics(app);
+  if (metricsUrl) app.services.logger.info(`metrics on ${metricsUrl}`);
   let partnerSite: PartnerSite | null = null;
   if (demo) {
     const port = Number(new URL(address.replace(/\[.*\]/, 'localhost')).port);

@@ -5,6 +5,12 @@ const configSchema = z.object({
   dataDir: z.string().min(1),
   host: z.string().default('0.0.0.0'),
   port: z.number().int().min(0).max(65535).default(8080),
+  /**
+   * `GET /metrics` is served only on this separate port (none: no metrics), never on the public one;
+   * on `metricsHost`, loopback unless told otherwise, so only a scraper on the machine reaches it.
+   */
+  metricsPort: z.number().int().min(0).max(65535).optional(),
+  metricsHost: z.string().min(1).default('127.0.0.1'),
   /** `iss` of our access tokens. */
   issuer: z.string().default('tessera'),
   databaseUrl: z.string().url().optional(),

@@ -6,6 +6,8 @@ export interface Environment {
   logLevel?: string;
   trustProxy?: string[];
   host?: string;
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
@@ -16,5 +18,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     logLevel: env.TESSERA_LOG_LEVEL || undefined,
     trustProxy: env.TESSERA_TRUST_PROXY ? env.TESSERA_TRUST_PROXY.split(',').map((entry) => entry.trim()) : undefined,
     host: env.TESSERA_HOST || undefined,
+    metricsPort: env.TESSERA_METRICS_PORT ? Number(env.TESSERA_METRICS_PORT) : undefined,
+    metricsHost: env.TESSERA_METRICS_HOST || undefined,
   };
 }

@@ -5,10 +5,10 @@ import { ChatTurns, Conversations, MessageWriter } from './chat/index.js';
 import type { Clock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import { Metrics } from './metrics.js';
-import { SessionCache, Sessions } from './sessions/index.js';
+import { AnonymousCookies, SessionCache, Sessions } from './sessions/index.js';
 import { BackendSessions, DatabaseReplayGuard, InitTokens, PasswordHasher, type ReplayGuard, SignIn } from './sign-in/index.js';
 import { openStore, type Store } from './store/index.js';
-import { ApiKeyAccess, ApiKeys, Audit, OriginPolicy, Partners, SpikeGuard, Tenants, Users } from './tenancy/index.js';
+import { ApiKeyAccess, ApiKeys, Audit, OriginPolicy, Partners, SpikeGuard, Tenants, Users, VisitorLimits } from './tenancy/index.js';
 import { AccessTokens, ExternalTokenVerifier, loadServerSecret, SigningKeyStore, VerifiedTokens } from './tokens/index.js';
 
 /** Every domain service of one node, wired once. Edges (HTTP, WebSocket, CLI) only call these. */
@@ -30,12 +30,16 @@ export interface Services {
   users: Users;
   sessionCache: SessionCache;
   sessions: Sessions;
+  /** Seals and opens the `tessera_anon` cookie: only a value this server sealed names an anonymous id. */
+  anonymousCookies: AnonymousCookies;
   conversations: Conversations;
   messageWriter: MessageWriter;
   /** The chat turn: rate limit, conversation, store, agent, reply. */
   chat: ChatTurns;
   agent: Agent;
   rateLimits: RateLimits;
+  /** Per-address, per-key and per-visitor limits on new sessions and messages: no way around a limit by starting a session. */
+  visitorLimits: VisitorLimits;
   /** The tenant audit log: `services.audit.record({tenantId, actor, action, target, details})`. */
   audit: Audit;
   /** Every check a presented API key must pass (validity, IP allowlist, rate, spike guard, scope). */
@@ -96,6 +100,7 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
   const apiKeys = new ApiKeys({ store, clock, audit });
   const users = new Users(store, clock);
   const rateLimits = new RateLimits(redis?.limiters);
+  const visitorLimits = new VisitorLimits(rateLimits);
   const spikeGuard = new SpikeGuard(clock, config.apiKeyLimits.spike);
   const replayGuard = overrides.replayGuard ?? redis?.replayGuard ?? new DatabaseReplayGuard(store, clock);
   const passwords = new PasswordHasher();
@@ -134,11 +139,13 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     users,
     sessionCache,
     sessions,
+    anonymousCookies: new AnonymousCookies(loadServerSecret(config.dataDir, 'anonymous-cookies')),
     conversations,
     messageWriter,
-    chat: new ChatTurns({ clock, tenants, rateLimits, sessions, conversations, messageWriter, agent, metrics }),
+    chat: new ChatTurns({ clock, tenants, visitorLimits, sessions, conversations, messageWriter, agent, metrics }),
     agent,
     rateLimits,
+    visitorLimits,
     audit,
     apiKeyAccess: new ApiKeyAccess({
       apiKeys,
@@ -151,7 +158,7 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     spikeGuard,
     partners,
     replayGuard,
-    initTokens: new InitTokens({ clock, partners, verifier: externalTokens, replayGuard, tenants, users, sessions }),
+    initTokens: new InitTokens({ clock, partners, verifier: externalTokens, replayGuard, tenants, users, sessions, visitorLimits }),
     signIn: new SignIn({ store, sessions, tenants, users, passwords, externalTokens, rateLimits, audit }),
     backendSessions: new BackendSessions({ store, clock, users, sessions, audit }),
     metrics,

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, runCli, runCliJson, startCli } from './support/cli.js';
+import { assertBuilt, runCli, runCliJson, startCli, startCliWith } from './support/cli.js';
 import { inspectDatabase } from './support/database.js';
 import { api, chat, connect, connectAnonymous, ManualClock, ORIGIN, startTestServer, type TestServer } from './support/test-server.js';
 
@@ -144,6 +144,23 @@ describe('tessera keys', () => {
     const limitedGone = await api(server, 'GET', '/v1/settings', { headers: { authorization: `Bearer ${limited.key}` }, origin: null });
     expect(limitedGone.body.error.code).toBe('INVALID_API_KEY');
     expect(rotateNow.scopes).toEqual(['tokens:write']);
+  }, 60_000); // a dozen CLI processes, each opening the store: slow on a loaded 2-core machine
+
+  it('least privilege: no --scope gives tokens:write only; a mistyped --kind is refused, never taken for a secret key', async () => {
+    const unscoped = await runCliJson(['keys', 'create', '--data', dataDir, '--name', 'unscoped', '--json']);
+    expect(unscoped).toMatchObject({ kind: 'secret', scopes: ['tokens:write'] });
+    expect((await settingsWith(unscoped.key)).status).toBe(403);
+    const names = async () => JSON.parse((await runCli(['keys', 'list', '--data', dataDir, '--json'])).stdout).map((k: any) => k.name);
+    for (const kind of ['publishabel', 'Secret']) {
+      const badKind = await runCli(['keys', 'create', '--data', dataDir, '--name', 'typo', '--kind', kind, '--json']);
+      expect(badKind.code, badKind.stdout).toBe(1);
+      expect(badKind.stderr).toMatch(/unknown --kind .*: give secret or publishable/);
+      expect(badKind.stdout).not.toMatch(/sk_|pk_/);
+    }
+    const scoped = await runCli(['keys', 'create', '--data', dataDir, '--name', 'typo', '--kind', 'publishable', '--scope', 'admin']);
+    expect(scoped.code).toBe(1);
+    expect(scoped.stderr).toMatch(/publishable keys have no scopes/);
+    expect(await names()).not.toContain('typo');
   });
 
   it('fails cleanly: unknown key, missing name, unknown scope, uninitialised directory, unknown command', async () => {
@@ -153,7 +170,7 @@ describe('tessera keys', () => {
     expect((await runCli(['keys', 'create', '--data', dataDir])).code).toBe(1);
     const badScope = await runCli(['keys', 'create', '--data', dataDir, '--name', 'x', '--scope', 'root']);
     expect(badScope.code).toBe(1);
-    expect(badScope.stderr).toMatch(/unknown scope/);
+    expect(badScope.stderr).toMatch(/unknown --scope root: give one of tokens:write, .*admin/);
     const empty = await runCli(['keys', 'list', '--data', tempDir()]);
     expect(empty.code).toBe(1);
     expect(empty.stderr).toMatch(/not initialised/);
@@ -221,5 +238,56 @@ describe('tessera start', () => {
     const again = await startCli(dataDir, {}, ['--init']);
     expect(again.output()).not.toMatch(/sk_|pk_/);
     expect(await again.stop()).toBe(0);
+  });
+
+  it('refuses an uninitialised data directory without --init, creating nothing in it, and says what to run', async () => {
+    const empty = tempDir();
+    const missing = join(tempDir(), 'not-there');
+    const touched = tempDir(); // a failed `keys list` opened its store: keys and a database, but no tenant
+    expect((await runCli(['keys', 'list', '--data', touched])).code).toBe(1);
+    for (const dataDir of [empty, missing, touched]) {
+      const refused = await runCli(
+        ['start', '--data', dataDir, '--port', '0', '--host', '127.0.0.1'],
+        { TESSERA_DATABASE_URL: '' },
+        10_000,
+      );
+      expect(refused.code, `${dataDir}: ${refused.stdout}${refused.stderr}`).toBe(1);
+      expect(refused.stderr).toContain(`${dataDir} is not initialised: run \`tessera init --data ${dataDir}\` first, or start with --init`);
+      expect(refused.stdout).not.toMatch(/listening/);
+    }
+    expect(readdirSync(empty)).toEqual([]);
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it('serves the demo on 127.0.0.1 when no --host or TESSERA_HOST is given, and says so', async () => {
+    const running = await startCliWith(['--data', tempDir(), '--port', '0', '--init', '--demo'], { TESSERA_HOST: '' });
+    try {
+      expect(running.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(running.output()).toMatch(
+        /Tessera listening on http:\/\/127\.0\.0\.1:\d+ \(the demo serves this machine only: --host or TESSERA_HOST/,
+      );
+      const port = new URL(running.url).port;
+      const external = Object.values(networkInterfaces())
+        .flat()
+        .find((address) => address && !address.internal && address.family === 'IPv4');
+      if (external) await expect(fetch(`http://${external.address}:${port}/healthz`)).rejects.toThrow();
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('serves /metrics only on --metrics-port, on 127.0.0.1 unless --metrics-host says otherwise', async () => {
+    const running = await startCliWith(['--data', tempDir(), '--port', '0', '--host', '0.0.0.0', '--init', '--metrics-port', '0']);
+    try {
+      const metricsUrl = /metrics on (http:\/\/[^\s"]+)/.exec(running.output())?.[1];
+      expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+      const scraped = await fetch(metricsUrl!);
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('tessera_ws_open_sockets');
+      const port = new URL(running.url).port;
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
+    } finally {
+      await running.stop();
+    }
   });
 });

@@ -33,6 +33,7 @@ describe('no secrets in logs', () => {
   let dataDir: string;
   let running: RunningCli;
   let output = '';
+  let revokedSessionId = '';
   const secrets = new Map<string, string>();
   const keep = (name: string, value: string | undefined) => {
     if (!value) throw new Error(`no ${name}`);
@@ -82,7 +83,8 @@ describe('no secrets in logs', () => {
     viaProtocol.close();
     const anonymous = connect(server, { key: init.publishableKey });
     const frame = await anonymous.nextOfType('session');
-    keep('socket access token', frame.accessToken);
+    const socketAccess = keep('socket access token', frame.accessToken);
+    revokedSessionId = frame.session.id;
     const socketRefresh = keep('socket refresh token', frame.refreshToken);
     anonymous.send({ type: 'refresh', token: access }); // another session's token: refused
     await anonymous.nextOfType('error');
@@ -97,6 +99,10 @@ describe('no secrets in logs', () => {
     keep('rotated access token', rotated.body.accessToken);
     await api(server, 'POST', '/v1/auth/refresh', { body: { refreshToken: `${refresh.slice(0, -3)}xyz` } });
     await api(server, 'POST', '/v1/auth/logout', { body: { refreshToken: socketRefresh } });
+    // refused upgrades: a logged-out session's token, by subprotocol and in the query
+    await connect(server, { token: socketAccess }).closed;
+    await connect(server, { query: `token=${socketAccess}` }).closed;
+    await connect(server, { key: `${init.publishableKey.slice(0, -4)}zzzz` }).closed;
 
     // API keys: right, wrong, in either header, and a key created over HTTP
     await api(server, 'GET', '/v1/settings', { headers: admin, origin: null });
@@ -117,6 +123,22 @@ describe('no secrets in logs', () => {
     expect(output).toContain('/v1/auth/refresh');
     expect(output).toContain('/v1/settings');
     expect(output).toContain('/v1/me?token=[redacted]');
+  });
+
+  it('logged every refused upgrade with its code, address, Origin and (when known) session', () => {
+    const refused = output
+      .split('\n')
+      .filter((line) => line.includes('websocket handshake refused'))
+      .map((line) => JSON.parse(line));
+    const byCode = (code: string) => refused.filter((entry) => entry.code === code);
+    expect(byCode('ORIGIN_NOT_ALLOWED')).toEqual([expect.objectContaining({ level: 40, ip: '127.0.0.1', origin: 'http://evil.com' })]);
+    expect(byCode('INVALID_TOKEN')).toEqual([expect.objectContaining({ level: 30, ip: '127.0.0.1', origin: ORIGIN })]);
+    expect(byCode('SESSION_REVOKED')).toEqual([
+      expect.objectContaining({ level: 30, ip: '127.0.0.1', origin: ORIGIN, sessionId: revokedSessionId }),
+      expect.objectContaining({ level: 30, ip: '127.0.0.1', origin: ORIGIN, sessionId: revokedSessionId }),
+    ]);
+    expect(byCode('INVALID_API_KEY')).toEqual([expect.objectContaining({ level: 30, ip: '127.0.0.1', origin: ORIGIN })]);
+    for (const entry of refused) expect(Object.keys(entry).sort()).not.toContain('url');
   });
 
   it('never wrote a token, refresh token or API key, whole or in part', () => {

@@ -1,19 +1,18 @@
 import type { Agent } from '../agents/index.js';
-import type { RateLimits } from '../bus/index.js';
 import type { Clock } from '../clock.js';
 import { TesseraError } from '../errors.js';
 import { newTimeOrderedId } from '../ids.js';
 import type { Metrics } from '../metrics.js';
 import { describeMessage, type Sessions } from '../sessions/index.js';
 import type { Conversation, Session, User } from '../store/index.js';
-import type { Tenants } from '../tenancy/index.js';
+import type { Tenants, VisitorLimits } from '../tenancy/index.js';
 import type { Conversations } from './conversations.js';
 import type { MessageWriter } from './message-writer.js';
 
 export interface ChatTurnDeps {
   clock: Clock;
   tenants: Tenants;
-  rateLimits: RateLimits;
+  visitorLimits: VisitorLimits;
   sessions: Sessions;
   conversations: Conversations;
   messageWriter: MessageWriter;
@@ -21,10 +20,11 @@ export interface ChatTurnDeps {
   metrics: Metrics;
 }
 
-/** Who speaks: the verified session and its user (null while anonymous). */
+/** Who speaks: the verified session, its user (null while anonymous) and the client's address. */
 export interface Speaker {
   session: Session;
   user: User | null;
+  clientIp: string;
 }
 
 export interface UserMessage {
@@ -46,9 +46,10 @@ export interface TurnEvents {
 const AGENT_HISTORY_LIMIT = 200;
 
 /**
- * One chat turn: the session's message rate limit, the conversation, the user message
- * stored (acknowledged only after commit, deduplicated by client id), the agent's reply
- * for the verified identity, and that reply stored.
+ * One chat turn: the message rate limits (per session, visitor and client address, see
+ * tenancy/visitor-limits.ts), the conversation, the user message stored (acknowledged only
+ * after commit, deduplicated by client id), the agent's reply for the verified identity,
+ * and that reply stored.
  */
 export class ChatTurns {
   constructor(private readonly deps: ChatTurnDeps) {}
@@ -56,7 +57,7 @@ export class ChatTurns {
   async take(speaker: Speaker, message: UserMessage, conversationOf: () => Promise<Conversation>, events: TurnEvents): Promise<void> {
     const { deps } = this;
     const { session, user } = speaker;
-    await this.admit(session);
+    await this.admit(speaker);
     const conversation = await conversationOf();
     const stored = await this.store(session, conversation, {
       role: 'user',
@@ -99,12 +100,15 @@ export class ChatTurns {
     events.replied({ messageId: answer.messageId, content: reply, replyTo: stored.messageId, conversationId: conversation.id });
   }
 
-  private async admit(session: Session): Promise<void> {
+  private async admit({ session, clientIp }: Speaker): Promise<void> {
     const tenant = await this.deps.tenants.get(session.tenantId);
-    const decision = await this.deps.rateLimits.consume('messages', session.id, tenant.settings.limits.messagesPerMinute, 60);
-    if (decision.allowed) return;
-    this.deps.metrics.rateLimitedMessages.inc();
-    throw new TesseraError('RATE_LIMITED', 'too many messages; slow down', { retryAfterMs: decision.retryAfterMs });
+    const sender = { sessionId: session.id, anonymousId: session.anonymousId, userId: session.userId, clientIp };
+    try {
+      await this.deps.visitorLimits.admitMessage(tenant, sender);
+    } catch (error) {
+      if (error instanceof TesseraError && error.code === 'RATE_LIMITED') this.deps.metrics.rateLimitedMessages.inc();
+      throw error;
+    }
   }
 
   private store(

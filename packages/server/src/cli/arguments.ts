@@ -3,10 +3,14 @@ import { parseArgs } from 'node:util';
 export const USAGE = `tessera <command> [options]
 
   init --data DIR [--origin URL]... [--json]     create the default tenant, keys and signing key
-  start --data DIR --port N [--host H] [--init]  serve HTTP and WebSocket on one port
+  start --data DIR --port N [--host H] [--init]  serve HTTP and WebSocket on one port (refused on an
+                                                 uninitialised DIR unless --init)
+        [--metrics-port N] [--metrics-host H]    GET /metrics on its own port (default host 127.0.0.1)
         [--demo] [--demo-partner-port N]         with the demo shop at / and a partner demo page on port N
-                                                 (default 8081 when serving on 8080, else none)
+                                                 (default 8081 when serving on 8080, else none);
+                                                 the demo listens on 127.0.0.1 unless --host is given
   keys create --name NAME [--kind secret|publishable] [--scope S]... [--ip CIDR]...
+              (scopes: tokens:write, sessions:write, users:read, users:delete, admin; default tokens:write)
               [--expires 2027-01-31|30d|12h] [--rate-limit PER_MINUTE] [--data DIR] [--json]
   keys list | keys rotate ID [--grace SECONDS] | keys revoke ID   [--data DIR] [--json]
   partners add --name NAME --origin URL... [--secret S | --secret-file F | --public-key-file PEM | --jwks-url URL]
@@ -28,6 +32,8 @@ export const { positionals, values } = parseArgs({
     init: { type: 'boolean', default: false },
     demo: { type: 'boolean', default: false },
     'demo-partner-port': { type: 'string' },
+    'metrics-port': { type: 'string' },
+    'metrics-host': { type: 'string' },
     name: { type: 'string' },
     kind: { type: 'string', default: 'secret' },
     scope: { type: 'string', multiple: true },

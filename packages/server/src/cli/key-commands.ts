@@ -1,5 +1,5 @@
 import type { Services } from '../services.js';
-import { describeKey } from '../tenancy/index.js';
+import { describeKey, SCOPES } from '../tenancy/index.js';
 import { USAGE, values } from './arguments.js';
 import { CLI, initialisedTenant } from './initialised-tenant.js';
 
@@ -8,13 +8,14 @@ export async function keyCommand(services: Services, action: string | undefined,
   const tenant = await initialisedTenant(services);
   if (action === 'create') {
     if (!values.name) throw new Error('keys create needs --name');
-    const kind = values.kind === 'publishable' ? 'publishable' : 'secret';
+    const kind = keyKind(values.kind);
+    const scopes = keyScopes(kind, values.scope);
     const { key, plaintext } = await services.apiKeys.create(
       {
         tenantId: tenant.id,
         name: values.name,
         kind,
-        scopes: values.scope,
+        scopes,
         allowedIps: values.ip,
         expiresAt: values.expires === undefined ? undefined : parseExpiry(values.expires, services.clock.now()),
         rateLimitPerMinute: values['rate-limit'] === undefined ? undefined : Number(values['rate-limit']),
@@ -43,6 +44,25 @@ export async function keyCommand(services: Services, action: string | undefined,
   } else {
     throw new Error(USAGE);
   }
+}
+
+const KINDS = ['secret', 'publishable'] as const;
+
+/** `--kind`: exactly `secret` or `publishable`; a typo is refused, never taken for a secret key. */
+function keyKind(value: string): (typeof KINDS)[number] {
+  const kind = KINDS.find((k) => k === value);
+  if (!kind) throw new Error(`unknown --kind ${value}: give ${KINDS.join(' or ')}`);
+  return kind;
+}
+
+/** `--scope`s, each one of SCOPES; none given: the key gets the least privilege (`tokens:write`, in ApiKeys). */
+function keyScopes(kind: (typeof KINDS)[number], scopes: string[] | undefined): string[] | undefined {
+  if (scopes === undefined) return undefined;
+  if (kind === 'publishable') throw new Error('publishable keys have no scopes: drop --scope');
+  for (const scope of scopes) {
+    if (!(SCOPES as readonly string[]).includes(scope)) throw new Error(`unknown --scope ${scope}: give one of ${SCOPES.join(', ')}`);
+  }
+  return scopes;
 }
 
 /** `2027-01-31`, `2027-01-31T12:00:00Z`, or a duration from now: `30d`, `12h`, `45m`. */

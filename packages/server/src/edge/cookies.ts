@@ -1,3 +1,5 @@
+import type { AnonymousCookies } from '../sessions/index.js';
+
 /** Cookie names and attributes, in one place for HTTP routes and the socket handshake. */
 export const ANON_COOKIE = 'tessera_anon';
 export const REFRESH_COOKIE = 'tessera_rt';
@@ -42,8 +44,10 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
   return parts.join('; ');
 }
 
-/** The anonymous id a browser brings in its `tessera_anon` cookie, when well-formed. */
-export function anonymousIdOf(cookieHeader: string | undefined): string | undefined {
-  const value = parseCookies(cookieHeader)[ANON_COOKIE];
-  return value && /^anon_[A-Za-z0-9]{20}$/.test(value) ? value : undefined;
+/**
+ * The anonymous id a browser brings in its `tessera_anon` cookie, only when this server
+ * sealed the value (`AnonymousCookies.seal`); a bare or forged id counts as no cookie.
+ */
+export function anonymousIdOf(cookieHeader: string | undefined, cookies: AnonymousCookies): string | undefined {
+  return cookies.open(parseCookies(cookieHeader)[ANON_COOKIE]);
 }

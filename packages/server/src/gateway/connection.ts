@@ -157,7 +157,7 @@ export class Connection implements ClosableSocket {
   private async onMessage(clientId: string, content: string, conversationId?: string): Promise<void> {
     const { session } = this.auth;
     await this.deps.services.chat.take(
-      { session, user: this.user },
+      { session, user: this.user, clientIp: this.ip },
       { clientId, content },
       () => this.conversation.forMessage(session, conversationId),
       {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { closeCodeOf, MAX_FRAME_BYTES, SUBPROTOCOL } from '@tessera/protocol';
+import { closeCodeOf, type ErrorCode, MAX_FRAME_BYTES, SUBPROTOCOL } from '@tessera/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isTesseraError, TesseraError } from '../errors.js';
 import type { Services } from '../services.js';
@@ -9,7 +9,7 @@ import { ANON_COOKIE, ANON_COOKIE_MAX_AGE_SECONDS, serializeCookie } from '../ed
 import { clientAddress } from '../edge/client-address.js';
 import { CLOSE_REASON_OF_CHANGE } from '../sessions/index.js';
 import { Connection } from './connection.js';
-import { authenticateHandshake, type HandshakeOutcome } from './handshake.js';
+import { authenticateHandshake, credentialsOf, type HandshakeOutcome } from './handshake.js';
 import { SocketRegistry } from './socket-registry.js';
 import { SocketSweeper } from './session-sweep.js';
 
@@ -71,40 +71,47 @@ export class Gateway {
     const url = new URL(request.url ?? '/', 'http://localhost');
     if (url.pathname !== WS_PATH) return refuse(socket, 404, 'Not Found');
     const { metrics } = this.services;
+    const ip = clientAddress(request, this.services.config.trustProxy);
     if (this.closing) {
-      metrics.handshakeFailures.inc({ code: 'UNAVAILABLE' });
+      this.refused('UNAVAILABLE', request, ip);
       return refuse(socket, 503, 'Service Unavailable');
     }
-    const ip = clientAddress(request, this.services.config.trustProxy);
     // The slot is taken before the first await, or a burst of handshakes would all pass the check.
     const release = this.takeSlot(ip);
     if (!release) {
-      metrics.handshakeFailures.inc({ code: 'RATE_LIMITED' });
+      this.refused('RATE_LIMITED', request, ip);
       return refuse(socket, 429, 'Too Many Requests');
     }
     socket.once('close', release);
 
     let outcome: HandshakeOutcome | TesseraError;
     let user: User | null = null;
+    let authenticated: HandshakeOutcome | null = null;
     try {
-      outcome = await authenticateHandshake(this.services, request, url, ip);
+      authenticated = await authenticateHandshake(this.services, request, url, ip);
       // Resolved before the upgrade, so the socket has its frame handler the moment it opens.
-      user = await this.services.sessions.userOf(sessionOf(outcome));
+      user = await this.services.sessions.userOf(sessionOf(authenticated));
+      outcome = authenticated;
     } catch (error) {
+      const sessionId = authenticated ? sessionOf(authenticated).id : revokedSessionOf(error, request, url);
       if (isTesseraError(error) && error.code === 'ORIGIN_NOT_ALLOWED') {
         release();
-        metrics.handshakeFailures.inc({ code: 'ORIGIN_NOT_ALLOWED' });
+        this.refused('ORIGIN_NOT_ALLOWED', request, ip, sessionId);
         return refuse(socket, 403, 'Forbidden');
       }
-      if (!isTesseraError(error)) this.services.logger.error({ err: error }, 'handshake failed');
+      if (!isTesseraError(error)) this.services.logger.error({ err: error, ip, sessionId }, 'handshake failed');
       outcome = isTesseraError(error) ? error : new TesseraError('INTERNAL', 'internal error');
+      // Accepted, then closed with the error's code (onOpen).
+      this.refused(outcome.code, request, ip, sessionId);
     }
-    if (outcome instanceof TesseraError) metrics.handshakeFailures.inc({ code: outcome.code });
-    else metrics.handshakes.inc({ kind: outcome.kind });
+    if (!(outcome instanceof TesseraError)) metrics.handshakes.inc({ kind: outcome.kind });
     if (!(outcome instanceof TesseraError) && outcome.kind === 'new-session') {
       const secure = request.headers.origin?.startsWith('https:') ?? false;
       this.pendingCookies.set(request, [
-        serializeCookie(ANON_COOKIE, outcome.issued.session.anonymousId, { maxAgeSeconds: ANON_COOKIE_MAX_AGE_SECONDS, secure }),
+        serializeCookie(ANON_COOKIE, this.services.anonymousCookies.seal(outcome.issued.session.anonymousId), {
+          maxAgeSeconds: ANON_COOKIE_MAX_AGE_SECONDS,
+          secure,
+        }),
       ]);
     }
     const settled = outcome;
@@ -113,6 +120,17 @@ export class Gateway {
     socket.cork();
     this.wss.handleUpgrade(request, socket, head, (ws) => this.onOpen(ws, settled, user, ip, socket));
     socket.uncork();
+  }
+
+  /**
+   * Counts and logs a refused handshake: its code, the client's address and Origin, and the session
+   * when it is known. Never the URL or a header that may carry a credential.
+   */
+  private refused(code: ErrorCode, request: IncomingMessage, ip: string, sessionId?: string): void {
+    this.services.metrics.handshakeFailures.inc({ code });
+    const origin = request.headers.origin?.slice(0, 200);
+    const level = code === 'ORIGIN_NOT_ALLOWED' || code === 'RATE_LIMITED' ? 'warn' : 'info';
+    this.services.logger[level]({ code, ip, origin, sessionId }, 'websocket handshake refused');
   }
 
   /** Counts a connection of `ip` against the cap; the returned release (idempotent) gives the slot back. */
@@ -177,6 +195,21 @@ export class Gateway {
 
 function sessionOf(outcome: HandshakeOutcome) {
   return outcome.kind === 'authenticated' ? outcome.auth.session : outcome.issued.session;
+}
+
+/**
+ * The session of a token refused with SESSION_REVOKED: thrown only after its signature was verified,
+ * so its `sid` is genuine and worth a log line (a revoked session's token coming back). Else undefined.
+ */
+function revokedSessionOf(error: unknown, request: IncomingMessage, url: URL): string | undefined {
+  const credentials = isTesseraError(error) && error.code === 'SESSION_REVOKED' ? credentialsOf(request, url) : null;
+  if (credentials?.kind !== 'token') return undefined;
+  try {
+    const sid: unknown = JSON.parse(Buffer.from(credentials.token.split('.')[1] ?? '', 'base64url').toString('utf8')).sid;
+    return typeof sid === 'string' && /^sess_[A-Za-z0-9]{1,64}$/.test(sid) ? sid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {

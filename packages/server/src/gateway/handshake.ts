@@ -58,14 +58,20 @@ export async function authenticateHandshake(
   }
   if (credentials.kind === 'init-token') {
     // Only from the partner's own origins (ORIGIN_NOT_ALLOWED refuses the upgrade).
-    const started = await services.initTokens.startSession(credentials.token, origin, anonymousIdOf(request.headers.cookie));
+    const started = await services.initTokens.startSession(
+      credentials.token,
+      origin,
+      clientIp,
+      anonymousIdOf(request.headers.cookie, services.anonymousCookies),
+    );
     return { kind: 'new-session', issued: started.issued, tenant: started.tenant };
   }
   if (credentials.kind === 'publishable-key') {
     const key = await services.apiKeyAccess.admit(credentials.key, 'publishable', { clientIp });
     const tenant = await services.tenants.get(key.tenantId);
     origins.assertTenantOrigin(tenant, origin);
-    const issued = await services.sessions.startAnonymous(tenant, anonymousIdOf(request.headers.cookie));
+    await services.visitorLimits.admitSessionStart(tenant, { clientIp, keyId: key.id });
+    const issued = await services.sessions.startAnonymous(tenant, anonymousIdOf(request.headers.cookie, services.anonymousCookies));
     return { kind: 'new-session', issued, tenant };
   }
   throw new TesseraError('UNAUTHENTICATED', 'no credentials');

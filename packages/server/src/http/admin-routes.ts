@@ -56,7 +56,7 @@ export function adminRoutes(services: Services): FastifyPluginAsyncZod {
           ...ADMIN,
           summary: 'Create an API key',
           description:
-            'A secret key (`sk_...`, for backends; scopes default to `admin`) or a publishable key (`pk_...`, for browsers). `allowedIps` restricts where it may be used from (addresses or CIDR blocks). Scope `admin`.',
+            'A secret key (`sk_...`, for backends; scopes default to `tokens:write` only; ask for `admin` by name) or a publishable key (`pk_...`, for browsers). `allowedIps` restricts where it may be used from (addresses or CIDR blocks). Scope `admin`.',
           body: z
             .object({
               name: z.string().min(1).max(100),

@@ -41,11 +41,16 @@ export async function requireSecretKey(
 
 /** A browser naming its tenant with a publishable key, from an allowed origin. */
 export async function requirePublishableKey(services: Services, request: FastifyRequest): Promise<Tenant> {
+  return (await requirePublishableKeyOf(services, request)).tenant;
+}
+
+/** `requirePublishableKey`, with the key itself. */
+export async function requirePublishableKeyOf(services: Services, request: FastifyRequest): Promise<{ key: ApiKey; tenant: Tenant }> {
   const header = request.headers['x-tessera-key'];
   const key = await services.apiKeyAccess.admit(Array.isArray(header) ? header[0] : header, 'publishable', {
     clientIp: clientIpOf(request),
   });
   const tenant = await services.tenants.get(key.tenantId);
   services.origins.assertTenantOrigin(tenant, request.headers.origin);
-  return tenant;
+  return { key, tenant };
 }

@@ -14,7 +14,7 @@ import {
   REFRESH_COOKIE,
   serializeCookie,
 } from '../edge/cookies.js';
-import { requireAccessToken, requirePublishableKey } from './guards.js';
+import { clientIpOf, requireAccessToken, requirePublishableKeyOf } from './guards.js';
 import { optionalBody } from './optional-body.js';
 
 const REFRESH_COOKIE_PATH = '/v1/auth';
@@ -40,20 +40,32 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => {
-        const anonymousId = anonymousIdOf(request.headers.cookie);
+        const anonymousId = anonymousIdOf(request.headers.cookie, services.anonymousCookies);
         if (request.body.initToken !== undefined) {
           // A partner's init token names the tenant itself; no publishable key needed.
-          const started = await services.initTokens.startSession(request.body.initToken, request.headers.origin, anonymousId);
-          setCookie(reply, request, ANON_COOKIE, started.issued.session.anonymousId, ANON_COOKIE_MAX_AGE_SECONDS);
+          const started = await services.initTokens.startSession(
+            request.body.initToken,
+            request.headers.origin,
+            clientIpOf(request),
+            anonymousId,
+          );
+          setCookie(
+            reply,
+            request,
+            ANON_COOKIE,
+            services.anonymousCookies.seal(started.issued.session.anonymousId),
+            ANON_COOKIE_MAX_AGE_SECONDS,
+          );
           const body = tokensResponse(services, request, reply, started.issued, request.body.tokenTransport);
           const user = started.user;
           return reply
             .status(201)
             .send(user ? { ...body, session: services.sessions.describe(started.issued.session, user), user: describeUser(user) } : body);
         }
-        const tenant = await requirePublishableKey(services, request);
+        const { key, tenant } = await requirePublishableKeyOf(services, request);
+        await services.visitorLimits.admitSessionStart(tenant, { clientIp: clientIpOf(request), keyId: key.id });
         const issued = await services.sessions.startAnonymous(tenant, anonymousId);
-        setCookie(reply, request, ANON_COOKIE, issued.session.anonymousId, ANON_COOKIE_MAX_AGE_SECONDS);
+        setCookie(reply, request, ANON_COOKIE, services.anonymousCookies.seal(issued.session.anonymousId), ANON_COOKIE_MAX_AGE_SECONDS);
         return reply.status(201).send(tokensResponse(services, request, reply, issued, request.body.tokenTransport));
       },
     );

@@ -35,7 +35,7 @@ export function userRoutes(services: Services): FastifyPluginAsyncZod {
           tags: ['Users'],
           summary: 'Erase a user',
           description:
-            'Their sessions, conversations, messages and linked anonymous ids; ends their sockets; returns a receipt with counts. Scope `users:delete`.',
+            "Their sessions, and the still-anonymous sessions of the anonymous ids (browsers) they signed in from in this tenant, with those sessions' conversations and messages; their links to those ids. A session of such a browser signed in as someone else, or at another tenant, stays. Ends the erased sessions' sockets; returns a receipt with counts. Scope `users:delete`.",
           security: secretKeySecurity,
           params: userParams,
         },

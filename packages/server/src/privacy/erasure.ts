@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { TesseraError } from '../errors.js';
 import type { Sessions } from '../sessions/index.js';
-import type { Conversation, Session, Store } from '../store/index.js';
+import type { Conversation, Session, Store, User } from '../store/index.js';
 import type { Audit, Auditor } from '../tenancy/index.js';
 
 export interface ErasureDeps {
@@ -18,20 +18,29 @@ export interface ErasureReceipt {
 }
 
 /**
- * GDPR erasure of a user: their sessions, conversations and messages, and every
- * anonymous id linked to them with those ids' sessions. Sockets end at once.
+ * GDPR erasure of a user: exactly what was theirs, in this tenant. Sockets end at once.
+ * - every session signed in as the user, whatever its anonymous id, with its conversations;
+ * - the still-anonymous sessions (and their conversations) of each anonymous id the user
+ *   signed in from, in this tenant: that browser's, which the user showed to be theirs;
+ * - the user's links to those ids, and the monthly actives of the user and of those ids.
+ * Not erased: sessions of those anonymous ids signed in as another user (that user's), any
+ * session of another tenant (a browser keeps one anonymous id for every tenant), and other
+ * users' links to those ids.
  */
 export async function eraseUser(deps: ErasureDeps, tenantId: string, externalId: string, by?: Auditor): Promise<ErasureReceipt> {
   const { store } = deps;
   const user = await store.users.findByExternalId(tenantId, externalId);
   if (!user) throw new TesseraError('NOT_FOUND', 'no such user');
   const anonymousIds = await store.usage.anonymousIdsOfUser(user.id);
-  const sessions = await sessionsOf(store, user.id, anonymousIds);
-  const conversations = await store.conversations.listByUserOrSessions(
-    user.id,
-    sessions.map((s) => s.id),
+  const sessions = await sessionsOf(store, user, anonymousIds);
+  const sessionIds = new Set(sessions.map((s) => s.id));
+  const conversations = (await store.conversations.listByUserOrSessions(user.id, [...sessionIds])).filter(
+    (c) => c.userId === user.id || (c.userId === null && sessionIds.has(c.sessionId)),
   );
-  const deleted = await deleteAll(store, sessions, conversations, [user.id, ...anonymousIds]);
+  const deleted = await deleteAll(store, tenantId, sessions, conversations, {
+    userIds: [user.id],
+    actives: [user.id, ...anonymousIds],
+  });
   const users = await store.users.delete(user.id);
   await deps.sessions.forgetErased(sessions.map((s) => s.id));
   const receipt: ErasureReceipt = {
@@ -45,7 +54,7 @@ export async function eraseUser(deps: ErasureDeps, tenantId: string, externalId:
 
 /**
  * Erasure of an anonymous visitor: the sessions under that id that never signed in,
- * with their conversations and messages, and the id's links. Sessions that were
+ * with their conversations and messages, and the id's links, in this tenant. Sessions that were
  * linked belong to their user now; erase the user for those.
  */
 export async function eraseAnonymous(deps: ErasureDeps, tenantId: string, anonymousId: string, by?: Auditor): Promise<ErasureReceipt> {
@@ -60,7 +69,7 @@ export async function eraseAnonymous(deps: ErasureDeps, tenantId: string, anonym
   if (sessions.length === 0 && (await store.usage.usersOfAnonymousId(anonymousId)).length === 0) {
     throw new TesseraError('NOT_FOUND', 'no such anonymous id');
   }
-  const deleted = await deleteAll(store, sessions, conversations, [anonymousId]);
+  const deleted = await deleteAll(store, tenantId, sessions, conversations, { anonymousIds: [anonymousId], actives: [anonymousId] });
   await deps.sessions.forgetErased(sessions.map((s) => s.id));
   const receipt: ErasureReceipt = {
     subject: { kind: 'anonymous', id: anonymousId },
@@ -71,16 +80,25 @@ export async function eraseAnonymous(deps: ErasureDeps, tenantId: string, anonym
   return receipt;
 }
 
-async function sessionsOf(store: Store, userId: string, anonymousIds: string[]): Promise<Session[]> {
+/** The user's own sessions, and the still-anonymous sessions of their anonymous ids in their tenant. */
+async function sessionsOf(store: Store, user: User, anonymousIds: string[]): Promise<Session[]> {
   const byId = new Map<string, Session>();
-  for (const session of await store.sessions.listByUser(userId)) byId.set(session.id, session);
+  for (const session of await store.sessions.listByUser(user.id)) byId.set(session.id, session);
   for (const anonymousId of anonymousIds) {
-    for (const session of await store.sessions.listByAnonymousId(anonymousId)) byId.set(session.id, session);
+    for (const session of await store.sessions.listByAnonymousId(anonymousId)) {
+      if (session.tenantId === user.tenantId && session.userId === null) byId.set(session.id, session);
+    }
   }
   return [...byId.values()];
 }
 
-async function deleteAll(store: Store, sessions: Session[], conversations: Conversation[], subjectIds: string[]) {
+async function deleteAll(
+  store: Store,
+  tenantId: string,
+  sessions: Session[],
+  conversations: Conversation[],
+  subjects: { userIds?: string[]; anonymousIds?: string[]; actives: string[] },
+) {
   const sessionIds = sessions.map((s) => s.id);
   const conversationIds = conversations.map((c) => c.id);
   return store.transaction(async (tx) => {
@@ -88,7 +106,7 @@ async function deleteAll(store: Store, sessions: Session[], conversations: Conve
     const deletedConversations = await tx.conversations.deleteByIds(conversationIds);
     await tx.refreshTokens.deleteBySessions(sessionIds);
     const deletedSessions = await tx.sessions.deleteMany(sessionIds);
-    await tx.usage.deleteSubjects(subjectIds);
+    await tx.usage.deleteSubjects(tenantId, subjects);
     return { sessions: deletedSessions, conversations: deletedConversations, messages };
   });
 }

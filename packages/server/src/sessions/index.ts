@@ -1,3 +1,4 @@
+export { AnonymousCookies } from './anonymous-cookie.js';
 export { Sessions, REFRESH_GRACE_MS, type AuthContext, type IssuedTokens } from './sessions.js';
 export { monthOf } from './month.js';
 export { SessionCache } from './session-cache.js';

@@ -6,7 +6,7 @@ import { type ExternalTokenVerifier, unverifiedClaims } from '../tokens/index.js
 import { avatarSchema, customClaimsProblem, externalUserIdSchema, userNameSchema } from './custom-claims.js';
 import type { Partners } from '../tenancy/index.js';
 import type { ReplayGuard } from './replay-guard.js';
-import type { Tenants } from '../tenancy/index.js';
+import type { Tenants, VisitorLimits } from '../tenancy/index.js';
 import type { Users } from '../tenancy/index.js';
 
 /** The JOSE `typ` header of an init token: never `at+jwt`, so neither kind passes for the other. */
@@ -24,6 +24,7 @@ export interface InitTokenDeps {
   tenants: Tenants;
   users: Users;
   sessions: Sessions;
+  visitorLimits: VisitorLimits;
 }
 
 export interface InitTokenOutcome {
@@ -44,9 +45,11 @@ export interface InitTokenOutcome {
 export class InitTokens {
   constructor(private readonly deps: InitTokenDeps) {}
 
-  async startSession(token: string, origin: string | undefined, anonymousId?: string): Promise<InitTokenOutcome> {
+  /** Within the tenant's per-address limit on new sessions from `clientIp` (RATE_LIMITED; the token is then spent). */
+  async startSession(token: string, origin: string | undefined, clientIp: string, anonymousId?: string): Promise<InitTokenOutcome> {
     const { partner, payload } = await this.verify(token, origin);
     const tenant = await this.deps.tenants.get(partner.tenantId);
+    await this.deps.visitorLimits.admitSessionStart(tenant, { clientIp });
     const asserted = partner.trustedToAssertUsers ? userContextOf(payload.user) : null;
     if (asserted) {
       const user = await this.deps.users.upsert(tenant.id, asserted.id, asserted.profile);

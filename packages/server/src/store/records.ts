@@ -4,7 +4,13 @@ export interface TenantSettings {
   allowedOrigins: string[];
   sessions: { anonymousIdleSeconds: number; userIdleSeconds: number; absoluteSeconds: number };
   tokens: { accessTokenTtlSeconds: number };
-  limits: { messagesPerMinute: number };
+  limits: {
+    /** Per session, and per visitor (a user's sessions, or an anonymous id's). */
+    messagesPerMinute: number;
+    messagesPerMinutePerAddress: number;
+    sessionsPerMinutePerAddress: number;
+    sessionsPerMinutePerKey: number;
+  };
   retention: { messageDays: number | null };
   [extension: string]: unknown;
 }

@@ -51,14 +51,30 @@ export function usageRepo(db: Kysely<Database>) {
       const rows = await db.selectFrom('anonymous_links').select('user_id').where('anonymous_id', '=', anonymousId).execute();
       return rows.map((row) => row.user_id);
     },
-    async deleteSubjects(ids: string[]): Promise<number> {
-      if (ids.length === 0) return 0;
-      const links = await db
-        .deleteFrom('anonymous_links')
-        .where((eb) => eb.or([eb('user_id', 'in', ids), eb('anonymous_id', 'in', ids)]))
-        .executeTakeFirst();
-      await db.deleteFrom('monthly_actives').where('subject_id', 'in', ids).execute();
-      return Number(links.numDeletedRows);
+    /**
+     * Erasure, within one tenant only (a browser's anonymous id is the same for every tenant):
+     * the links of `userIds`, and every link of `anonymousIds`; the monthly actives of `actives`.
+     */
+    async deleteSubjects(tenantId: string, subjects: { userIds?: string[]; anonymousIds?: string[]; actives?: string[] }): Promise<number> {
+      const { userIds = [], anonymousIds = [], actives = [] } = subjects;
+      let links = 0;
+      if (userIds.length + anonymousIds.length > 0) {
+        const result = await db
+          .deleteFrom('anonymous_links')
+          .where('tenant_id', '=', tenantId)
+          .where((eb) => {
+            const clauses = [];
+            if (userIds.length > 0) clauses.push(eb('user_id', 'in', userIds));
+            if (anonymousIds.length > 0) clauses.push(eb('anonymous_id', 'in', anonymousIds));
+            return eb.or(clauses);
+          })
+          .executeTakeFirst();
+        links = Number(result.numDeletedRows);
+      }
+      if (actives.length > 0) {
+        await db.deleteFrom('monthly_actives').where('tenant_id', '=', tenantId).where('subject_id', 'in', actives).execute();
+      }
+      return links;
     },
   };
 }

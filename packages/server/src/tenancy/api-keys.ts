@@ -8,6 +8,8 @@ import { parseAllowlist } from './ip-allowlist.js';
 
 export const SCOPES = ['tokens:write', 'sessions:write', 'users:read', 'users:delete', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
+/** What a secret key created without `scopes` may do; `admin` is always asked for by name (as `tessera init` does). */
+export const DEFAULT_SECRET_SCOPES: readonly Scope[] = ['tokens:write'];
 
 const PREFIX: Record<ApiKeyKind, string> = { secret: 'sk', publishable: 'pk' };
 const KEY_PATTERN = /^(sk|pk)_([A-Za-z0-9]{20})_([A-Za-z0-9]{32,64})$/;
@@ -68,7 +70,8 @@ export class ApiKeys {
   }
 
   private async insert(input: CreateKeyInput): Promise<{ key: ApiKey; plaintext: string }> {
-    const scopes = input.kind === 'publishable' ? [] : (input.scopes ?? ['admin']);
+    // Least privilege: a secret key made without scopes can mint tokens and nothing else.
+    const scopes = input.kind === 'publishable' ? [] : (input.scopes ?? [...DEFAULT_SECRET_SCOPES]);
     for (const scope of scopes) {
       if (!(SCOPES as readonly string[]).includes(scope)) throw new TesseraError('BAD_REQUEST', `unknown scope ${scope}`);
     }

@@ -16,5 +16,6 @@ export { SpikeGuard, DEFAULT_SPIKE_GUARD, type SpikeGuardOptions, type SpikeVerd
 export { ipAllowed, parseAllowlist, MAX_ALLOWLIST_ENTRIES } from './ip-allowlist.js';
 export { Users, describeUser, type UserProfile } from './users.js';
 export { Audit, MAX_AUDIT_PAGE, scrubDetails, type AuditAction, type AuditEvent, type AuditPage, type Auditor } from './audit.js';
+export { VisitorLimits, type MessageSender, type SessionOrigin } from './visitor-limits.js';
 export { initialise, type InitResult } from './bootstrap.js';
 export { monthlyUsage, type MonthlyUsage } from './usage.js';

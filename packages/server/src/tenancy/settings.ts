@@ -6,7 +6,8 @@ export const DEFAULT_SETTINGS: TenantSettings = {
   allowedOrigins: [],
   sessions: { anonymousIdleSeconds: 24 * 3600, userIdleSeconds: 7 * 24 * 3600, absoluteSeconds: 30 * 24 * 3600 },
   tokens: { accessTokenTtlSeconds: 15 * 60 },
-  limits: { messagesPerMinute: 20 },
+  // Per visitor, then per client address (an address may be a NAT of many visitors) and per publishable key.
+  limits: { messagesPerMinute: 20, messagesPerMinutePerAddress: 120, sessionsPerMinutePerAddress: 30, sessionsPerMinutePerKey: 1_000 },
   retention: { messageDays: null },
 };
 
@@ -67,7 +68,12 @@ export const settingsPatchSchema = z
       .partial()
       .strict(),
     limits: z
-      .object({ messagesPerMinute: z.number().int().min(1).max(10_000) })
+      .object({
+        messagesPerMinute: z.number().int().min(1).max(10_000),
+        messagesPerMinutePerAddress: z.number().int().min(1).max(100_000),
+        sessionsPerMinutePerAddress: z.number().int().min(1).max(100_000),
+        sessionsPerMinutePerKey: z.number().int().min(1).max(1_000_000),
+      })
       .partial()
       .strict(),
     retention: z

@@ -39,7 +39,7 @@ describe('WebSocket handshake', () => {
     expect(first.session).toMatchObject({ auth: 'anonymous', userId: null, tenantId: server.tenantId });
     expect(first.refreshToken).toMatch(/^rt_/);
     const cookie = setCookie(socket.upgradeHeaders['set-cookie'] as string[], 'tessera_anon');
-    expect(cookie?.value).toBe(first.session.anonymousId);
+    expect(cookie?.value.startsWith(`${first.session.anonymousId}.`)).toBe(true);
     expect(cookie?.attributes).toContain('HttpOnly');
 
     const me = await api(server, 'GET', '/v1/me', { headers: { authorization: `Bearer ${first.accessToken}` } });
@@ -52,8 +52,9 @@ describe('WebSocket handshake', () => {
 
   it('?key=pk with the tessera_anon cookie keeps the browser’s anonymous id', async () => {
     const { socket, session } = await connectAnonymous(server);
+    const cookie = setCookie(socket.upgradeHeaders['set-cookie'] as string[], 'tessera_anon')!.value;
     socket.close();
-    const again = connect(server, { key: server.publishableKey, headers: { cookie: `tessera_anon=${session.session.anonymousId}` } });
+    const again = connect(server, { key: server.publishableKey, headers: { cookie: `tessera_anon=${cookie}` } });
     const second = await again.nextOfType('session');
     expect(second.session.anonymousId).toBe(session.session.anonymousId);
     expect(second.session.id).not.toBe(session.session.id);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, chat, connectAnonymous, startTestServer, type TestServer } from '../support/test-server.js';
+import { api, chat, connectAnonymous, setCookie, startTestServer, type TestServer } from '../support/test-server.js';
 
 describe('GET /v1/conversations and /v1/conversations/:id/messages', () => {
   let server: TestServer;
@@ -49,7 +49,8 @@ describe('GET /v1/conversations and /v1/conversations/:id/messages', () => {
     const first = await connectAnonymous(server);
     const said = await chat(first.socket, 'x', 'from the first session');
     first.socket.close();
-    const second = await connectAnonymous(server, { headers: { cookie: `tessera_anon=${first.session.session.anonymousId}` } });
+    const cookie = setCookie(first.socket.upgradeHeaders['set-cookie'] as string[], 'tessera_anon')!.value;
+    const second = await connectAnonymous(server, { headers: { cookie: `tessera_anon=${cookie}` } });
     expect(second.session.session.anonymousId).toBe(first.session.session.anonymousId);
     const list = await get('/v1/conversations', second.session.accessToken);
     expect(list.body.conversations).toEqual([]);

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, connect, startAnonymousSession, startTestServer, type TestServer } from '../support/test-server.js';
 
+/** The metrics listener's own URL: `tessera start --metrics-port` listens on it; here, a free port on loopback. */
+const metricsUrls = new WeakMap<TestServer, string>();
+
 async function scrape(server: TestServer): Promise<string> {
-  const response = await fetch(`${server.url}/metrics`);
+  const response = await fetch(metricsUrls.get(server)!);
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
   return response.text();
@@ -17,6 +20,16 @@ describe('/metrics (Prometheus)', () => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer({ settings: { limits: { messagesPerMinute: 2 } } });
+    metricsUrls.set(server, `${await server.app.metricsHttp.listen({ port: 0, host: '127.0.0.1' })}/metrics`);
+  });
+
+  it('is not served on the public port, to anyone: only on the metrics listener', async () => {
+    for (const headers of [{}, { authorization: `Bearer ${server.secretKey}` }]) {
+      const response = await fetch(`${server.url}/metrics`, { headers });
+      expect(response.status).toBe(404);
+      expect(await response.text()).not.toContain('tessera_');
+    }
+    expect(new URL(metricsUrls.get(server)!).port).not.toBe(new URL(server.url).port);
   });
   afterAll(() => server.stop({ removeData: true }));
 

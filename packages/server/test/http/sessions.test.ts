@@ -56,7 +56,8 @@ describe('POST /v1/sessions: anonymous sessions over HTTP', () => {
   it('sets the tessera_anon cookie httpOnly for 45 days, and keeps the anonymous id when it comes back', async () => {
     const first = await start();
     const cookie = setCookie(first.headers, 'tessera_anon');
-    expect(cookie?.value).toBe(first.body.session.anonymousId);
+    // the anonymous id, sealed with the server's MAC
+    expect(cookie?.value).toMatch(new RegExp(`^${first.body.session.anonymousId}\\.[A-Za-z0-9_-]{43}$`));
     expect(cookie?.attributes).toContain('HttpOnly');
     expect(cookie?.attributes).toContain(`Max-Age=${45 * 24 * 3600}`);
 
@@ -65,7 +66,7 @@ describe('POST /v1/sessions: anonymous sessions over HTTP', () => {
     expect(second.body.session.anonymousId).toBe(first.body.session.anonymousId);
     expect(second.body.session.id).not.toBe(first.body.session.id);
     // renewed on every visit
-    expect(setCookie(second.headers, 'tessera_anon')?.value).toBe(first.body.session.anonymousId);
+    expect(setCookie(second.headers, 'tessera_anon')?.value).toBe(cookie!.value);
   });
 
   it('ignores a tessera_anon cookie that is not an anonymous id', async () => {

@@ -140,7 +140,7 @@ describe.skipIf(!services || !postgresBinDir())('failures: PostgreSQL restarted'
     await request(node, 'PATCH', '/v1/settings', {
       headers: bearer(cluster.secretKey),
       origin: null,
-      body: { limits: { messagesPerMinute: 1000 } },
+      body: { limits: { messagesPerMinute: 1000, messagesPerMinutePerAddress: 10_000 } },
     });
   }, 60_000);
 
@@ -198,7 +198,7 @@ describe.skipIf(!services || !nginxInstalled())('failures: a node killed with SI
     await request(nginx.url, 'PATCH', '/v1/settings', {
       headers: bearer(cluster.secretKey),
       origin: null,
-      body: { limits: { messagesPerMinute: 1000 } },
+      body: { limits: { messagesPerMinute: 1000, messagesPerMinutePerAddress: 10_000 } },
     });
   }, 60_000);
 

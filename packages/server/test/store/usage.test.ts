@@ -38,8 +38,9 @@ describe.each(backends)('store ($name): usage and anonymous links', (backend) =>
     expect((await store.usage.anonymousIdsOfUser(userA)).sort()).toEqual([anonA, anonB].sort());
     expect((await store.usage.usersOfAnonymousId(anonA)).sort()).toEqual([userA, userB].sort());
     await store.usage.recordActive(t.id, '2027-01', 'user', userA);
-    expect(await store.usage.deleteSubjects([userA])).toBe(2);
-    expect(await store.usage.deleteSubjects([])).toBe(0);
+    expect(await store.usage.deleteSubjects('ten_other', { userIds: [userA], anonymousIds: [anonA], actives: [userA] })).toBe(0);
+    expect(await store.usage.deleteSubjects(t.id, { userIds: [userA], actives: [userA] })).toBe(2);
+    expect(await store.usage.deleteSubjects(t.id, {})).toBe(0);
     expect(await store.usage.anonymousIdsOfUser(userA)).toEqual([]);
     expect(await store.usage.usersOfAnonymousId(anonA)).toEqual([userB]);
     expect(await store.usage.countActives(t.id, '2027-01')).toEqual({ anonymous: 0, user: 0 });

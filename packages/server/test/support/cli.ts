@@ -16,16 +16,20 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built `tessera` command to completion. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+/** Runs the built `tessera` command to completion (killed after `timeoutMs`, if given: code null). */
+export function runCli(args: string[], env: Record<string, string> = {}, timeoutMs?: number): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const timer = timeoutMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
     child.stderr.on('data', (chunk) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -47,7 +51,12 @@ export interface RunningCli {
 
 /** Starts `tessera start` on a free port and resolves once it listens. */
 export function startCli(dataDir: string, env: Record<string, string> = {}, extraArgs: string[] = []): Promise<RunningCli> {
-  const child = spawn(process.execPath, [CLI, 'start', '--data', dataDir, '--port', '0', '--host', '127.0.0.1', ...extraArgs], {
+  return startCliWith(['--data', dataDir, '--port', '0', '--host', '127.0.0.1', ...extraArgs], env);
+}
+
+/** `tessera start` with exactly these arguments; resolves once it listens. */
+export function startCliWith(args: string[], env: Record<string, string> = {}): Promise<RunningCli> {
+  const child = spawn(process.execPath, [CLI, 'start', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -8,6 +8,9 @@ import { freePort, sleep, which } from './services.js';
 
 export const NGINX_TEMPLATE = fileURLToPath(new URL('../../../../deploy/nginx.conf', import.meta.url));
 
+/** Each node's metrics listener (`--metrics-port`), by the node's URL. */
+const metricsUrls = new Map<string, string>();
+
 /** One `tessera start` process on a fixed port (so it can be killed and started again on it). */
 export class ClusterNode {
   private child: ChildProcess | null = null;
@@ -19,8 +22,10 @@ export class ClusterNode {
     readonly port: number,
     private readonly dataDir: string,
     private readonly env: Record<string, string>,
+    readonly metricsPort: number,
   ) {
     this.url = `http://127.0.0.1:${port}`;
+    metricsUrls.set(this.url, `http://127.0.0.1:${metricsPort}/metrics`);
   }
 
   output(): string {
@@ -32,10 +37,25 @@ export class ClusterNode {
   }
 
   async start(): Promise<void> {
-    const child = spawn(process.execPath, [CLI, 'start', '--data', this.dataDir, '--port', String(this.port), '--host', '127.0.0.1'], {
-      env: { ...process.env, TESSERA_LOG_LEVEL: 'info', ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'start',
+        '--data',
+        this.dataDir,
+        '--port',
+        String(this.port),
+        '--host',
+        '127.0.0.1',
+        '--metrics-port',
+        String(this.metricsPort),
+      ],
+      {
+        env: { ...process.env, TESSERA_LOG_LEVEL: 'info', ...this.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child = child;
     const onData = (chunk: Buffer) => (this.log += chunk.toString());
     child.stdout!.on('data', onData);
@@ -132,8 +152,8 @@ export interface Cluster {
 
 /**
  * `tessera init` once, then `nodes` processes of `tessera start` on one PostgreSQL and
- * one Redis. They share one data directory: the signing keys and the refresh-token
- * secret in it must be the same on every node.
+ * one Redis. They share one data directory: the signing keys, the refresh-token and
+ * anonymous-cookie secrets in it must be the same on every node.
  */
 export async function startCluster(options: { databaseUrl: string; redisUrl: string; nodes?: number; origin: string }): Promise<Cluster> {
   const { runCliJson } = await import('./cli.js');
@@ -144,7 +164,8 @@ export async function startCluster(options: { databaseUrl: string; redisUrl: str
     env,
   );
   const nodes: ClusterNode[] = [];
-  for (let i = 0; i < (options.nodes ?? 2); i++) nodes.push(new ClusterNode(String.fromCharCode(65 + i), await freePort(), dataDir, env));
+  for (let i = 0; i < (options.nodes ?? 2); i++)
+    nodes.push(new ClusterNode(String.fromCharCode(65 + i), await freePort(), dataDir, env, await freePort()));
   await Promise.all(nodes.map((node) => node.start()));
   return {
     nodes,
@@ -177,9 +198,11 @@ export async function request(
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }
 
-/** A metric's value summed over its series (optionally only those whose labels contain `labels`), from /metrics text. */
+/** A metric's value summed over its series (optionally only those whose labels contain `labels`), from the node's metrics listener. */
 export async function metricValue(nodeUrl: string, name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`${nodeUrl}/metrics`)).text();
+  const metricsUrl = metricsUrls.get(nodeUrl);
+  if (!metricsUrl) throw new Error(`${nodeUrl} is no cluster node`);
+  const text = await (await fetch(metricsUrl)).text();
   let total = 0;
   for (const line of text.split('\n')) {
     if (!line.startsWith(name)) continue;

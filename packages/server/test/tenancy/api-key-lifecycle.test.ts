@@ -34,6 +34,15 @@ describe('API keys: scopes, allowlists, expiry, rotation, revocation, limits', (
     expect(JSON.stringify(listed.body)).not.toContain(created.key.split('_')[2]);
   });
 
+  it('gives a secret key created without scopes tokens:write only, never admin', async () => {
+    const created = await createKey(server, { name: 'no scopes given' });
+    expect(created).toMatchObject({ kind: 'secret', scopes: ['tokens:write'] });
+    const admin = await call(server, created.key, 'GET', '/v1/keys');
+    expect(admin.status).toBe(403);
+    const minted = await call(server, created.key, 'POST', '/v1/auth/tokens', { body: { userId: 'u-default-scope' } });
+    expect(minted.status, JSON.stringify(minted.body)).toBe(201);
+  });
+
   describe('scope escalation', () => {
     it('a tokens:write key cannot reach admin routes, nor mint itself an admin key', async () => {
       const { key } = await createKey(server, { name: 'minter', scopes: ['tokens:write'] });
