@@ -159,7 +159,7 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     partners,
     replayGuard,
     initTokens: new InitTokens({ clock, partners, verifier: externalTokens, replayGuard, tenants, users, sessions, visitorLimits }),
-    signIn: new SignIn({ store, sessions, tenants, users, passwords, externalTokens, rateLimits, audit }),
+    signIn: new SignIn({ store, sessions, tenants, users, passwords, externalTokens, replayGuard, rateLimits, audit }),
     backendSessions: new BackendSessions({ store, clock, users, sessions, audit }),
     metrics,
     async close() {

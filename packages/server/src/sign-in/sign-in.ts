@@ -6,6 +6,7 @@ import type { Audit, Tenants, Users } from '../tenancy/index.js';
 import type { ExternalTokenVerifier } from '../tokens/index.js';
 import { verifyIdentityToken } from './identity-tokens.js';
 import { checkPasswordPolicy, type PasswordHasher } from './passwords.js';
+import type { ReplayGuard } from './replay-guard.js';
 
 export type Credentials = { method: 'jwt'; token: string } | { method: 'password'; email: string; password: string };
 
@@ -24,6 +25,8 @@ export interface SignInDeps {
   users: Users;
   passwords: PasswordHasher;
   externalTokens: ExternalTokenVerifier;
+  /** Identity tokens with a `jti` are accepted once. */
+  replayGuard: ReplayGuard;
   rateLimits: RateLimits;
   audit: Audit;
 }
@@ -67,7 +70,7 @@ export class SignIn {
 
   private async userFromIdentityToken(session: Session, token: string): Promise<User> {
     const tenant = await this.deps.tenants.get(session.tenantId);
-    const identity = await verifyIdentityToken(this.deps.externalTokens, tenant, token);
+    const identity = await verifyIdentityToken(this.deps.externalTokens, this.deps.replayGuard, tenant, token);
     return this.deps.users.upsert(tenant.id, identity.userId, identity.name !== null ? { name: identity.name } : {});
   }
 

@@ -32,6 +32,8 @@ export const identitySettingsSchema = z
     audience: z.string().min(1).max(500).optional(),
     userIdClaim: claimPath.default('sub'),
     nameClaim: claimPath.optional(),
+    /** Refuse identity tokens without a `jti` (each is accepted once either way). */
+    requireJti: z.boolean().optional(),
   })
   .strict();
 
