@@ -4,12 +4,15 @@ import { ERROR_CODES, type ErrorCode } from '@tessera/protocol';
 export class TesseraError extends Error {
   readonly code: ErrorCode;
   readonly retryAfterMs?: number;
+  /** The session the refusal concerns, when it is known and genuine: for logs, never for the caller. */
+  readonly sessionId?: string;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retryAfterMs?: number } = {}) {
+  constructor(code: ErrorCode, message: string, options: { cause?: unknown; retryAfterMs?: number; sessionId?: string } = {}) {
     super(message, { cause: options.cause });
     this.name = 'TesseraError';
     this.code = code;
     this.retryAfterMs = options.retryAfterMs;
+    this.sessionId = options.sessionId;
   }
 
   get httpStatus(): number {

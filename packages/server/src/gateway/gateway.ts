@@ -9,7 +9,7 @@ import { ANON_COOKIE, ANON_COOKIE_MAX_AGE_SECONDS, serializeCookie } from '../ed
 import { clientAddress } from '../edge/client-address.js';
 import { CLOSE_REASON_OF_CHANGE } from '../sessions/index.js';
 import { Connection } from './connection.js';
-import { authenticateHandshake, credentialsOf, type HandshakeOutcome } from './handshake.js';
+import { authenticateHandshake, type HandshakeOutcome } from './handshake.js';
 import { SocketRegistry } from './socket-registry.js';
 import { SocketSweeper } from './session-sweep.js';
 
@@ -93,7 +93,7 @@ export class Gateway {
       user = await this.services.sessions.userOf(sessionOf(authenticated));
       outcome = authenticated;
     } catch (error) {
-      const sessionId = authenticated ? sessionOf(authenticated).id : revokedSessionOf(error, request, url);
+      const sessionId = authenticated ? sessionOf(authenticated).id : isTesseraError(error) ? error.sessionId : undefined;
       if (isTesseraError(error) && error.code === 'ORIGIN_NOT_ALLOWED') {
         release();
         this.refused('ORIGIN_NOT_ALLOWED', request, ip, sessionId);
@@ -195,21 +195,6 @@ export class Gateway {
 
 function sessionOf(outcome: HandshakeOutcome) {
   return outcome.kind === 'authenticated' ? outcome.auth.session : outcome.issued.session;
-}
-
-/**
- * The session of a token refused with SESSION_REVOKED: thrown only after its signature was verified,
- * so its `sid` is genuine and worth a log line (a revoked session's token coming back). Else undefined.
- */
-function revokedSessionOf(error: unknown, request: IncomingMessage, url: URL): string | undefined {
-  const credentials = isTesseraError(error) && error.code === 'SESSION_REVOKED' ? credentialsOf(request, url) : null;
-  if (credentials?.kind !== 'token') return undefined;
-  try {
-    const sid: unknown = JSON.parse(Buffer.from(credentials.token.split('.')[1] ?? '', 'base64url').toString('utf8')).sid;
-    return typeof sid === 'string' && /^sess_[A-Za-z0-9]{1,64}$/.test(sid) ? sid : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function refuse(socket: Duplex, status: number, text: string): void {

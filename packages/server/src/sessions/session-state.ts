@@ -10,8 +10,8 @@ export function isExpired(session: Session, now: number): boolean {
 
 /** SESSION_REVOKED unless the session is live. */
 export function assertLive(session: Session, now: number): void {
-  if (session.revokedAt !== null) throw new TesseraError('SESSION_REVOKED', 'session was revoked');
-  if (isExpired(session, now)) throw new TesseraError('SESSION_REVOKED', 'session expired');
+  if (session.revokedAt !== null) throw new TesseraError('SESSION_REVOKED', 'session was revoked', { sessionId: session.id });
+  if (isExpired(session, now)) throw new TesseraError('SESSION_REVOKED', 'session expired', { sessionId: session.id });
 }
 
 /** Revoked or expired: nothing of it may act any more. */

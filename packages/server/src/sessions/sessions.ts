@@ -100,7 +100,9 @@ export class Sessions {
     const session = await this.deps.cache.get(claims.sid);
     if (!session || session.tenantId !== claims.aud) throw new TesseraError('INVALID_TOKEN', 'unknown session');
     assertLive(session, now);
-    if (claims.ver !== session.ver) throw new TesseraError('INVALID_TOKEN', 'token superseded by a newer sign-in state');
+    if (claims.ver !== session.ver) {
+      throw new TesseraError('INVALID_TOKEN', 'token superseded by a newer sign-in state', { sessionId: session.id });
+    }
     return { claims, session };
   }
 
