@@ -6,10 +6,11 @@ const entry = new URL('./server-child.mjs', import.meta.url).pathname;
 
 /**
  * Forks `server-child.mjs <mode>`. With BENCH_CPU_PROF=<dir>, the child runs under
- * `node --cpu-prof` and writes its profile into <dir> when stopped.
+ * `node --cpu-prof` and writes its profile into <dir> when stopped. `execArgv`: more
+ * node flags for the child (the soak passes `--expose-gc`).
  */
-export async function startServer(mode, { sessions = 64 } = {}) {
-  const execArgv = [];
+export async function startServer(mode, { sessions = 64, execArgv: extraArgv = [] } = {}) {
+  const execArgv = [...extraArgv];
   if (process.env.BENCH_CPU_PROF) {
     mkdirSync(process.env.BENCH_CPU_PROF, { recursive: true });
     execArgv.push(
@@ -32,11 +33,11 @@ export async function startServer(mode, { sessions = 64 } = {}) {
       pending.delete(message.id);
     });
   });
-  const ask = (type) =>
+  const ask = (type, fields = {}) =>
     new Promise((resolve) => {
       const id = nextId++;
       pending.set(id, resolve);
-      child.send({ type, id });
+      child.send({ ...fields, type, id });
     });
   return {
     mode,
@@ -52,6 +53,14 @@ export async function startServer(mode, { sessions = 64 } = {}) {
     },
     async stats() {
       return (await ask('stats')).stats;
+    },
+    /** The child's process.memoryUsage(), after a full GC when it runs with --expose-gc. */
+    async memory() {
+      return (await ask('memory')).memory;
+    },
+    /** Of the given user-message ids (in the given conversations), those the store does not hold. */
+    async missingMessages(ids, conversationIds) {
+      return (await ask('storedIds', { ids, conversationIds })).missing;
     },
     async stop() {
       child.send({ type: 'stop' });

@@ -1,7 +1,7 @@
 // The server side of the benchmark, run in a child process (fork) so the clients'
 // CPU never competes with it inside one event loop. `node bench/server-child.mjs bare|tessera`.
-// Talks to the parent over IPC: sends {type:'ready', port, tokens}, answers {type:'cpu'} and {type:'stats'},
-// exits on {type:'stop'}.
+// Talks to the parent over IPC: sends {type:'ready', port, tokens}, answers {type:'cpu'}, {type:'stats'},
+// {type:'memory'} and {type:'storedIds', ids, conversationIds} (Tessera only), exits on {type:'stop'}.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +27,12 @@ process.on('message', async (request) => {
     process.send({ type: 'cpu', id: request.id, usage: process.cpuUsage(), loop: performance.eventLoopUtilization() });
   } else if (request.type === 'stats') {
     process.send({ type: 'stats', id: request.id, stats: await server.stats() });
+  } else if (request.type === 'memory') {
+    globalThis.gc?.();
+    const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+    process.send({ type: 'memory', id: request.id, memory: { rss, heapUsed, heapTotal, external, gc: Boolean(globalThis.gc) } });
+  } else if (request.type === 'storedIds') {
+    process.send({ type: 'storedIds', id: request.id, missing: await server.missing(request.ids, request.conversationIds) });
   } else if (request.type === 'stop') {
     await server.stop();
     process.disconnect();
@@ -56,6 +62,7 @@ async function startBare() {
     port: wss.address().port,
     tokens: [],
     stats: async () => ({}),
+    missing: async (ids) => ids,
     stop: () =>
       new Promise((resolve) => {
         for (const client of wss.clients) client.terminate();
@@ -79,6 +86,8 @@ async function startTessera(count) {
     port: 0,
     logLevel: 'silent',
     cleanupIntervalMs: 0,
+    // Every bench client connects from 127.0.0.1; the soak holds up to 1 000 sockets at once.
+    maxConnectionsPerIp: 100_000,
     ...(process.env.TESSERA_DATABASE_URL ? { databaseUrl: process.env.TESSERA_DATABASE_URL } : {}),
     ...(process.env.TESSERA_REDIS_URL ? { redisUrl: process.env.TESSERA_REDIS_URL } : {}),
   });
@@ -88,8 +97,16 @@ async function startTessera(count) {
   // PATCH /v1/settings caps messagesPerMinute at 10 000 (tenancy/settings.ts), far below what the
   // bench sends through one session, so the limit is raised directly, past the schema; so is the
   // per-address one, as every bench client connects from 127.0.0.1.
+  // Session starts too, in case a scenario starts sessions over the wire (none does yet).
   await tenants.updateSettings(init.tenantId, {
-    limits: { messagesPerMinute: 1_000_000_000, messagesPerMinutePerAddress: 1_000_000_000 },
+    limits: {
+      messagesPerMinute: 1_000_000_000,
+      messagesPerMinutePerAddress: 1_000_000_000,
+      sessionsPerMinutePerAddress: 1_000_000_000,
+      sessionsPerMinutePerKey: 1_000_000_000,
+    },
+    // BENCH_ACCESS_TTL_SECONDS: the soak's pre-made tokens must outlive its run (default 15 minutes).
+    ...(process.env.BENCH_ACCESS_TTL_SECONDS ? { tokens: { accessTokenTtlSeconds: Number(process.env.BENCH_ACCESS_TTL_SECONDS) } } : {}),
     ...(tenant.settings.allowedOrigins.includes(ORIGIN) ? {} : { allowedOrigins: [...tenant.settings.allowedOrigins, ORIGIN] }),
   });
   const fresh = await tenants.get(init.tenantId);
@@ -119,6 +136,15 @@ async function startTessera(count) {
       await app.services.messageWriter.drain();
       const stored = await app.services.store.messages.countByTenantSince(init.tenantId, startedAt - 60_000, Date.now() + 60_000);
       return { storedMessages: stored, batches };
+    },
+    missing: async (ids, conversationIds) => {
+      await app.services.messageWriter.drain();
+      const stored = new Set();
+      for (let i = 0; i < conversationIds.length; i += 500) {
+        for (const message of await app.services.store.messages.listByConversations(conversationIds.slice(i, i + 500)))
+          stored.add(message.id);
+      }
+      return ids.filter((id) => !stored.has(id));
     },
     stop: () => app.close(),
   };
