@@ -13,15 +13,7 @@ import {
   TestSocket,
   type TestServer,
 } from '../support/test-server.js';
-
-const LOOK_ALIKES = [
-  'http://localhost:3000.evil.com',
-  'http://evil.com',
-  'http://localhost:30000',
-  'https://localhost:3000',
-  'http://localhost:3000/',
-  'null',
-];
+import { ORIGIN_LOOK_ALIKES as LOOK_ALIKES } from '../support/test-server.js';
 
 describe('WebSocket handshake', () => {
   let server: TestServer;

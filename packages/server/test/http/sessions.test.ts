@@ -1,14 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, connect, ORIGIN, setCookie, startAnonymousSession, startTestServer, type TestServer } from '../support/test-server.js';
-
-const LOOK_ALIKES = [
-  'http://localhost:3000.evil.com',
-  'http://evil.com',
-  'http://localhost:30000',
-  'https://localhost:3000',
-  'http://localhost:3000/',
-  'null',
-];
+import { ORIGIN_LOOK_ALIKES as LOOK_ALIKES } from '../support/test-server.js';
 
 describe('POST /v1/sessions: anonymous sessions over HTTP', () => {
   let server: TestServer;

@@ -9,6 +9,16 @@ import type { SettingsPatch } from '../../src/tenancy/settings.js';
 
 export const ORIGIN = 'http://localhost:3000';
 
+/** Origins that look like ORIGIN and must never pass for it: no prefix, suffix, port or scheme games. */
+export const ORIGIN_LOOK_ALIKES = [
+  'http://localhost:3000.evil.com',
+  'http://evil.com',
+  'http://localhost:30000',
+  'https://localhost:3000',
+  'http://localhost:3000/',
+  'null',
+];
+
 export interface TestServer {
   app: TesseraApp;
   url: string;
