@@ -21,6 +21,10 @@ export const ERROR_CODES = {
   RATE_LIMITED: { http: 429, ws: null },
   INTERNAL: { http: 500, ws: CLOSE.INTERNAL_ERROR },
   UNAVAILABLE: { http: 503, ws: CLOSE.SERVICE_RESTART },
+  /** The tenant's agent could not be reached, failed, or answered with something unusable. */
+  AGENT_UNAVAILABLE: { http: 502, ws: null },
+  /** The tenant's agent did not answer (or finish answering) in time. */
+  AGENT_TIMEOUT: { http: 504, ws: null },
 } as const satisfies Record<string, { http: number; ws: number | null }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,5 +1,5 @@
 import type { ErrorCode } from './errors.js';
-import type { ConversationInfo, MessageInfo, SessionInfo, UserInfo } from './models.js';
+import type { AuthRequirement, ConversationInfo, MessageInfo, SessionInfo, UserInfo } from './models.js';
 
 /**
  * Frames a client sends. `id` is the client's own id for the frame: a message's client
@@ -13,14 +13,21 @@ export type ClientFrame =
   | { type: 'resume'; conversationId: string; id?: string }
   | { type: 'history'; before?: string; limit?: number; id?: string }
   | { type: 'logout' }
-  | { type: 'ping' };
+  | { type: 'ping' }
+  /** Aborts the agent's reply to the stored user message `id` (the ack's `messageId`). */
+  | { type: 'stop'; id: string };
 
 /** Frames the server sends. */
 export type ServerFrame =
   | { type: 'session'; accessToken: string; refreshToken: string; expiresAt: number; session: SessionInfo }
   | { type: 'ready'; session: SessionInfo; expiresAt: number }
   | { type: 'ack'; id: string; messageId: string; conversationId: string; duplicate?: boolean }
-  | { type: 'message'; id: string; role: 'assistant'; content: string; replyTo: string; conversationId: string }
+  /** Part of the agent's reply to `replyTo`, in order, before the final `message`. */
+  | { type: 'delta'; replyTo: string; content: string; conversationId: string }
+  /** The whole reply, the only one stored; `stopped` when a `stop` frame cut it short. */
+  | { type: 'message'; id: string; role: 'assistant'; content: string; replyTo: string; conversationId: string; stopped?: true }
+  /** The agent needs a signed-in person: once the session is linked or re-authenticated, the turn runs again. */
+  | ({ type: 'auth_required'; replyTo: string; conversationId: string } & AuthRequirement)
   | {
       type: 'authenticated';
       accessToken: string;
@@ -35,7 +42,7 @@ export type ServerFrame =
   | { type: 'resumed'; conversation: ConversationInfo; messages: MessageInfo[]; id?: string }
   | { type: 'history'; messages: MessageInfo[]; id?: string }
   | { type: 'pong' }
-  | { type: 'error'; code: ErrorCode; message: string; id?: string; retryAfterMs?: number };
+  | { type: 'error'; code: ErrorCode; message: string; id?: string; retryAfterMs?: number; replyTo?: string };
 
 export type ClientFrameType = ClientFrame['type'];
 export type ServerFrameType = ServerFrame['type'];

@@ -36,6 +36,8 @@ export interface MessageInfo {
   clientId: string | null;
   replyTo: string | null;
   createdAt: number;
+  /** On an assistant reply cut short by a `stop` frame: the text is what was streamed until then. */
+  stopped?: true;
 }
 
 /** What a client holds to stay signed in. */
@@ -57,7 +59,23 @@ export interface AccessClaims {
   ver: number;
   uid?: string;
   custom?: Record<string, unknown>;
+  /** Epoch seconds of the last sign-in or re-authentication (signed-in sessions only). */
+  auth_time?: number;
+  /** How the person signed in, RFC 8176 values (`pwd`, `otp`, `email`, `hwk`, `swk`, `fed`, `jwt`, `srv`). */
+  amr?: string[];
   iat: number;
   exp: number;
   jti: string;
+}
+
+/** RFC 8176 authentication method references Tessera records. */
+export type AuthMethod = 'pwd' | 'otp' | 'email' | 'hwk' | 'swk' | 'fed' | 'jwt' | 'srv';
+
+/** What an agent asked for when it answered that it needs a signed-in person. */
+export interface AuthRequirement {
+  reason: string;
+  /** Sign-in methods the agent accepts; the tenant's methods when it does not say. */
+  methods: string[];
+  /** The person must have signed in within this many seconds (re-authenticate otherwise). */
+  maxAgeSeconds?: number;
 }

@@ -26,6 +26,8 @@ const configSchema = z.object({
   shutdownGraceMs: z.number().int().nonnegative().default(5_000),
   /** Serve the demo shop at `/` (see demo/); `tessera start --demo` (and so `npm start`) turns it on. */
   demo: z.boolean().default(false),
+  /** Agent calls this node runs at once, over every tenant; a turn beyond it is AGENT_UNAVAILABLE at once. */
+  maxAgentCallsInFlight: z.number().int().positive().default(2_000),
   /** Per-key limits of secret API keys (see tenancy/api-key-access.ts and tenancy/spike-guard.ts). */
   apiKeyLimits: z
     .object({

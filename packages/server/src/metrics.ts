@@ -43,6 +43,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly agentFailures = new Counter({
+    name: 'tessera_agent_failures_total',
+    help: 'Agent turns that ended in an error frame, by code (AGENT_UNAVAILABLE | AGENT_TIMEOUT)',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+
   readonly refreshes = new Counter({
     name: 'tessera_refreshes_total',
     help: 'Refresh-token rotations, by outcome (rotated | grace: a concurrent twin got the same pair)',

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { type Agent, DemoAgent } from './agents/index.js';
+import { type Agent, Agents, DemoAgent, ToolTokenIssuer } from './agents/index.js';
 import { type Bus, MemoryBus, openRedis, RateLimits } from './bus/index.js';
-import { ChatTurns, Conversations, MessageWriter } from './chat/index.js';
+import { ChatTurns, Conversations, MessageWriter, PendingTurns, RunningTurns } from './chat/index.js';
 import type { Clock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import { Metrics } from './metrics.js';
@@ -9,7 +9,7 @@ import { AnonymousCookies, SessionCache, Sessions } from './sessions/index.js';
 import { BackendSessions, DatabaseReplayGuard, InitTokens, PasswordHasher, type ReplayGuard, SignIn } from './sign-in/index.js';
 import { openStore, type Store } from './store/index.js';
 import { ApiKeyAccess, ApiKeys, Audit, OriginPolicy, Partners, SpikeGuard, Tenants, Users, VisitorLimits } from './tenancy/index.js';
-import { AccessTokens, ExternalTokenVerifier, loadServerSecret, SigningKeyStore, VerifiedTokens } from './tokens/index.js';
+import { AccessTokens, ExternalTokenVerifier, loadServerSecret, SigningKeyStore, ToolTokens, VerifiedTokens } from './tokens/index.js';
 
 /** Every domain service of one node, wired once. Edges (HTTP, WebSocket, CLI) only call these. */
 export interface Services {
@@ -36,7 +36,12 @@ export interface Services {
   messageWriter: MessageWriter;
   /** The chat turn: rate limit, conversation, store, agent, reply. */
   chat: ChatTurns;
-  agent: Agent;
+  /** Turns waiting for the sign-in their agent asked for. */
+  pendingTurns: PendingTurns;
+  /** Which agent answers each tenant. */
+  agents: Agents;
+  /** Signs and verifies tool tokens (the agent's tools' credentials). */
+  toolTokens: ToolTokens;
   rateLimits: RateLimits;
   /** Per-address, per-key and per-visitor limits on new sessions and messages: no way around a limit by starting a session. */
   visitorLimits: VisitorLimits;
@@ -104,8 +109,28 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
   const spikeGuard = new SpikeGuard(clock, config.apiKeyLimits.spike);
   const replayGuard = overrides.replayGuard ?? redis?.replayGuard ?? new DatabaseReplayGuard(store, clock);
   const passwords = new PasswordHasher();
-  const agent = overrides.agent ?? new DemoAgent();
+  const agents = new Agents(overrides.agent ?? new DemoAgent());
+  const toolTokens = new ToolTokens(signingKeys, config.issuer);
+  const running = new RunningTurns(config.maxAgentCallsInFlight);
+  const chat = new ChatTurns({
+    clock,
+    store,
+    bus,
+    tenants,
+    visitorLimits,
+    sessions,
+    conversations,
+    messageWriter,
+    agents,
+    toolTokens: new ToolTokenIssuer(toolTokens),
+    running,
+    metrics,
+  });
+  const pendingTurns = new PendingTurns({ clock, store, tenants, sessions, chat, logger });
   const unsubscribe = bus.subscribe((event) => {
+    if (event.type === 'turn.stop') running.stop(event.sessionId, event.messageId);
+    if (event.type === 'session.reauthenticated') pendingTurns.resumeLater(event.sessionId);
+    if (event.type === 'session.changed' && event.reason === 'auth_changed') pendingTurns.resumeLater(event.sessionId);
     if (event.type === 'session.changed') sessionCache.invalidate(event.sessionId);
     if (event.type === 'tenant.changed') {
       tenants.invalidate(event.tenantId);
@@ -142,8 +167,10 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     anonymousCookies: new AnonymousCookies(loadServerSecret(config.dataDir, 'anonymous-cookies')),
     conversations,
     messageWriter,
-    chat: new ChatTurns({ clock, tenants, visitorLimits, sessions, conversations, messageWriter, agent, metrics }),
-    agent,
+    chat,
+    pendingTurns,
+    agents,
+    toolTokens,
     rateLimits,
     visitorLimits,
     audit,

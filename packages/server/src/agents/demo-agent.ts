@@ -1,25 +1,41 @@
-import type { Agent, AgentInput } from './agent.js';
+import type { Agent, AgentEvent, AgentTurn, IdentityContext } from './agent.js';
 import { ordersTool } from './orders-tool.js';
 
 const WHO_AM_I = /\bwho\s*am\s*i\b|\bwhoami\b/i;
 const ORDERS = /\border(s)?\b/i;
 
-/** The built-in agent: shows the identity rules at work, nothing more. */
+/**
+ * The built-in agent: shows the identity rules at work, nothing more. It streams its answer
+ * word by word (so the streaming path is always exercised) and asks an anonymous visitor who
+ * wants their orders to sign in: the turn then runs again for the signed-in person.
+ */
 export class DemoAgent implements Agent {
-  async reply({ message, identity }: AgentInput): Promise<string> {
-    if (WHO_AM_I.test(message.content)) {
-      return identity.userId === null
-        ? 'You are chatting anonymously. Sign in and I will know who you are.'
-        : `You are ${identity.name ?? identity.userId} (user id ${identity.userId}).`;
+  async *reply({ message, identity }: AgentTurn, signal: AbortSignal): AsyncIterable<AgentEvent> {
+    const answer = answerOf(message.content, identity);
+    for (const word of answer.text.match(/\S+\s*/g) ?? []) {
+      if (signal.aborted) return;
+      yield { type: 'delta', content: word };
     }
-    if (ORDERS.test(message.content)) {
-      const result = ordersTool(identity);
-      if (!result.ok) return 'Please log in to see your orders.';
-      const lines = result.orders.map((order) => `${order.id}: ${order.item}, ${order.status}, $${(order.totalCents / 100).toFixed(2)}`);
-      return `Your orders, ${identity.name ?? identity.userId}:\n${lines.join('\n')}`;
-    }
-    return `Got it: "${truncate(message.content, 80)}". Ask me "who am I" or about your orders.`;
+    if (answer.signInFor) yield { type: 'auth_required', reason: answer.signInFor };
   }
+}
+
+function answerOf(content: string, identity: IdentityContext): { text: string; signInFor?: string } {
+  if (WHO_AM_I.test(content)) {
+    return {
+      text:
+        identity.userId === null
+          ? 'You are chatting anonymously. Sign in and I will know who you are.'
+          : `You are ${identity.name ?? identity.userId} (user id ${identity.userId}).`,
+    };
+  }
+  if (ORDERS.test(content)) {
+    const result = ordersTool(identity);
+    if (!result.ok) return { text: 'Please log in to see your orders.', signInFor: 'Sign in to see your orders.' };
+    const lines = result.orders.map((order) => `${order.id}: ${order.item}, ${order.status}, $${(order.totalCents / 100).toFixed(2)}`);
+    return { text: `Your orders, ${identity.name ?? identity.userId}:\n${lines.join('\n')}` };
+  }
+  return { text: `Got it: "${truncate(content, 80)}". Ask me "who am I" or about your orders.` };
 }
 
 function truncate(text: string, length: number): string {

@@ -1,7 +1,15 @@
+import type { ServerFrame } from '@tessera/protocol';
+
 /** What one node tells every node (itself included) about a session's auth state. */
 export type BusEvent =
   | { type: 'session.changed'; sessionId: string; reason: 'auth_changed' | 'revoked' | 'logged_out'; keepSocketId?: string }
-  | { type: 'tenant.changed'; tenantId: string };
+  /** The session's own user signed in again (fresh auth_time): nothing closes, waiting turns may run. */
+  | { type: 'session.reauthenticated'; sessionId: string }
+  | { type: 'tenant.changed'; tenantId: string }
+  /** A frame for every open socket of a session, on whichever node it is (an agent's reply as it streams). */
+  | { type: 'session.frame'; sessionId: string; frame: ServerFrame }
+  /** A client asked to stop the agent's reply to `messageId`: the node running that turn aborts it. */
+  | { type: 'turn.stop'; sessionId: string; messageId: string };
 
 export interface Bus {
   /** Delivers to this node's subscribers at once, and to every other node's. */

@@ -1,22 +1,30 @@
-import type { Agent } from '../agents/index.js';
+import type { ServerFrame } from '@tessera/protocol';
+import type { AgentDirectory, AgentTurn, ToolTokenIssuer } from '../agents/index.js';
+import type { Bus } from '../bus/index.js';
 import type { Clock } from '../clock.js';
 import { TesseraError } from '../errors.js';
-import { newTimeOrderedId } from '../ids.js';
+import { newId, newTimeOrderedId } from '../ids.js';
 import type { Metrics } from '../metrics.js';
 import { describeMessage, type Sessions } from '../sessions/index.js';
-import type { Conversation, Session, User } from '../store/index.js';
-import type { Tenants, VisitorLimits } from '../tenancy/index.js';
+import type { Conversation, Session, Store, Tenant, User } from '../store/index.js';
+import { agentSettingsOf, signInMethodsOf, type Tenants, type VisitorLimits } from '../tenancy/index.js';
+import { relayReply } from './agent-reply.js';
 import type { Conversations } from './conversations.js';
 import type { MessageWriter } from './message-writer.js';
+import type { RunningTurns } from './running-turns.js';
 
 export interface ChatTurnDeps {
   clock: Clock;
+  store: Store;
+  bus: Bus;
   tenants: Tenants;
   visitorLimits: VisitorLimits;
   sessions: Sessions;
   conversations: Conversations;
   messageWriter: MessageWriter;
-  agent: Agent;
+  agents: AgentDirectory;
+  toolTokens: ToolTokenIssuer;
+  running: RunningTurns;
   metrics: Metrics;
 }
 
@@ -33,23 +41,31 @@ export interface UserMessage {
   content: string;
 }
 
-/** What a turn tells the socket that started it, as it happens. */
+/** What a turn tells the socket that started it. Everything after the ack goes to all the session's sockets. */
 export interface TurnEvents {
   /** The user message is stored (or was already, under `messageId`). */
   acknowledged(ack: { clientId: string; messageId: string; conversationId: string; duplicate: boolean }): void;
   /** Activity pushed the session's idle expiry forward. */
   touched(session: Session): void;
-  /** The agent's reply is stored. */
-  replied(reply: { messageId: string; content: string; replyTo: string; conversationId: string }): void;
 }
 
-const AGENT_HISTORY_LIMIT = 200;
+/** A stored user message to answer, for whom. */
+export interface TurnSubject {
+  tenant: Tenant;
+  session: Session;
+  user: User | null;
+  conversationId: string;
+  message: { id: string; clientId: string | null; content: string; createdAt: number };
+}
+
+/** The agent sees at most this many earlier messages, most recent first. */
+const AGENT_HISTORY_LIMIT = 50;
 
 /**
  * One chat turn: the message rate limits (per session, visitor and client address, see
  * tenancy/visitor-limits.ts), the conversation, the user message stored (acknowledged only
- * after commit, deduplicated by client id), the agent's reply for the verified identity,
- * and that reply stored.
+ * after commit, deduplicated by client id), then the agent's reply for the verified identity,
+ * streamed to every socket of the session and stored once whole.
  */
 export class ChatTurns {
   constructor(private readonly deps: ChatTurnDeps) {}
@@ -57,9 +73,10 @@ export class ChatTurns {
   async take(speaker: Speaker, message: UserMessage, conversationOf: () => Promise<Conversation>, events: TurnEvents): Promise<void> {
     const { deps } = this;
     const { session, user } = speaker;
-    await this.admit(speaker);
+    const tenant = await this.admit(speaker);
     const conversation = await conversationOf();
-    const stored = await this.store(session, conversation, {
+    const createdAt = deps.clock.now();
+    const stored = await this.store(session, conversation.id, {
       role: 'user',
       content: message.content,
       clientId: message.clientId,
@@ -74,33 +91,114 @@ export class ChatTurns {
     if (stored.duplicate) return;
     deps.metrics.messages.inc();
     void deps.sessions.touch(session).then(events.touched, () => undefined);
-
-    const reply = await deps.agent.reply({
-      message: { id: stored.messageId, content: message.content },
-      conversation: {
-        id: conversation.id,
-        history: async () =>
-          (await deps.conversations.messages(session, conversation.id, { limit: AGENT_HISTORY_LIMIT })).map(describeMessage),
-      },
-      identity: {
-        tenantId: session.tenantId,
-        sessionId: session.id,
-        anonymousId: session.anonymousId,
-        userId: user?.externalId ?? null,
-        name: user?.name ?? null,
-        custom: user?.custom ?? {},
-      },
+    await this.answer({
+      tenant,
+      session,
+      user,
+      conversationId: conversation.id,
+      message: { id: stored.messageId, clientId: message.clientId, content: message.content, createdAt },
     });
-    const answer = await this.store(session, conversation, {
-      role: 'assistant',
-      content: reply,
-      clientId: null,
-      replyTo: stored.messageId,
-    });
-    events.replied({ messageId: answer.messageId, content: reply, replyTo: stored.messageId, conversationId: conversation.id });
   }
 
-  private async admit({ session, clientIp }: Speaker): Promise<void> {
+  /** Asks the `stop` of the reply to `messageId` of every node: the one running it aborts it. */
+  async stop(session: Session, messageId: string): Promise<void> {
+    await this.deps.bus.publish({ type: 'turn.stop', sessionId: session.id, messageId });
+  }
+
+  /**
+   * Runs the agent for a stored user message and relays its reply: deltas as they come, then
+   * the whole reply stored (marked `stopped` after a stop), then, if the agent asked for a
+   * signed-in person, the turn is kept to run again after sign-in (see pending-turns.ts).
+   * A failure is an error frame; the user message stays stored.
+   */
+  async answer(subject: TurnSubject): Promise<void> {
+    const { deps } = this;
+    const { tenant, session, user, conversationId, message } = subject;
+    const settings = agentSettingsOf(tenant);
+    const running = deps.running.start(session.id, message.id, settings.timeoutMs);
+    if (!running) return this.fail(subject, 'AGENT_UNAVAILABLE', 'too many agent calls in flight; try again shortly');
+    let outcome: Awaited<ReturnType<typeof relayReply>>;
+    try {
+      const tool = await deps.toolTokens.issue(tenant, session, user, conversationId, deps.clock.now());
+      const turn: AgentTurn = {
+        turnId: newId('turn'),
+        message: { id: message.id, content: message.content, createdAt: message.createdAt },
+        conversation: { id: conversationId, history: () => this.historyBefore(session, conversationId, message.id) },
+        identity: {
+          tenantId: session.tenantId,
+          sessionId: session.id,
+          anonymousId: session.anonymousId,
+          userId: user?.externalId ?? null,
+          name: user?.name ?? null,
+          custom: user?.custom ?? {},
+          authTime: user && session.authTime !== null ? Math.floor(session.authTime / 1000) : null,
+          amr: user ? session.amr : [],
+        },
+        toolToken: tool.token,
+        toolTokenExpiresAt: tool.expiresAt,
+      };
+      outcome = await relayReply(deps.agents.agentFor(tenant), turn, running, settings.maxReplyChars, (frame) =>
+        this.send(session.id, frame),
+      );
+    } finally {
+      running.finish();
+    }
+    if (outcome.kind === 'failed') return this.fail(subject, outcome.code, outcome.message);
+    if (outcome.text.length > 0 || outcome.stopped) {
+      const reply = await this.store(session, conversationId, { role: 'assistant', content: outcome.text, clientId: null, replyTo: message.id });
+      if (outcome.stopped) await deps.store.messages.markStopped(reply.messageId);
+      this.send(session.id, {
+        type: 'message',
+        id: reply.messageId,
+        role: 'assistant',
+        content: outcome.text,
+        replyTo: message.id,
+        conversationId,
+        ...(outcome.stopped ? { stopped: true as const } : {}),
+      });
+    }
+    const asked = outcome.authRequired;
+    if (!asked) return;
+    await deps.store.pendingTurns.put({
+      sessionId: session.id,
+      tenantId: tenant.id,
+      conversationId,
+      messageId: message.id,
+      maxAgeSeconds: asked.maxAgeSeconds ?? null,
+      createdAt: deps.clock.now(),
+    });
+    this.send(session.id, {
+      type: 'auth_required',
+      replyTo: message.id,
+      conversationId,
+      reason: asked.reason,
+      methods: asked.methods ?? signInMethodsOf(tenant),
+      ...(asked.maxAgeSeconds !== undefined ? { maxAgeSeconds: asked.maxAgeSeconds } : {}),
+    });
+  }
+
+  private fail(subject: TurnSubject, code: 'AGENT_UNAVAILABLE' | 'AGENT_TIMEOUT', message: string): void {
+    this.deps.metrics.agentFailures.inc({ code });
+    this.send(subject.session.id, {
+      type: 'error',
+      code,
+      message,
+      replyTo: subject.message.id,
+      ...(subject.message.clientId !== null ? { id: subject.message.clientId } : {}),
+    });
+  }
+
+  /** To every socket of the session, on every node. */
+  private send(sessionId: string, frame: ServerFrame): void {
+    void this.deps.bus.publish({ type: 'session.frame', sessionId, frame });
+  }
+
+  private async historyBefore(session: Session, conversationId: string, messageId: string) {
+    const earlier = await this.deps.conversations.messages(session, conversationId, { before: messageId, limit: AGENT_HISTORY_LIMIT });
+    return earlier.map(describeMessage).reverse();
+  }
+
+  private async admit({ session, clientIp }: Speaker): Promise<Tenant> {
     const tenant = await this.deps.tenants.get(session.tenantId);
     const sender = { sessionId: session.id, anonymousId: session.anonymousId, userId: session.userId, clientIp };
     try {
@@ -109,18 +207,19 @@ export class ChatTurns {
       if (error instanceof TesseraError && error.code === 'RATE_LIMITED') this.deps.metrics.rateLimitedMessages.inc();
       throw error;
     }
+    return tenant;
   }
 
   private store(
     session: Session,
-    conversation: Conversation,
+    conversationId: string,
     message: { role: 'user' | 'assistant'; content: string; clientId: string | null; replyTo: string | null },
   ) {
     const now = this.deps.clock.now();
     return this.deps.messageWriter.write({
       id: newTimeOrderedId('msg', now),
       tenantId: session.tenantId,
-      conversationId: conversation.id,
+      conversationId,
       sessionId: session.id,
       createdAt: now,
       ...message,

@@ -20,6 +20,7 @@ const clientFrameSchema = z.union([
   z.object({ type: z.literal('history'), before: id.optional(), limit: z.number().int().min(1).max(200).optional(), id: id.optional() }),
   z.object({ type: z.literal('logout') }),
   z.object({ type: z.literal('ping') }),
+  z.object({ type: z.literal('stop'), id }),
 ]);
 
 export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; message: string; id?: string };

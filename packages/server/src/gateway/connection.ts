@@ -147,6 +147,8 @@ export class Connection implements ClosableSocket {
         return this.onResume(frame.conversationId, frame.id);
       case 'authenticate':
         return this.onAuthenticate(frame);
+      case 'stop':
+        return this.deps.services.chat.stop(this.auth.session, frame.id);
       case 'logout':
         await this.deps.services.sessions.revoke(this.sessionId, 'logout');
         this.end('LOGGED_OUT');
@@ -172,15 +174,6 @@ export class Connection implements ClosableSocket {
         touched: (touched) => {
           if (touched.ver === this.auth.session.ver) this.auth = { ...this.auth, session: touched };
         },
-        replied: (reply) =>
-          this.send({
-            type: 'message',
-            id: reply.messageId,
-            role: 'assistant',
-            content: reply.content,
-            replyTo: reply.replyTo,
-            conversationId: reply.conversationId,
-          }),
       },
     );
   }

@@ -35,6 +35,7 @@ export class Gateway {
     });
     this.wss.on('headers', (headers, request) => headers.push(...(this.pendingCookies.get(request) ?? []).map((c) => `Set-Cookie: ${c}`)));
     this.unsubscribe = services.bus.subscribe((event) => {
+      if (event.type === 'session.frame') return this.registry.sendToSession(event.sessionId, event.frame);
       if (event.type !== 'session.changed') return;
       const reason = CLOSE_REASON_OF_CHANGE[event.reason];
       this.registry.closeSession(event.sessionId, closeCodeOf(reason), reason, event.keepSocketId);

@@ -1,3 +1,5 @@
+import type { ServerFrame } from '@tessera/protocol';
+
 /** Anything the registry can close: a connection of the gateway. */
 export interface ClosableSocket {
   readonly socketId: string;
@@ -5,6 +7,7 @@ export interface ClosableSocket {
   /** The auth version (`ver`) the socket is signed in at, when known: an older one than the session's is stale. */
   readonly sessionVer?: number;
   close(code: number, reason: string): void;
+  send(frame: ServerFrame): void;
 }
 
 /** Open sockets by session, so a change of one session reaches all of its sockets. */
@@ -36,6 +39,12 @@ export class SocketRegistry {
       closed++;
     }
     return closed;
+  }
+
+  /** Sends a frame to every socket of a session on this node. */
+  sendToSession(sessionId: string, frame: ServerFrame): void {
+    const sockets = this.bySession.get(sessionId);
+    if (sockets) for (const socket of sockets) socket.send(frame);
   }
 
   all(): ClosableSocket[] {

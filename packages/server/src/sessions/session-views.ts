@@ -25,6 +25,7 @@ export function accessClaimsOf(tenant: Tenant, session: Session, user: User | nu
     auth: user ? 'user' : 'anonymous',
     ver: session.ver,
     ...(user ? { uid: user.externalId, custom: user.custom } : {}),
+    ...(user && session.authTime !== null ? { auth_time: Math.floor(session.authTime / 1000), amr: session.amr } : {}),
   };
 }
 
@@ -47,5 +48,6 @@ export function describeMessage(message: Message): MessageInfo {
     clientId: message.clientId,
     replyTo: message.replyTo,
     createdAt: message.createdAt,
+    ...(message.stopped ? { stopped: true } : {}),
   };
 }

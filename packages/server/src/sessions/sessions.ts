@@ -1,4 +1,4 @@
-import type { AccessClaims, CloseReason, SessionInfo } from '@tessera/protocol';
+import type { AccessClaims, AuthMethod, CloseReason, SessionInfo } from '@tessera/protocol';
 import type { Bus } from '../bus/index.js';
 import type { Clock } from '../clock.js';
 import { TesseraError } from '../errors.js';
@@ -9,6 +9,7 @@ import type { AccessTokens, VerifiedTokens } from '../tokens/index.js';
 import type { Audit, Tenants } from '../tenancy/index.js';
 import type { Metrics } from '../metrics.js';
 import { childSecret, formatRefreshToken, freshRefreshToken, parseRefreshToken } from './refresh-token-format.js';
+import { signInToSession } from './session-link.js';
 import type { SessionCache } from './session-cache.js';
 import { monthOf } from './month.js';
 import { accessClaimsOf, describeSession } from './session-views.js';
@@ -56,11 +57,11 @@ export class Sessions {
   }
 
   /** A new session that starts signed in as `user` (backend-minted tokens, trusted partners). */
-  startForUser(tenant: Tenant, user: User, anonymousId?: string): Promise<IssuedTokens> {
-    return this.start(tenant, user, anonymousId);
+  startForUser(tenant: Tenant, user: User, anonymousId?: string, amr: AuthMethod[] = ['srv']): Promise<IssuedTokens> {
+    return this.start(tenant, user, anonymousId, amr);
   }
 
-  private async start(tenant: Tenant, user: User | null, anonymousId?: string): Promise<IssuedTokens> {
+  private async start(tenant: Tenant, user: User | null, anonymousId?: string, amr: AuthMethod[] = []): Promise<IssuedTokens> {
     const { store, clock } = this.deps;
     const now = clock.now();
     const limits = tenant.settings.sessions;
@@ -77,6 +78,8 @@ export class Sessions {
       absoluteExpiresAt,
       revokedAt: null,
       revokedReason: null,
+      authTime: user ? now : null,
+      amr: user ? amr : [],
     };
     const secret = newSecret();
     const refreshId = newId('rt');
@@ -212,51 +215,32 @@ export class Sessions {
   }
 
   /**
-   * Links a session to a user, the one way any sign-in route changes a session's
-   * owner. In one transaction: the session and its conversations become the user's,
-   * `ver` is bumped (old access tokens die), the refresh family is replaced and the
-   * anonymous id ↔ user link is recorded. Then every socket of the session but
-   * `keepSocketId` is told the auth state changed.
+   * Signs `user` in to a session, the one way any sign-in route changes a session's owner
+   * (see session-link.ts): linked, every socket of the session but `keepSocketId` is told the
+   * auth state changed; re-authenticated (the same user again), no socket is touched.
    */
   async link(
     sessionId: string,
     user: User,
-    options: { keepSocketId?: string } = {},
-  ): Promise<IssuedTokens & { previousConversations: ConversationSummary[] }> {
+    options: { keepSocketId?: string; amr: AuthMethod[] },
+  ): Promise<IssuedTokens & { previousConversations: ConversationSummary[]; reauthenticated: boolean }> {
     const { store, clock } = this.deps;
     const session = await store.sessions.get(sessionId);
     if (!session || session.tenantId !== user.tenantId) throw new TesseraError('NOT_FOUND', 'no such session');
     const now = clock.now();
     assertLive(session, now);
-    if (session.userId !== null && session.userId !== user.id) {
-      throw new TesseraError('CONFLICT', 'session is signed in as another user');
-    }
     const tenant = await this.deps.tenants.get(session.tenantId);
-    const idleExpiresAt = idleExpiry(tenant.settings.sessions, { userId: user.id, absoluteExpiresAt: session.absoluteExpiresAt }, now);
-    const secret = newSecret();
-    const refreshId = newId('rt');
-    await store.transaction(async (tx) => {
-      if (!(await tx.sessions.assignUser(session.id, user.id, session.ver, now, idleExpiresAt))) {
-        throw new TesseraError('CONFLICT', 'session changed concurrently; try again');
-      }
-      await tx.conversations.assignSessionToUser(session.id, user.id);
-      await tx.refreshTokens.revokeSession(session.id);
-      await tx.refreshTokens.insert(freshRefreshToken(refreshId, session.id, secret, null, now));
-      await tx.usage.linkAnonymous(session.tenantId, session.anonymousId, user.id, now);
-      await tx.usage.recordActive(session.tenantId, monthOf(now), 'user', user.id);
-    });
-    const linked: Session = { ...session, userId: user.id, ver: session.ver + 1, lastSeenAt: now, idleExpiresAt };
+    const signedIn = await signInToSession(store, tenant, session, user, options.amr, now);
     this.deps.cache.invalidate(session.id);
-    this.deps.cache.remember(linked);
-    await this.deps.bus.publish({
-      type: 'session.changed',
-      sessionId: session.id,
-      reason: 'auth_changed',
-      keepSocketId: options.keepSocketId,
-    });
+    this.deps.cache.remember(signedIn.session);
+    await this.deps.bus.publish(
+      signedIn.reauthenticated
+        ? { type: 'session.reauthenticated', sessionId: session.id }
+        : { type: 'session.changed', sessionId: session.id, reason: 'auth_changed', keepSocketId: options.keepSocketId },
+    );
     const all = await store.conversations.listByUser(user.id);
     const previousConversations = all.filter((conversation) => conversation.sessionId !== session.id);
-    return { ...this.issue(tenant, linked, user, formatRefreshToken(refreshId, secret)), previousConversations };
+    return { ...this.issue(tenant, signedIn.session, user, signedIn.refreshToken), previousConversations, reauthenticated: signedIn.reauthenticated };
   }
 
   /** Pushes idle expiry forward on activity, at most once a minute per session. */

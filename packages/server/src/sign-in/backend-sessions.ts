@@ -52,7 +52,7 @@ export class BackendSessions {
       if (owner && owner.externalId !== input.userId) throw new TesseraError('CONFLICT', 'session is signed in as another user');
     }
     const user = await this.deps.users.upsert(tenant.id, input.userId, profileOf(input));
-    const linked = await this.deps.sessions.link(session.id, user);
+    const linked = await this.deps.sessions.link(session.id, user, { amr: ['srv'] });
     await this.deps.audit.record({
       tenantId: tenant.id,
       actor,

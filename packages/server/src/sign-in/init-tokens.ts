@@ -53,7 +53,7 @@ export class InitTokens {
     const asserted = partner.trustedToAssertUsers ? userContextOf(payload.user) : null;
     if (asserted) {
       const user = await this.deps.users.upsert(tenant.id, asserted.id, asserted.profile);
-      return { tenant, partner, user, issued: await this.deps.sessions.startForUser(tenant, user, anonymousId) };
+      return { tenant, partner, user, issued: await this.deps.sessions.startForUser(tenant, user, anonymousId, ['jwt']) };
     }
     return { tenant, partner, user: null, issued: await this.deps.sessions.startAnonymous(tenant, anonymousId) };
   }

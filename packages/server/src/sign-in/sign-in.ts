@@ -46,11 +46,14 @@ export class SignIn {
       credentials.method === 'jwt'
         ? await this.userFromIdentityToken(session, credentials.token)
         : await this.userFromPassword(session, credentials, context.ip);
-    const linked = await this.deps.sessions.link(session.id, user, { keepSocketId: context.socketId });
+    const linked = await this.deps.sessions.link(session.id, user, {
+      keepSocketId: context.socketId,
+      amr: [credentials.method === 'jwt' ? 'jwt' : 'pwd'],
+    });
     await this.deps.audit.record({
       tenantId: session.tenantId,
       actor: session.id,
-      action: 'session.linked',
+      action: linked.reauthenticated ? 'session.reauthenticated' : 'session.linked',
       target: session.id,
       details: { method: credentials.method, userId: user.externalId, inBand: context.socketId !== undefined },
     });

@@ -13,9 +13,10 @@ const toMessage = (row: Omit<Selectable<MessagesTable>, 'seq'>): Message => ({
   clientId: row.client_id,
   replyTo: row.reply_to,
   createdAt: Number(row.created_at),
+  ...(Number(row.stopped) === 1 ? { stopped: true } : {}),
 });
 
-const COLUMNS = ['id', 'tenant_id', 'conversation_id', 'session_id', 'role', 'content', 'client_id', 'reply_to', 'created_at'] as const;
+const COLUMNS = ['id', 'tenant_id', 'conversation_id', 'session_id', 'role', 'content', 'client_id', 'reply_to', 'created_at', 'stopped'] as const;
 
 export function messageRepo(db: Kysely<Database>) {
   return {
@@ -27,6 +28,14 @@ export function messageRepo(db: Kysely<Database>) {
       if (messages.length === 0) return new Set();
       const rows = await insertMessages(db, messages).returning('id').execute();
       return new Set(rows.map((row) => row.id));
+    },
+    async get(id: string): Promise<Message | null> {
+      const row = await db.selectFrom('messages').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+      return row ? toMessage(row) : null;
+    },
+    /** Marks an assistant reply as cut short by a stop. */
+    async markStopped(id: string): Promise<void> {
+      await db.updateTable('messages').set({ stopped: 1 }).where('id', '=', id).execute();
     },
     async findByClientId(sessionId: string, clientId: string): Promise<Message | null> {
       const row = await db

@@ -66,6 +66,10 @@ export interface Session {
   absoluteExpiresAt: number;
   revokedAt: number | null;
   revokedReason: string | null;
+  /** Epoch ms of the last sign-in or re-authentication; null while anonymous. */
+  authTime: number | null;
+  /** How the person signed in (RFC 8176); empty while anonymous. */
+  amr: string[];
 }
 
 export interface RefreshToken {
@@ -99,6 +103,8 @@ export interface Message {
   clientId: string | null;
   replyTo: string | null;
   createdAt: number;
+  /** An assistant reply cut short by a stop (set after the insert, see messages.markStopped). */
+  stopped?: boolean;
 }
 
 export interface ConversationSummary extends Conversation {
@@ -130,4 +136,22 @@ export interface AuditEntry {
   action: string;
   target: string | null;
   details: Record<string, unknown> | null;
+}
+
+/** A turn the agent answered with `auth_required`: it runs again once the session signs in. */
+export interface PendingTurn {
+  sessionId: string;
+  tenantId: string;
+  conversationId: string;
+  messageId: string;
+  maxAgeSeconds: number | null;
+  createdAt: number;
+}
+
+export interface AgentSecret {
+  id: string;
+  tenantId: string;
+  secretSealed: string;
+  createdAt: number;
+  retiresAt: number | null;
 }

@@ -11,6 +11,8 @@ import { usageRepo } from './usage.js';
 import { partnerRepo } from './partners.js';
 import { usedTokenIdRepo } from './used-token-ids.js';
 import { auditLogRepo } from './audit-log.js';
+import { pendingTurnRepo } from './pending-turns.js';
+import { agentSecretRepo } from './agent-secrets.js';
 
 /** Every repository over one connection or transaction: the same queries on both dialects. */
 export function repositories(db: Kysely<Database>) {
@@ -26,6 +28,8 @@ export function repositories(db: Kysely<Database>) {
     partners: partnerRepo(db),
     usedTokenIds: usedTokenIdRepo(db),
     auditLog: auditLogRepo(db),
+    pendingTurns: pendingTurnRepo(db),
+    agentSecrets: agentSecretRepo(db),
   };
 }
 

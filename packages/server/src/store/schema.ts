@@ -49,6 +49,10 @@ export interface SessionsTable {
   absolute_expires_at: number;
   revoked_at: number | null;
   revoked_reason: string | null;
+  /** Epoch ms of the last sign-in or re-authentication; null while anonymous. */
+  auth_time: number | null;
+  /** JSON array of RFC 8176 method values; null while anonymous. */
+  amr: string | null;
 }
 
 export interface RefreshTokensTable {
@@ -83,6 +87,27 @@ export interface MessagesTable {
   client_id: string | null;
   reply_to: string | null;
   created_at: number;
+  /** 1 on an assistant reply cut short by a stop. */
+  stopped: Generated<number>;
+}
+
+export interface PendingTurnsTable {
+  session_id: string;
+  tenant_id: string;
+  conversation_id: string;
+  message_id: string;
+  max_age_seconds: number | null;
+  created_at: number;
+}
+
+export interface AgentSecretsTable {
+  id: string;
+  tenant_id: string;
+  /** The signing secret, sealed with the node's server secret (it must be recoverable to sign). */
+  secret_sealed: string;
+  created_at: number;
+  /** When a rotated-out secret stops signing; null for the current one. */
+  retires_at: number | null;
 }
 
 export interface AnonymousLinksTable {
@@ -145,4 +170,6 @@ export interface Database {
   partners: PartnersTable;
   used_token_ids: UsedTokenIdsTable;
   audit_log: AuditLogTable;
+  pending_turns: PendingTurnsTable;
+  agent_secrets: AgentSecretsTable;
 }

@@ -14,6 +14,8 @@ const toSession = (row: Selectable<SessionsTable>): Session => ({
   absoluteExpiresAt: Number(row.absolute_expires_at),
   revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
   revokedReason: row.revoked_reason,
+  authTime: row.auth_time === null ? null : Number(row.auth_time),
+  amr: row.amr === null ? [] : (JSON.parse(row.amr) as string[]),
 });
 
 export function sessionRepo(db: Kysely<Database>) {
@@ -33,6 +35,8 @@ export function sessionRepo(db: Kysely<Database>) {
           absolute_expires_at: session.absoluteExpiresAt,
           revoked_at: session.revokedAt,
           revoked_reason: session.revokedReason,
+          auth_time: session.authTime,
+          amr: session.userId === null ? null : JSON.stringify(session.amr),
         })
         .execute();
     },
@@ -73,13 +77,27 @@ export function sessionRepo(db: Kysely<Database>) {
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
-    /** Assigns a live session to a user and bumps its version, only if it is still at `expectedVer`. */
-    async assignUser(id: string, userId: string, expectedVer: number, at: number, idleExpiresAt: number): Promise<boolean> {
+    /**
+     * Assigns a live session to a user, signed in now by `amr`, and bumps its version, only if it is
+     * still at `expectedVer`.
+     */
+    async assignUser(id: string, userId: string, expectedVer: number, at: number, idleExpiresAt: number, amr: string[]): Promise<boolean> {
       const result = await db
         .updateTable('sessions')
-        .set({ user_id: userId, ver: expectedVer + 1, last_seen_at: at, idle_expires_at: idleExpiresAt })
+        .set({ user_id: userId, ver: expectedVer + 1, last_seen_at: at, idle_expires_at: idleExpiresAt, auth_time: at, amr: JSON.stringify(amr) })
         .where('id', '=', id)
         .where('ver', '=', expectedVer)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    /** Records a fresh sign-in of a live session's own user (re-authentication); the version stays. */
+    async reauthenticate(id: string, userId: string, at: number, amr: string[]): Promise<boolean> {
+      const result = await db
+        .updateTable('sessions')
+        .set({ auth_time: at, amr: JSON.stringify(amr), last_seen_at: at })
+        .where('id', '=', id)
+        .where('user_id', '=', userId)
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { TenantSettings } from '../store/index.js';
 import { validateVerification } from '../tokens/index.js';
+import { agentSettingsSchema } from './agent-settings.js';
 
 export const DEFAULT_SETTINGS: TenantSettings = {
   allowedOrigins: [],
@@ -83,6 +84,7 @@ export const settingsPatchSchema = z
       .partial()
       .strict(),
     identity: identitySettingsSchema.nullable(),
+    agent: agentSettingsSchema,
   })
   .partial()
   .strict();

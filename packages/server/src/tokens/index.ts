@@ -7,3 +7,4 @@ export type { ExternalTokenRules } from './external-token-rules.js';
 export { claimAtPath } from './claim-path.js';
 export { unverifiedClaims } from './unverified-claims.js';
 export { VerifiedTokens } from './verified-tokens.js';
+export { ToolTokens, TOOL_TOKEN_TYP, MAX_TOOL_TOKEN_TTL_SECONDS, type ToolClaims, type ToolTokenInput } from './tool-tokens.js';
