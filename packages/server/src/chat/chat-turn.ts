@@ -145,7 +145,12 @@ export class ChatTurns {
     }
     if (outcome.kind === 'failed') return this.fail(subject, outcome.code, outcome.message);
     if (outcome.text.length > 0 || outcome.stopped) {
-      const reply = await this.store(session, conversationId, { role: 'assistant', content: outcome.text, clientId: null, replyTo: message.id });
+      const reply = await this.store(session, conversationId, {
+        role: 'assistant',
+        content: outcome.text,
+        clientId: null,
+        replyTo: message.id,
+      });
       if (outcome.stopped) await deps.store.messages.markStopped(reply.messageId);
       this.send(session.id, {
         type: 'message',

@@ -240,7 +240,11 @@ export class Sessions {
     );
     const all = await store.conversations.listByUser(user.id);
     const previousConversations = all.filter((conversation) => conversation.sessionId !== session.id);
-    return { ...this.issue(tenant, signedIn.session, user, signedIn.refreshToken), previousConversations, reauthenticated: signedIn.reauthenticated };
+    return {
+      ...this.issue(tenant, signedIn.session, user, signedIn.refreshToken),
+      previousConversations,
+      reauthenticated: signedIn.reauthenticated,
+    };
   }
 
   /** Pushes idle expiry forward on activity, at most once a minute per session. */

@@ -16,7 +16,18 @@ const toMessage = (row: Omit<Selectable<MessagesTable>, 'seq'>): Message => ({
   ...(Number(row.stopped) === 1 ? { stopped: true } : {}),
 });
 
-const COLUMNS = ['id', 'tenant_id', 'conversation_id', 'session_id', 'role', 'content', 'client_id', 'reply_to', 'created_at', 'stopped'] as const;
+const COLUMNS = [
+  'id',
+  'tenant_id',
+  'conversation_id',
+  'session_id',
+  'role',
+  'content',
+  'client_id',
+  'reply_to',
+  'created_at',
+  'stopped',
+] as const;
 
 export function messageRepo(db: Kysely<Database>) {
   return {

@@ -84,7 +84,14 @@ export function sessionRepo(db: Kysely<Database>) {
     async assignUser(id: string, userId: string, expectedVer: number, at: number, idleExpiresAt: number, amr: string[]): Promise<boolean> {
       const result = await db
         .updateTable('sessions')
-        .set({ user_id: userId, ver: expectedVer + 1, last_seen_at: at, idle_expires_at: idleExpiresAt, auth_time: at, amr: JSON.stringify(amr) })
+        .set({
+          user_id: userId,
+          ver: expectedVer + 1,
+          last_seen_at: at,
+          idle_expires_at: idleExpiresAt,
+          auth_time: at,
+          amr: JSON.stringify(amr),
+        })
         .where('id', '=', id)
         .where('ver', '=', expectedVer)
         .where('revoked_at', 'is', null)

@@ -19,11 +19,15 @@ function identityToken(
 }
 
 async function chat(socket: TestSocket, content: string): Promise<string> {
+  return (await chatTurn(socket, content)).reply;
+}
+
+async function chatTurn(socket: TestSocket, content: string): Promise<{ reply: string; messageId: string }> {
   const id = `c-${Math.random().toString(36).slice(2)}`;
   socket.send({ type: 'message', id, content });
-  await socket.next((f) => f.type === 'ack' && f.id === id);
-  const reply = await socket.next((f) => f.type === 'message' && f.role === 'assistant');
-  return reply.content as string;
+  const ack = await socket.next((f) => f.type === 'ack' && f.id === id);
+  const reply = await socket.next((f) => f.type === 'message' && f.replyTo === ack.messageId);
+  return { reply: reply.content as string, messageId: ack.messageId };
 }
 
 async function openAnonymousSocket(server: TestServer) {
@@ -53,7 +57,9 @@ describe('sign-in mid-conversation with an identity token from the customer app'
     const sibling = connect(server, { token: session.accessToken });
     await sibling.nextOfType('ready');
     expect(await chat(socket, 'hello, I have a question')).toMatch(/Got it/);
-    expect(await chat(socket, 'show my orders')).toMatch(/log in/i);
+    const asked = await chatTurn(socket, 'show my orders');
+    expect(asked.reply).toMatch(/log in/i);
+    expect(await socket.nextOfType('auth_required')).toMatchObject({ replyTo: asked.messageId, reason: expect.any(String) });
     socket.send({ type: 'history' });
     const before = (await socket.nextOfType('history')).messages;
 
@@ -68,6 +74,9 @@ describe('sign-in mid-conversation with an identity token from the customer app'
     // The other socket of the session is told to reconnect; this one stays and is the user's.
     expect((await sibling.closed).code).toBe(4002);
     expect(sibling.closeReason).toBe('AUTH_CHANGED');
+    // The turn that asked for sign-in runs again, once, for the signed-in person: no retyping.
+    const rerun = await socket.next((f) => f.type === 'message' && f.replyTo === asked.messageId && f.content !== asked.reply);
+    expect(rerun.content).toMatch(/Your orders, Cade/);
     expect(await chat(socket, 'who am i')).toMatch(/Cade.*cade-id/);
     expect(await chat(socket, 'show my orders')).toMatch(/Your orders, Cade/);
 

@@ -82,6 +82,8 @@ export function session(tenantId: string, overrides: Partial<Session> = {}): Ses
     absoluteExpiresAt: T0 + 30 * 86_400_000,
     revokedAt: null,
     revokedReason: null,
+    authTime: null,
+    amr: [],
     ...overrides,
   };
 }
