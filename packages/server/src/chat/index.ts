@@ -2,5 +2,5 @@ export { ChatTurns, type ChatTurnDeps, type Speaker, type TurnEvents, type TurnS
 export { ConversationChoice } from './conversation-choice.js';
 export { Conversations, MAX_HISTORY_PAGE, ownsConversation } from './conversations.js';
 export { MessageWriter, type WriteResult } from './message-writer.js';
-export { PendingTurns, PENDING_TURN_TTL_MS } from './pending-turns.js';
+export { PendingTurns } from './pending-turns.js';
 export { RunningTurns } from './running-turns.js';

@@ -1,12 +1,9 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { hasEnded, type Sessions } from '../sessions/index.js';
-import type { Store } from '../store/index.js';
+import { PENDING_TURN_TTL_MS, type Store } from '../store/index.js';
 import type { Tenants } from '../tenancy/index.js';
 import type { ChatTurns } from './chat-turn.js';
-
-/** A sign-in this long after the agent asked no longer re-runs the turn: the question is stale. */
-export const PENDING_TURN_TTL_MS = 30 * 60_000;
 
 export interface PendingTurnDeps {
   clock: Clock;

@@ -105,6 +105,7 @@ async function deleteAll(
     const messages = await tx.messages.deleteByConversations(conversationIds);
     const deletedConversations = await tx.conversations.deleteByIds(conversationIds);
     await tx.refreshTokens.deleteBySessions(sessionIds);
+    await tx.pendingTurns.deleteSessions(sessionIds);
     const deletedSessions = await tx.sessions.deleteMany(sessionIds);
     await tx.usage.deleteSubjects(tenantId, subjects);
     return { sessions: deletedSessions, conversations: deletedConversations, messages };

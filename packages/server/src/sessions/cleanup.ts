@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { Store } from '../store/index.js';
+import { PENDING_TURN_TTL_MS, type Store } from '../store/index.js';
 
 const BATCH_SIZE = 500;
 /** Revoked sessions are kept this long so a late refresh still gets SESSION_REVOKED, not INVALID_TOKEN. */
@@ -32,10 +32,14 @@ export async function cleanupExpired(store: Store, clock: Clock, tenantIds: stri
       report.messages += await tx.messages.deleteByConversations(conversations.map((conversation) => conversation.id));
       report.conversations += await tx.conversations.deleteBySessions(anonymous);
       report.refreshTokens += await tx.refreshTokens.deleteBySessions(ids);
+      await tx.pendingTurns.deleteSessions(ids);
       report.sessions += await tx.sessions.deleteMany(ids);
     });
     await yieldToEventLoop();
   }
+  // A pending turn outlives its question only so long; retired agent signing secrets are dead weight.
+  await store.pendingTurns.deleteOlderThan(clock.now() - PENDING_TURN_TTL_MS);
+  await store.agentSecrets.deleteRetired(clock.now());
   for (const tenantId of tenantIds) {
     const tenant = await store.tenants.get(tenantId);
     const days = tenant?.settings.retention?.messageDays;

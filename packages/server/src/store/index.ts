@@ -6,3 +6,4 @@ export type { StoreLocation } from './location.js';
 export type { AppendOptions } from './message-batches.js';
 export type { AuditPageQuery } from './audit-log.js';
 export type * from './records.js';
+export { PENDING_TURN_TTL_MS } from './pending-turns.js';

@@ -2,6 +2,9 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Database, PendingTurnsTable } from './schema.js';
 import type { PendingTurn } from './records.js';
 
+/** A sign-in this long after the agent asked no longer re-runs the turn: the question is stale. */
+export const PENDING_TURN_TTL_MS = 30 * 60_000;
+
 const toPendingTurn = (row: Selectable<PendingTurnsTable>): PendingTurn => ({
   sessionId: row.session_id,
   tenantId: row.tenant_id,

@@ -195,4 +195,46 @@ describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one R
     expect((await fetch(`${nginx.url}/metrics`)).status).toBe(404);
     expect((await metricValue(a, 'tessera_messages_total')) + (await metricValue(b, 'tessera_messages_total'))).toBeGreaterThanOrEqual(5);
   });
+
+  it('an agent reply streams to the session’s sockets on both nodes', async () => {
+    const session = await startSession(a);
+    const [onA, onB] = await Promise.all([socketTo(wsOf(a), session.accessToken), socketTo(wsOf(b), session.accessToken)]);
+    onA.send({ type: 'message', id: 'stream-1', content: 'who am i' });
+    const ack = await onA.nextOfType('ack');
+    for (const socket of [onA, onB]) {
+      const final = await socket.next((frame) => frame.type === 'message' && frame.replyTo === ack.messageId);
+      const deltas = socket.frames.filter((frame) => frame.type === 'delta' && frame.replyTo === ack.messageId);
+      expect(deltas.length).toBeGreaterThan(3);
+      expect(deltas.map((frame) => frame.content).join('')).toBe(final.content);
+    }
+    onA.close();
+    onB.close();
+  });
+
+  it('a turn that asked for sign-in on node A runs again, once, after a link on node B', async () => {
+    const session = await startSession(a);
+    const socket = await socketTo(wsOf(a), session.accessToken);
+    socket.send({ type: 'message', id: 'orders-1', content: 'show my orders' });
+    const ack = await socket.nextOfType('ack');
+    expect(await socket.nextOfType('auth_required')).toMatchObject({ replyTo: ack.messageId });
+    const linked = await request(b, 'POST', `/v1/sessions/${session.session.id}/link`, {
+      headers: bearer(cluster.secretKey),
+      origin: null,
+      body: { userId: 'orders-user', name: 'Olive' },
+    });
+    expect(linked.status).toBeLessThan(300);
+    expect((await socket.closed).code).toBe(4002);
+    const repliesTo = async () => {
+      const history = await request(a, 'GET', `/v1/conversations/${ack.conversationId}/messages`, {
+        headers: bearer(linked.body.accessToken),
+      });
+      return (history.body.messages as { replyTo: string; content: string }[]).filter((m) => m.replyTo === ack.messageId);
+    };
+    const deadline = Date.now() + 5_000;
+    while ((await repliesTo()).length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const replies = await repliesTo();
+    expect(replies).toHaveLength(2);
+    expect(replies[1].content).toMatch(/Your orders, Olive/);
+  });
 });
