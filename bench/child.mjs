@@ -7,9 +7,9 @@ const entry = new URL('./server-child.mjs', import.meta.url).pathname;
 /**
  * Forks `server-child.mjs <mode>`. With BENCH_CPU_PROF=<dir>, the child runs under
  * `node --cpu-prof` and writes its profile into <dir> when stopped. `execArgv`: more
- * node flags for the child (the soak passes `--expose-gc`).
+ * node flags for the child (the soak passes `--expose-gc`); `env`: more environment for it.
  */
-export async function startServer(mode, { sessions = 64, execArgv: extraArgv = [] } = {}) {
+export async function startServer(mode, { sessions = 64, execArgv: extraArgv = [], env = {} } = {}) {
   const execArgv = [...extraArgv];
   if (process.env.BENCH_CPU_PROF) {
     mkdirSync(process.env.BENCH_CPU_PROF, { recursive: true });
@@ -20,7 +20,11 @@ export async function startServer(mode, { sessions = 64, execArgv: extraArgv = [
       `--cpu-prof-name=${mode}-${process.pid}.cpuprofile`,
     );
   }
-  const child = fork(entry, [mode, String(sessions)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(entry, [mode, String(sessions)], {
+    execArgv,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const pending = new Map();
   let nextId = 0;
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -41,6 +45,7 @@ export async function startServer(mode, { sessions = 64, execArgv: extraArgv = [
     });
   return {
     mode,
+    port: ready.port,
     url: `ws://127.0.0.1:${ready.port}${mode === 'tessera' ? '/v1/ws' : '/'}`,
     tokens: ready.tokens,
     /** Access tokens no handshake has used yet (Tessera only): each is spent once. */

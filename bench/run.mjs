@@ -4,11 +4,14 @@
 //      once reconnecting with a token the node has verified before, once with a new token each
 //   2. messages/s:   acknowledged, persisted Tessera messages vs a bare `ws` echo
 //   3. verify/s:     accessTokens.verify vs raw crypto.verify, same key, same signing input
+//   4. agent turns:  a local streaming agent through Tessera's HTTP connector over WebSocket vs the same agent
+//                    called directly: turns/s, deltas/s, and the latency Tessera adds (see agents.mjs)
 //
 // Both servers run in child processes (fork), the clients here. Each measurement is
 // repeated (alternating which side goes first) and the median is reported.
 //
-// Environment: BENCH_REPS (3), BENCH_ONLY=handshakes,messages,verify, BENCH_CONCURRENCY (16),
+// Environment: BENCH_REPS (3), BENCH_ONLY=handshakes,messages,verify,agents, BENCH_CONCURRENCY (16), BENCH_AGENT_LOOPS (8),
+// BENCH_AGENT_DELTAS (20 per reply),
 // BENCH_SOCKETS (8), BENCH_WINDOW (32), BENCH_FRESH_TOKENS (45000), BENCH_CPU_PROF=<dir> (profile the server children),
 // BENCH_STRICT=1 (exit 1 when a target is missed), TESSERA_DATABASE_URL / TESSERA_REDIS_URL
 // (passed through to Tessera's config as databaseUrl / redisUrl), BENCH_STORE=off (messages
@@ -19,6 +22,7 @@ import { startServer } from './child.mjs';
 import { startHandshakeLoad } from './handshakes.mjs';
 import { startMessageLoad } from './messages.mjs';
 import { benchVerification } from './verify.mjs';
+import { benchAgentTurns } from './agents.mjs';
 import { median, sleep, window } from './measure.mjs';
 
 const env = (name, fallback) => (process.env[name] ? Number(process.env[name]) : fallback);
@@ -27,9 +31,12 @@ const settings = {
   handshakes: { concurrency: env('BENCH_CONCURRENCY', 16), warmupMs: 500, durationMs: 2000 },
   messages: { sockets: env('BENCH_SOCKETS', 8), window: env('BENCH_WINDOW', 32), warmupMs: 700, durationMs: 2500 },
   verify: { rounds: 5, roundMs: 400, warmupMs: 400 },
+  agents: { loops: env('BENCH_AGENT_LOOPS', 8), warmupMs: 500, durationMs: 2500 },
 };
-const only = new Set((process.env.BENCH_ONLY ?? 'handshakes,messages,verify').split(',').map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? 'handshakes,messages,verify,agents').split(',').map((s) => s.trim()));
 const TARGETS = { handshakes: 0.85, handshakesFresh: 0.85, messages: 0.5, verify: 0.9 };
+/** Agent turns: what Tessera may add to each latency (ms), and the share of the direct path's deltas/s it must relay. */
+const AGENT_TARGETS = { addedP50Ms: 1, addedP99Ms: 5, deltasRatio: 0.8 };
 /** The unrecorded first run of each side: long enough for the JIT to settle the hot paths. */
 const WARMUP_RUN = { warmupMs: 0, durationMs: 700 };
 
@@ -88,6 +95,24 @@ if (only.has('verify')) {
   results.verify.sessionsVerifyPerSecond = v.sessionsVerify;
 }
 
+if (only.has('agents')) {
+  const { loops } = settings.agents;
+  const agent = await startServer('agent');
+  try {
+    const tessera = await startServer('tessera', {
+      sessions: loops * (settings.reps + 1),
+      env: { BENCH_AGENT_URL: `http://127.0.0.1:${agent.port}/` },
+    });
+    try {
+      results.agents = summariseAgents(await benchAgentTurns({ agent, tessera, loops, reps: settings.reps, ...settings.agents }));
+    } finally {
+      await tessera.stop();
+    }
+  } finally {
+    await agent.stop();
+  }
+}
+
 const report = {
   date: new Date().toISOString(),
   node: process.version,
@@ -111,6 +136,32 @@ const diagnostic = process.env.BENCH_STORE === 'off';
 if (!diagnostic) writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
 print(report);
 if (process.env.BENCH_STRICT && !diagnostic && Object.values(results).some((r) => !r.pass)) process.exit(1);
+
+/** The agent row: what Tessera adds to each latency over the direct path, and the share of its deltas/s it relays. */
+function summariseAgents({ direct, tessera }) {
+  const added = (key, p) => round(tessera[key][p] - direct[key][p], 3);
+  const addedMs = {
+    requestP50: added('requestMs', 'p50'),
+    requestP99: added('requestMs', 'p99'),
+    relayP50: added('relayMs', 'p50'),
+    relayP99: added('relayMs', 'p99'),
+  };
+  const deltasRatio = round(tessera.deltasPerSecond / direct.deltasPerSecond, 3);
+  const valid = !direct.errors && !tessera.errors;
+  return {
+    direct,
+    tessera,
+    addedMs,
+    turnsRatio: round(tessera.turnsPerSecond / direct.turnsPerSecond, 3),
+    deltasRatio,
+    targets: AGENT_TARGETS,
+    pass:
+      valid &&
+      Math.max(addedMs.requestP50, addedMs.relayP50) <= AGENT_TARGETS.addedP50Ms &&
+      Math.max(addedMs.requestP99, addedMs.relayP99) <= AGENT_TARGETS.addedP99Ms &&
+      deltasRatio >= AGENT_TARGETS.deltasRatio,
+  };
+}
 
 /** Runs `measure(side)` once per side unrecorded (JIT warm-up), then `reps` times each, alternating which goes first. */
 async function compare(name, measure) {
@@ -220,6 +271,20 @@ function print(report) {
     console.log(
       `  token verify/s: full sessions.verify of one token again and again (signature checked once, then claims + session cache) ${fmt(r.verify.sessionsVerifyPerSecond)}/s`,
     );
+  if (r.agents) {
+    const { direct: d, tessera: t, addedMs: a } = r.agents;
+    const ms = (value) => `${value.toFixed(2)} ms`;
+    console.log(
+      `\nagent turns (${settings.agents.loops} concurrent, ${process.env.BENCH_AGENT_DELTAS ?? 20} deltas each, SSE):  direct ${fmt(d.turnsPerSecond)} turns/s ${fmt(d.deltasPerSecond)} deltas/s  |  through Tessera ${fmt(t.turnsPerSecond)} turns/s ${fmt(t.deltasPerSecond)} deltas/s = ${r.agents.deltasRatio}× (target ≥${AGENT_TARGETS.deltasRatio}×)  ${r.agents.pass ? 'PASS' : 'FAIL'}`,
+    );
+    console.log(
+      `  message → agent request: direct p50 ${ms(d.requestMs.p50)} p99 ${ms(d.requestMs.p99)}; Tessera p50 ${ms(t.requestMs.p50)} p99 ${ms(t.requestMs.p99)}; added p50 ${ms(a.requestP50)} p99 ${ms(a.requestP99)}`,
+    );
+    console.log(
+      `  agent first byte → client first delta: direct p50 ${ms(d.relayMs.p50)} p99 ${ms(d.relayMs.p99)}; Tessera p50 ${ms(t.relayMs.p50)} p99 ${ms(t.relayMs.p99)}; added p50 ${ms(a.relayP50)} p99 ${ms(a.relayP99)} (targets: added ≤ ${AGENT_TARGETS.addedP50Ms} ms p50, ≤ ${AGENT_TARGETS.addedP99Ms} ms p99)`,
+    );
+    if (d.errors || t.errors) console.log(`    errors: direct ${d.errors}, tessera ${t.errors} (a run with errors does not pass)`);
+  }
   const [loadStart, loadEnd] = report.load;
   if (Math.max(loadStart, loadEnd) > cpus().length) {
     console.log(

@@ -16,9 +16,16 @@ const mode = process.argv[2];
 const sessionCount = Number(process.argv[3] ?? 64);
 const FRESH_TOKENS = Number(process.env.BENCH_FRESH_TOKENS ?? 45_000);
 
-const server = mode === 'bare' ? await startBare() : mode === 'tessera' ? await startTessera(sessionCount) : null;
+const server =
+  mode === 'bare'
+    ? await startBare()
+    : mode === 'tessera'
+      ? await startTessera(sessionCount)
+      : mode === 'agent'
+        ? await startAgent()
+        : null;
 if (!server) {
-  console.error(`usage: server-child.mjs bare|tessera [sessions]`);
+  console.error(`usage: server-child.mjs bare|tessera|agent [sessions]`);
   process.exit(2);
 }
 
@@ -109,6 +116,11 @@ async function startTessera(count) {
     ...(process.env.BENCH_ACCESS_TTL_SECONDS ? { tokens: { accessTokenTtlSeconds: Number(process.env.BENCH_ACCESS_TTL_SECONDS) } } : {}),
     ...(tenant.settings.allowedOrigins.includes(ORIGIN) ? {} : { allowedOrigins: [...tenant.settings.allowedOrigins, ORIGIN] }),
   });
+  // BENCH_AGENT_URL: the tenant's agent is that HTTP (webhook) agent, as `PATCH /v1/settings` would set it.
+  if (process.env.BENCH_AGENT_URL) {
+    await tenants.updateSettings(init.tenantId, { agent: { url: process.env.BENCH_AGENT_URL } });
+    await app.services.agentSecrets.ensure(init.tenantId);
+  }
   const fresh = await tenants.get(init.tenantId);
   const tokens = [];
   for (let i = 0; i < count; i++) tokens.push((await sessions.startAnonymous(fresh)).accessToken);
@@ -147,5 +159,41 @@ async function startTessera(count) {
       return ids.filter((id) => !stored.has(id));
     },
     stop: () => app.close(),
+  };
+}
+
+/**
+ * A local streaming agent (`agent` mode): answers every POST with `text/event-stream`, BENCH_AGENT_DELTAS
+ * `delta` events written one by one, then `done`. The first delta carries when the request arrived and
+ * when the first byte left (epoch ms, sub-ms precision), for the load generator's latencies.
+ */
+async function startAgent() {
+  const { createServer } = await import('node:http');
+  const deltas = Number(process.env.BENCH_AGENT_DELTAS ?? 20);
+  const now = () => performance.timeOrigin + performance.now();
+  const server = createServer((request, response) => {
+    const receivedAt = now();
+    request.resume();
+    request.on('end', () => {
+      response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
+      const event = (name, data) => response.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+      event('delta', { content: `@${receivedAt.toFixed(3)}/${now().toFixed(3)} ` });
+      for (let i = 1; i < deltas; i++) event('delta', { content: `word${i} ` });
+      event('done', {});
+      response.end();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: server.address().port,
+    tokens: [],
+    stats: async () => ({}),
+    missing: async (ids) => ids,
+    stop: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -38,6 +38,8 @@ export interface MessageInfo {
   createdAt: number;
   /** On an assistant reply cut short by a `stop` frame: the text is what was streamed until then. */
   stopped?: true;
+  /** On a user message whose reply failed (the agent failed, or the node answering it stopped): why. */
+  replyError?: 'AGENT_UNAVAILABLE' | 'AGENT_TIMEOUT';
 }
 
 /** What a client holds to stay signed in. */

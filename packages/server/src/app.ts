@@ -15,6 +15,7 @@ import { startCleanupJob } from './sessions/index.js';
 import { linkRoutes } from './http/link-routes.js';
 import { userRoutes } from './http/user-routes.js';
 import { backendRoutes } from './http/backend-routes.js';
+import { oauthRoutes } from './http/oauth-routes.js';
 import { partnerRoutes } from './http/partner-routes.js';
 import { auditRoutes } from './http/audit-routes.js';
 import { websocketRoute } from './http/websocket-route.js';
@@ -68,6 +69,7 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
   await http.register(linkRoutes(services));
   await http.register(userRoutes(services));
   await http.register(backendRoutes(services));
+  await http.register(oauthRoutes(services));
   await http.register(partnerRoutes(services));
   await http.register(auditRoutes(services));
   await http.register(websocketRoute());
@@ -81,7 +83,10 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
 
   const gateway = new Gateway(services);
   gateway.attach(http.server);
-  const stopCleanup = startCleanupJob(services, config.cleanupIntervalMs);
+  const stopCleanup = startCleanupJob(services, config.cleanupIntervalMs, async () => {
+    const interrupted = await services.unansweredTurns.sweep();
+    if (interrupted > 0) services.logger.warn({ interrupted }, 'marked turns interrupted by a stopped node as failed');
+  });
   // The first unknown-account login must not be the one that computes the dummy hash.
   void services.passwords.warmUp().catch(() => undefined);
 

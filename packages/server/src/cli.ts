@@ -12,6 +12,7 @@ import { initialisedTenant } from './cli/initialised-tenant.js';
 import { keyCommand } from './cli/key-commands.js';
 import { partnerCommand } from './cli/partner-commands.js';
 import { assertInitialised, listenHost, listenMetrics } from './cli/start-options.js';
+import { type ExampleAgent, startExampleAgent } from './cli/example-agent.js';
 
 const SIGNING_KEY_ACTIVATION_DELAY_MS = 10 * 60 * 1000;
 
@@ -78,6 +79,12 @@ async function start(): Promise<void> {
   );
   const metricsUrl = await listenMetrics(app);
   if (metricsUrl) app.services.logger.info(`metrics on ${metricsUrl}`);
+  let exampleAgent: ExampleAgent | null = null;
+  if (values['example-agent']) {
+    const tenant = await initialisedTenant(app.services);
+    exampleAgent = await startExampleAgent(app.services, tenant.id, address.replace(/\[.*\]/, 'localhost'));
+    console.log(`Example agent: ${exampleAgent.url} (examples/agent-backend) answers the chat until shutdown`);
+  }
   let partnerSite: PartnerSite | null = null;
   if (demo) {
     const port = Number(new URL(address.replace(/\[.*\]/, 'localhost')).port);
@@ -105,6 +112,8 @@ async function start(): Promise<void> {
     app.services.logger.info({ signal }, 'shutting down');
     Promise.resolve(partnerSite?.close())
       .catch(() => undefined)
+      .then(() => exampleAgent?.close())
+      .catch((error: unknown) => app.services.logger.warn({ err: error }, 'stopping the example agent failed'))
       .then(() => app.close())
       .then(
         () => process.exit(0),

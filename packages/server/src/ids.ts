@@ -1,6 +1,22 @@
 import { randomBytes } from 'node:crypto';
 
-export type IdPrefix = 'ten' | 'sess' | 'anon' | 'usr' | 'conv' | 'msg' | 'key' | 'ptn' | 'rt' | 'kid' | 'aud' | 'turn' | 'whsec' | 'flow' | 'pkey' | 'idn';
+export type IdPrefix =
+  | 'ten'
+  | 'sess'
+  | 'anon'
+  | 'usr'
+  | 'conv'
+  | 'msg'
+  | 'key'
+  | 'ptn'
+  | 'rt'
+  | 'kid'
+  | 'aud'
+  | 'turn'
+  | 'whsec'
+  | 'flow'
+  | 'pkey'
+  | 'idn';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const SORTED_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

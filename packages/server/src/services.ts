@@ -1,14 +1,34 @@
 import type { Logger } from 'pino';
-import { type Agent, Agents, DemoAgent, ToolTokenIssuer } from './agents/index.js';
+import {
+  type Agent,
+  Agents,
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  DEFAULT_CIRCUIT_BREAKER,
+  DemoAgent,
+  HttpAgents,
+  ToolTokenIssuer,
+} from './agents/index.js';
 import { type Bus, MemoryBus, openRedis, RateLimits } from './bus/index.js';
-import { ChatTurns, Conversations, MessageWriter, PendingTurns, RunningTurns } from './chat/index.js';
+import { ChatTurns, Conversations, MessageWriter, PendingTurns, RunningTurns, UnansweredTurns } from './chat/index.js';
 import type { Clock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import { Metrics } from './metrics.js';
 import { AnonymousCookies, SessionCache, Sessions } from './sessions/index.js';
 import { BackendSessions, DatabaseReplayGuard, InitTokens, PasswordHasher, type ReplayGuard, SignIn } from './sign-in/index.js';
 import { openStore, type Store } from './store/index.js';
-import { ApiKeyAccess, ApiKeys, Audit, OriginPolicy, Partners, SpikeGuard, Tenants, Users, VisitorLimits } from './tenancy/index.js';
+import {
+  AgentSecrets,
+  ApiKeyAccess,
+  ApiKeys,
+  Audit,
+  OriginPolicy,
+  Partners,
+  SpikeGuard,
+  Tenants,
+  Users,
+  VisitorLimits,
+} from './tenancy/index.js';
 import { AccessTokens, ExternalTokenVerifier, loadServerSecret, SigningKeyStore, ToolTokens, VerifiedTokens } from './tokens/index.js';
 
 /** Every domain service of one node, wired once. Edges (HTTP, WebSocket, CLI) only call these. */
@@ -38,8 +58,14 @@ export interface Services {
   chat: ChatTurns;
   /** Turns waiting for the sign-in their agent asked for. */
   pendingTurns: PendingTurns;
+  /** Marks turns a stopped node never answered as failed (run by the cleanup job). */
+  unansweredTurns: UnansweredTurns;
   /** Which agent answers each tenant. */
   agents: Agents;
+  /** Tenants' agent backends over HTTP (signed turns, pooled connections, a circuit breaker per tenant). */
+  httpAgents: HttpAgents;
+  /** Tenants' agent signing secrets: made, rotated (24 h overlap), stored sealed. */
+  agentSecrets: AgentSecrets;
   /** Signs and verifies tool tokens (the agent's tools' credentials). */
   toolTokens: ToolTokens;
   rateLimits: RateLimits;
@@ -67,6 +93,8 @@ export interface ServiceOverrides {
   agent?: Agent;
   bus?: Bus;
   replayGuard?: ReplayGuard;
+  /** When a tenant's HTTP agent is deemed down, and for how long (default: 5 failures in a row, 10 s). */
+  circuitBreaker?: Partial<CircuitBreakerOptions>;
 }
 
 export async function createServices(config: ServerConfig, logger: Logger, overrides: ServiceOverrides = {}): Promise<Services> {
@@ -109,7 +137,21 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
   const spikeGuard = new SpikeGuard(clock, config.apiKeyLimits.spike);
   const replayGuard = overrides.replayGuard ?? redis?.replayGuard ?? new DatabaseReplayGuard(store, clock);
   const passwords = new PasswordHasher();
-  const agents = new Agents(overrides.agent ?? new DemoAgent());
+  const agentSecrets = new AgentSecrets({
+    store,
+    clock,
+    audit,
+    logger,
+    serverSecret: loadServerSecret(config.dataDir, 'agent-secrets'),
+    onRotated: (tenantId) => tenants.changed(tenantId),
+  });
+  const httpAgents = new HttpAgents({
+    clock,
+    logger,
+    secrets: agentSecrets,
+    breaker: new CircuitBreaker(clock, { ...DEFAULT_CIRCUIT_BREAKER, ...overrides.circuitBreaker }),
+  });
+  const agents = new Agents(overrides.agent ?? new DemoAgent(), (tenant) => httpAgents.agentFor(tenant));
   const toolTokens = new ToolTokens(signingKeys, config.issuer);
   const running = new RunningTurns(config.maxAgentCallsInFlight);
   const chat = new ChatTurns({
@@ -135,6 +177,7 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     if (event.type === 'tenant.changed') {
       tenants.invalidate(event.tenantId);
       partners.invalidate();
+      agentSecrets.invalidate(event.tenantId);
     }
   });
   // While the bus may miss other nodes' events, session state comes from the store; once
@@ -169,7 +212,10 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     messageWriter,
     chat,
     pendingTurns,
+    unansweredTurns: new UnansweredTurns({ clock, store, tenants, bus }),
     agents,
+    httpAgents,
+    agentSecrets,
     toolTokens,
     rateLimits,
     visitorLimits,
@@ -193,6 +239,7 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
       await messageWriter.drain();
       unsubscribe();
       unwatchBus();
+      await httpAgents.close();
       await bus.close();
       await redis?.close();
       await store.close();

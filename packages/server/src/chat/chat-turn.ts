@@ -182,8 +182,10 @@ export class ChatTurns {
     });
   }
 
-  private fail(subject: TurnSubject, code: 'AGENT_UNAVAILABLE' | 'AGENT_TIMEOUT', message: string): void {
+  /** The turn failed: the user message says so in history, and the session's sockets are told. */
+  private async fail(subject: TurnSubject, code: 'AGENT_UNAVAILABLE' | 'AGENT_TIMEOUT', message: string): Promise<void> {
     this.deps.metrics.agentFailures.inc({ code });
+    await this.deps.store.messages.markReplyFailed(subject.message.id, code);
     this.send(subject.session.id, {
       type: 'error',
       code,

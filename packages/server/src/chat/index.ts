@@ -4,3 +4,4 @@ export { Conversations, MAX_HISTORY_PAGE, ownsConversation } from './conversatio
 export { MessageWriter, type WriteResult } from './message-writer.js';
 export { PendingTurns } from './pending-turns.js';
 export { RunningTurns } from './running-turns.js';
+export { INTERRUPTED_GRACE_MS, UnansweredTurns } from './unanswered-turns.js';

@@ -9,6 +9,8 @@ export const USAGE = `tessera <command> [options]
         [--demo] [--demo-partner-port N]         with the demo shop at / and a partner demo page on port N
                                                  (default 8081 when serving on 8080, else none);
                                                  the demo listens on 127.0.0.1 unless --host is given
+        [--example-agent]                        run examples/agent-backend on a free loopback port as the
+                                                 tenant's agent (settings.agent) until shutdown
   keys create --name NAME [--kind secret|publishable] [--scope S]... [--ip CIDR]...
               (scopes: tokens:write, sessions:write, users:read, users:delete, admin; default tokens:write)
               [--expires 2027-01-31|30d|12h] [--rate-limit PER_MINUTE] [--data DIR] [--json]
@@ -32,6 +34,7 @@ export const { positionals, values } = parseArgs({
     init: { type: 'boolean', default: false },
     demo: { type: 'boolean', default: false },
     'demo-partner-port': { type: 'string' },
+    'example-agent': { type: 'boolean', default: false },
     'metrics-port': { type: 'string' },
     'metrics-host': { type: 'string' },
     name: { type: 'string' },

@@ -38,14 +38,42 @@ export function adminRoutes(services: Services): FastifyPluginAsyncZod {
         schema: {
           ...ADMIN,
           summary: 'Change tenant settings',
-          description: 'Any of allowedOrigins, identity, sessions, tokens, limits, retention. Scope `admin`.',
+          description:
+            'Any of allowedOrigins, identity, sessions, tokens, limits, retention, agent. Setting `agent.url` while the tenant has no agent signing secret makes one and shows it, once, as `agent.signingSecret` (`whsec_...`, Standard Webhooks). Scope `admin`.',
           body: settingsPatchSchema,
         },
       },
       async (request) => {
         const { key, tenant } = await requireSecretKey(services, request, 'admin');
-        const settings = await services.tenants.updateSettings(tenant.id, request.body, { actor: key.id });
-        return { tenantId: tenant.id, ...describeSettings(settings) };
+        const by = { actor: key.id };
+        const settings = await services.tenants.updateSettings(tenant.id, request.body, by);
+        const described = { tenantId: tenant.id, ...describeSettings(settings) };
+        // After the settings are stored: a failure here leaves the next PATCH to make the secret.
+        const signingSecret = request.body.agent?.url ? await services.agentSecrets.ensure(tenant.id, by) : null;
+        if (signingSecret === null) return described;
+        return { ...described, agent: { ...(settings as { agent?: object }).agent, signingSecret } };
+      },
+    );
+
+    app.post(
+      '/v1/settings/agent/rotate-secret',
+      {
+        schema: {
+          ...ADMIN,
+          summary: 'Rotate the agent signing secret',
+          description:
+            'A new signing secret for requests to the agent backend, shown once. The previous one keeps signing next to it (two `v1,` signatures) until `previousSecretExpiresAt` (24 h). Scope `admin`.',
+          response: {
+            201: z.object({
+              signingSecret: z.string().describe('whsec_...: shown once, stored sealed'),
+              previousSecretExpiresAt: z.number().int().nullable().describe('Epoch ms; null when there was no previous secret'),
+            }),
+          },
+        },
+      },
+      async (request, reply) => {
+        const { key, tenant } = await requireSecretKey(services, request, 'admin');
+        return reply.status(201).send(await services.agentSecrets.rotate(tenant.id, { actor: key.id }));
       },
     );
 

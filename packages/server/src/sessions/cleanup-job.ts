@@ -9,16 +9,20 @@ export interface CleanupJobDeps {
   logger: Logger;
 }
 
-/** Cleans up every `intervalMs` (0 disables it); returns a stop function. */
-export function startCleanupJob(deps: CleanupJobDeps, intervalMs: number): () => void {
+/**
+ * Cleans up every `intervalMs` (0 disables it), then runs `alsoEachTime` (housekeeping of the
+ * floors above, e.g. marking interrupted turns); returns a stop function.
+ */
+export function startCleanupJob(deps: CleanupJobDeps, intervalMs: number, alsoEachTime?: () => Promise<unknown>): () => void {
   if (intervalMs === 0) return () => undefined;
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
     running = true;
     void cleanupAllTenants(deps)
-      .then((report) => {
+      .then(async (report) => {
         if (report.sessions > 0 || report.messages > 0) deps.logger.info({ report }, 'cleanup');
+        await alsoEachTime?.();
       })
       .catch((error: unknown) => deps.logger.warn({ err: error }, 'cleanup failed'))
       .finally(() => (running = false));

@@ -49,5 +49,6 @@ export function describeMessage(message: Message): MessageInfo {
     replyTo: message.replyTo,
     createdAt: message.createdAt,
     ...(message.stopped ? { stopped: true } : {}),
+    ...(message.replyError ? { replyError: message.replyError } : {}),
   };
 }

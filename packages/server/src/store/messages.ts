@@ -14,6 +14,7 @@ const toMessage = (row: Omit<Selectable<MessagesTable>, 'seq'>): Message => ({
   replyTo: row.reply_to,
   createdAt: Number(row.created_at),
   ...(Number(row.stopped) === 1 ? { stopped: true } : {}),
+  ...(row.reply_error ? { replyError: row.reply_error as Message['replyError'] } : {}),
 });
 
 const COLUMNS = [
@@ -27,6 +28,7 @@ const COLUMNS = [
   'reply_to',
   'created_at',
   'stopped',
+  'reply_error',
 ] as const;
 
 export function messageRepo(db: Kysely<Database>) {
@@ -47,6 +49,46 @@ export function messageRepo(db: Kysely<Database>) {
     /** Marks an assistant reply as cut short by a stop. */
     async markStopped(id: string): Promise<void> {
       await db.updateTable('messages').set({ stopped: 1 }).where('id', '=', id).execute();
+    },
+    /** Records that the reply to a user message failed; false if it was already marked. */
+    async markReplyFailed(id: string, code: NonNullable<Message['replyError']>): Promise<boolean> {
+      const result = await db
+        .updateTable('messages')
+        .set({ reply_error: code })
+        .where('id', '=', id)
+        .where('reply_error', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    /** The highest `seq` stored so far (0 when none): where a scan of new messages ends. */
+    async lastSeq(): Promise<number> {
+      const row = await db
+        .selectFrom('messages')
+        .select((eb) => eb.fn.max('seq').as('seq'))
+        .executeTakeFirst();
+      return Number(row?.seq ?? 0);
+    },
+    /**
+     * User messages with `afterSeq < seq <= uptoSeq` that have no reply, no recorded failure and no
+     * turn waiting for a sign-in: turns still running, or ones a node died in the middle of. A range
+     * of the primary key, so a scan costs what was stored since the last one.
+     */
+    async listUnanswered(afterSeq: number, uptoSeq: number, limit: number): Promise<(Message & { seq: number })[]> {
+      const rows = await db
+        .selectFrom('messages as m')
+        .select([...COLUMNS.map((column) => `m.${column}` as const), 'm.seq'])
+        .where('m.seq', '>', afterSeq)
+        .where('m.seq', '<=', uptoSeq)
+        .where('m.role', '=', 'user')
+        .where('m.reply_error', 'is', null)
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('messages as r').select('r.id').whereRef('r.reply_to', '=', 'm.id'))))
+        .where(({ not, exists, selectFrom }) =>
+          not(exists(selectFrom('pending_turns as p').select('p.message_id').whereRef('p.message_id', '=', 'm.id'))),
+        )
+        .orderBy('m.seq')
+        .limit(limit)
+        .execute();
+      return rows.map((row) => ({ ...toMessage(row), seq: Number(row.seq) }));
     },
     async findByClientId(sessionId: string, clientId: string): Promise<Message | null> {
       const row = await db

@@ -105,6 +105,8 @@ export interface Message {
   createdAt: number;
   /** An assistant reply cut short by a stop (set after the insert, see messages.markStopped). */
   stopped?: boolean;
+  /** On a user message whose reply failed, set after the insert: the error code. */
+  replyError?: 'AGENT_UNAVAILABLE' | 'AGENT_TIMEOUT';
 }
 
 export interface ConversationSummary extends Conversation {

@@ -89,6 +89,8 @@ export interface MessagesTable {
   created_at: number;
   /** 1 on an assistant reply cut short by a stop. */
   stopped: Generated<number>;
+  /** On a user message whose reply failed: the error code the client was told (or would have been). */
+  reply_error: string | null;
 }
 
 export interface PendingTurnsTable {

@@ -6,7 +6,20 @@ import type { ApiKey, ApiKeyKind, Store } from '../store/index.js';
 import type { Audit, Auditor } from './audit.js';
 import { parseAllowlist } from './ip-allowlist.js';
 
-export const SCOPES = ['tokens:write', 'sessions:write', 'users:read', 'users:delete', 'admin'] as const;
+/**
+ * `tokens:exchange` trades a live access or tool token for a (never wider) tool token,
+ * `POST /v1/oauth/token`; `tokens:introspect` asks whether a token is live, `POST /v1/oauth/introspect`
+ * (a tool API that only checks tokens needs nothing more).
+ */
+export const SCOPES = [
+  'tokens:write',
+  'sessions:write',
+  'users:read',
+  'users:delete',
+  'tokens:exchange',
+  'tokens:introspect',
+  'admin',
+] as const;
 export type Scope = (typeof SCOPES)[number];
 /** What a secret key created without `scopes` may do; `admin` is always asked for by name (as `tessera init` does). */
 export const DEFAULT_SECRET_SCOPES: readonly Scope[] = ['tokens:write'];

@@ -21,3 +21,4 @@ export { initialise, type InitResult } from './bootstrap.js';
 export { monthlyUsage, type MonthlyUsage } from './usage.js';
 export { agentSettingsOf, agentSettingsSchema, defaultToolAudience, type AgentSettings } from './agent-settings.js';
 export { signInMethodsOf } from './sign-in-methods.js';
+export { AgentSecrets, AGENT_SECRET_OVERLAP_MS, newSigningSecret, type AgentSecretsDeps, type RotatedSecret } from './agent-secrets.js';

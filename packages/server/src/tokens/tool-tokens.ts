@@ -18,9 +18,12 @@ export interface ToolClaims {
   sid: string;
   /** The session's auth version when issued: a token from before a sign-in is no longer active. */
   ver: number;
-  cid: string;
+  /** The conversation of the turn; absent on a token exchanged from an access token (no turn, no conversation). */
+  cid?: string;
   scope: string;
   act: { sub: string };
+  /** The API key that obtained this token by token exchange (RFC 8693 `client_id`); absent on a turn's own token. */
+  client_id?: string;
   auth_time?: number;
   amr?: string[];
   jti: string;
@@ -37,7 +40,11 @@ export class ToolTokens {
     private readonly issuer: string,
   ) {}
 
-  async sign(input: ToolTokenInput, nowMs: number, ttlSeconds = MAX_TOOL_TOKEN_TTL_SECONDS): Promise<{ token: string; claims: ToolClaims }> {
+  async sign(
+    input: ToolTokenInput,
+    nowMs: number,
+    ttlSeconds = MAX_TOOL_TOKEN_TTL_SECONDS,
+  ): Promise<{ token: string; claims: ToolClaims }> {
     const key = this.keys.signingKey(nowMs);
     const iat = Math.floor(nowMs / 1000);
     const claims: ToolClaims = {
@@ -63,7 +70,7 @@ export class ToolTokens {
           if (!key || key.alg !== header.alg) throw new TesseraError('INVALID_TOKEN', 'token was not signed by a Tessera key');
           return key.publicKey;
         },
-        { typ: TOOL_TOKEN_TYP, issuer: this.issuer, currentDate: new Date(nowMs), requiredClaims: ['sid', 'ver', 'cid', 'sub', 'exp'] },
+        { typ: TOOL_TOKEN_TYP, issuer: this.issuer, currentDate: new Date(nowMs), requiredClaims: ['sid', 'ver', 'sub', 'exp'] },
       );
       return payload as unknown as ToolClaims;
     } catch (error) {
