@@ -11,6 +11,7 @@ import { createFrameRouter } from './frame-router.js';
 import { createOutbox, type Ack, type MessageFrame } from './outbox.js';
 import { createPendingRequests } from './pending-requests.js';
 import { randomId } from './random-id.js';
+import { createReplyStreams } from './reply-streams.js';
 import { createSocketLifecycle } from './socket-lifecycle.js';
 import type { WebSocketConstructor } from './socket.js';
 import { createTokenManagerWith, type TokenManager, type TokenManagerOptions } from './token-manager.js';
@@ -41,6 +42,13 @@ export interface ChatClient {
   disconnect(): void;
   /** Sends a message (queued while offline); resolves with the server's ack. */
   send(content: string, options?: { conversationId?: string }): Promise<Ack>;
+  /**
+   * Asks the agent to stop its reply to `messageId` (the ack's `messageId`): the reply ends
+   * with what it said so far, as a `message` with `stopped: true`. False when offline (nothing sent).
+   */
+  stop(messageId: string): boolean;
+  /** The replies streaming now, oldest first, with their text so far (for a view that mounts mid-reply). */
+  streamingReplies(): { replyTo: string; text: string }[];
   /** Signs in with email and password; the session and its history become the user's. */
   authenticate(credentials: { email: string; password: string }): Promise<AuthenticatedEvent>;
   /** Signs in with an identity token minted by your main app. */
@@ -91,6 +99,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     api,
   );
   const outbox = createOutbox();
+  const streams = createReplyStreams();
   const requests = createPendingRequests(clock, requestTimeoutMs);
   const socket = createSocketLifecycle({
     WebSocket: WebSocketImpl,
@@ -102,7 +111,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     connection,
     outbox,
     requests,
-    route: createFrameRouter({ tokens, outbox, requests, events, tokenAccepted: (token) => socket.tokenAccepted(token) }),
+    route: createFrameRouter({ tokens, outbox, requests, events, streams, tokenAccepted: (token) => socket.tokenAccepted(token) }),
     reconnect: {
       minDelayMs: options.minReconnectDelayMs ?? 500,
       maxDelayMs: options.maxReconnectDelayMs ?? 20_000,
@@ -167,6 +176,14 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       return acked;
     },
 
+    stop(messageId) {
+      if (connection.state !== 'connected') return false;
+      socket.send({ type: 'stop', id: messageId });
+      return true;
+    },
+
+    streamingReplies: () => streams.active(),
+
     authenticate({ email, password }) {
       return signIn({ type: 'authenticate', method: 'password', email, password }, { method: 'password', email, password });
     },
@@ -186,6 +203,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
 
     logout() {
+      streams.clear();
       return socket.logout(async () => {
         await tokens.start();
         // A fresh access token if we can get one (the server takes the refresh token too).

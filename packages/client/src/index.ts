@@ -1,6 +1,13 @@
 export { createChatClient } from './chat-client.js';
 export type { ChatClient, ChatClientOptions } from './chat-client.js';
-export type { AssistantMessage, AuthenticatedEvent, ChatClientEvents } from './chat-events.js';
+export type {
+  AssistantMessage,
+  AuthenticatedEvent,
+  AuthRequiredEvent,
+  ChatClientEvents,
+  DeltaEvent,
+  ReplyFailedEvent,
+} from './chat-events.js';
 export type { ConnectionState, StateChange } from './connection.js';
 export type { CurrentUser } from './current-user.js';
 export type { Ack } from './outbox.js';
@@ -24,4 +31,4 @@ export { createAsyncStorage } from './storage/async-storage.js';
 export type { AsyncKeyValue, SecureKeyValue } from './storage/async-storage.js';
 export { createCookieStorage } from './storage/cookie-storage.js';
 export type { LockManagerLike, BroadcastChannelLike } from './tab-coordinator.js';
-export type { TokenPair, AccessClaims, SessionInfo, UserInfo, ConversationInfo, MessageInfo } from '@tessera/protocol';
+export type { TokenPair, AccessClaims, SessionInfo, UserInfo, ConversationInfo, MessageInfo, AuthRequirement } from '@tessera/protocol';

@@ -281,6 +281,42 @@ describe('chat client', () => {
     expect(ctx.errors).toEqual([]);
   });
 
+  it('streams a reply, stops it with a stop frame naming the stored message, and says when offline', async () => {
+    const ctx = setup({ initialTokens: makePair(Date.UTC(2026, 0, 1)) });
+    const texts: string[] = [];
+    const finals: unknown[] = [];
+    ctx.client.on('delta', ({ text }) => texts.push(text));
+    ctx.client.on('message', (message) => finals.push(message));
+    await connected(ctx);
+    const sent = ctx.client.send('tell me a story');
+    const { id } = latest().sent.find((f) => f.type === 'message');
+    latest().receive({ type: 'ack', id, messageId: 'msg_1', conversationId: 'conv_1' });
+    const ack = await sent;
+    latest().receive({ type: 'delta', replyTo: 'msg_1', content: 'Once ', conversationId: 'conv_1' });
+    latest().receive({ type: 'delta', replyTo: 'msg_1', content: 'upon ', conversationId: 'conv_1' });
+    expect(ctx.client.streamingReplies()).toEqual([{ replyTo: 'msg_1', text: 'Once upon ' }]);
+
+    expect(ctx.client.stop(ack.messageId)).toBe(true);
+    expect(latest().sent.at(-1)).toEqual({ type: 'stop', id: 'msg_1' });
+    const stopped = {
+      type: 'message',
+      id: 'msg_2',
+      role: 'assistant',
+      content: 'Once upon ',
+      replyTo: 'msg_1',
+      conversationId: 'conv_1',
+      stopped: true,
+    };
+    latest().receive(stopped);
+    expect(texts).toEqual(['Once ', 'Once upon ']);
+    expect(finals).toEqual([stopped]);
+    expect(ctx.client.streamingReplies()).toEqual([]);
+
+    ctx.client.disconnect();
+    expect(ctx.client.stop('msg_1')).toBe(false);
+    expect(ctx.errors).toEqual([]);
+  });
+
   it('signs in over the open socket and keeps it', async () => {
     const ctx = setup({ initialTokens: makePair(Date.UTC(2026, 0, 1)) });
     await connected(ctx);

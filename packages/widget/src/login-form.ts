@@ -10,7 +10,11 @@ export interface LoginFormHandlers {
  * The hosted-accounts card: sign in, or create an account. `close` hides the card; it is
  * called on cancel and after success (unless the card already moved on).
  */
-export function createLoginForm(handlers: LoginFormHandlers, close: () => void): { content: Node[]; focus: HTMLElement } {
+export function createLoginForm(
+  handlers: LoginFormHandlers,
+  close: () => void,
+  id = 'tessera-login',
+): { content: Node[]; focus: HTMLElement } {
   let creating = false;
   const heading = h('h3', {}, 'Sign in');
   const nameField = h('label', { hidden: true }, 'Name (optional)', h('input', { name: 'name', autocomplete: 'name' }));
@@ -41,14 +45,14 @@ export function createLoginForm(handlers: LoginFormHandlers, close: () => void):
   });
   const form = h(
     'form',
-    { class: 'login', 'aria-labelledby': 'tessera-login' },
+    { class: 'login', 'aria-labelledby': id },
     nameField,
     h('label', {}, 'Email', email),
     h('label', {}, 'Password', password),
     error,
     h('div', { class: 'row' }, submit, toggle, cancel),
   );
-  heading.id = 'tessera-login';
+  heading.id = id;
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     error.textContent = '';

@@ -1,8 +1,10 @@
 import type { AuthenticatedEvent, ChatClient, MessageInfo, StateChange, UserInfo } from '@tessera/client';
+import { createLiveReplies } from './live-replies.js';
 import { resolveOptions, type WidgetOptions } from './options.js';
 import { createProfile, type WidgetUser } from './profile.js';
 import { createResumeMemory } from './resume-memory.js';
 import { createWidgetSession } from './session.js';
+import { createSignIn } from './sign-in.js';
 import { readTabValue, writeTabValue } from './tab-storage.js';
 import { errorText, isTransient } from './text.js';
 import { createTranscript } from './transcript.js';
@@ -45,7 +47,8 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
     canSignIn,
     onToggle: () => setOpen(!view.isOpen()),
     onSend: (text) => void sendMessage(text),
-    onSignIn: requestSignIn,
+    onStop: () => replies.stop(),
+    onSignIn: () => signIn.request(),
     onSignOut: () => void logout(true),
   });
   // Mounted from a script in <head>: the host element goes in once there is a body.
@@ -53,11 +56,16 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
   else document.addEventListener('DOMContentLoaded', () => document.body.append(host), { once: true });
 
   const transcript = createTranscript();
+  const replies = createLiveReplies({ client, view, transcript, now: serverNow, changed: updateTyping });
+  const signIn = createSignIn({ options, session, view, now: serverNow, ensureConnected });
   const resumeMemory = createResumeMemory();
   const profile = createProfile(
     client,
     () => session.me(),
-    (user) => view.setUser(user ? (user.name ?? user.userId) : null, canSignIn),
+    (user) => {
+      view.setUser(user ? (user.name ?? user.userId) : null, canSignIn);
+      if (user) signIn.removeCard(); // signed in, maybe in another tab
+    },
   );
   let loggingOut = false;
   let destroyed = false;
@@ -66,13 +74,8 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
 
   const unsubscribe = [
     client.on('state', onState),
-    client.on('message', (message) => {
-      if (transcript.addReply(message)) {
-        view.addMessage('assistant', message.content, serverNow());
-        view.countUnread();
-      }
-      updateTyping();
-    }),
+    replies.detach,
+    client.on('auth_required', signIn.ask),
     client.on('error', (error) => {
       if (!isTransient(error)) view.notice(errorText(error), 'error');
     }),
@@ -137,12 +140,18 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
   }
 
   function showMessages(messages: MessageInfo[]): void {
-    for (const message of transcript.merge(messages)) view.addMessage(message.role, message.content, message.createdAt);
+    const fresh = transcript.merge(messages);
+    replies.merging(fresh);
+    for (const message of fresh) {
+      view.addMessage(message.role, message.content, message.createdAt, { stopped: message.stopped });
+    }
     updateTyping();
   }
 
   function resetConversation(): void {
     transcript.clear();
+    replies.clear();
+    signIn.removeCard();
     resumeMemory.forget();
     view.clearMessages();
     view.hideCard();
@@ -165,7 +174,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
 
   async function sendMessage(text: string): Promise<void> {
     view.hideNotice();
-    const item = view.addMessage('user', text, serverNow(), true);
+    const item = view.addMessage('user', text, serverNow(), { pending: true });
     ensureConnected();
     try {
       const ack = await client.send(text);
@@ -184,6 +193,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
   function signedIn(event: AuthenticatedEvent): void {
     profile.set({ userId: event.user.id, name: event.user.name });
     view.hideCard();
+    signIn.removeCard();
     view.system(`Signed in as ${event.user.name ?? event.user.id}. Your conversation is kept.`, serverNow());
     options.onAuthenticated?.(event.user);
     const earlier = event.previousConversations.filter((conversation) => conversation.messageCount > 0);
@@ -201,39 +211,6 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
     } catch (error) {
       view.notice(errorText(error), 'error');
     }
-  }
-
-  async function linkFromMainApp(identityToken: string): Promise<UserInfo> {
-    ensureConnected();
-    try {
-      return (await session.linkFromMainApp(identityToken)).user;
-    } catch (error) {
-      view.notice(`Sign-in failed. ${errorText(error)}`, 'error');
-      throw error;
-    }
-  }
-
-  function requestSignIn(): void {
-    if (options.onLoginRequested) {
-      Promise.resolve()
-        .then(() => options.onLoginRequested!())
-        .then((token) => (typeof token === 'string' && token ? linkFromMainApp(token) : undefined))
-        .catch(() => undefined); // shown by linkFromMainApp
-      return;
-    }
-    ensureConnected();
-    const hosted = async (run: () => Promise<AuthenticatedEvent>) => {
-      try {
-        await run();
-      } catch (error) {
-        throw new Error(errorText(error));
-      }
-    };
-    view.showLoginForm({
-      signIn: (email, password) => hosted(() => session.authenticate(email, password)),
-      signUp: (email, password, name) => hosted(() => session.signUp({ email, password, name: name || undefined })),
-      cancel: () => undefined,
-    });
   }
 
   async function logout(fromWidget = false): Promise<void> {
@@ -258,7 +235,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
     open: () => setOpen(true),
     close: () => setOpen(false),
     toggle: () => setOpen(!view.isOpen()),
-    linkFromMainApp,
+    linkFromMainApp: signIn.linkFromMainApp,
     logout: () => logout(false),
     getUser: () => (profile.user ? { ...profile.user } : null),
     destroy() {

@@ -67,8 +67,15 @@ input{border:1px solid var(--line);border-radius:8px;padding:8px 10px;background
 .msg.user[data-pending]{opacity:.7}
 .msg.user[data-failed]{background:#ffebe9;color:#5c0a0a;border:1px solid #ff8182}
 .msg .meta{display:block;font-size:11px;margin-top:4px;opacity:.85}
+.msg[data-streaming]::after{content:"▍";opacity:.5}
 .msg .meta button{border:0;background:transparent;color:inherit;text-decoration:underline;padding:0;font-size:11px}
 .system{align-self:center;color:var(--muted);font-size:12px;text-align:center;margin:0;max-width:90%}
+.system.failed{color:#cf222e}
+.signin-card{align-self:stretch;display:flex;flex-direction:column;align-items:flex-start;gap:8px;margin:0;padding:12px;
+border:1px solid var(--line);border-radius:10px;background:var(--soft)}
+.signin-card .reason{margin:0;font-weight:600}
+.signin-card h3{margin:0;font-size:14px}
+.signin-card form,.signin-card>div{align-self:stretch}
 .typing{display:flex;align-items:center;gap:8px;padding:0 16px 6px;color:var(--muted);font-size:12px;min-height:20px}
 .dots{display:inline-flex;gap:3px}
 .dots i{width:6px;height:6px;border-radius:50%;background:var(--muted);animation:blink 1.2s infinite ease-in-out}
@@ -78,10 +85,11 @@ input{border:1px solid var(--line);border-radius:8px;padding:8px 10px;background
 form.composer{display:flex;gap:8px;align-items:flex-end;padding:10px 12px;border-top:1px solid var(--line);background:#fff}
 textarea{flex:1;resize:none;border:1px solid var(--line);border-radius:10px;padding:8px 10px;min-height:38px;max-height:120px;
 font-size:15px;line-height:1.4;background:#fff;color:var(--fg);overflow-y:auto}
-.send{width:40px;height:40px;border-radius:50%;border:0;background:var(--accent);color:#fff;display:flex;align-items:center;
+.send,.stop{width:40px;height:40px;border-radius:50%;border:0;background:var(--accent);color:#fff;display:flex;align-items:center;
 justify-content:center;padding:0;flex:none}
+.stop{background:#fff;color:var(--accent);border:2px solid var(--accent)}
 .send:disabled{opacity:.45;cursor:default}
-.send svg{width:20px;height:20px;fill:currentColor}
+.send svg,.stop svg{width:20px;height:20px;fill:currentColor}
 @media (max-width:480px),(max-height:560px){
 .panel{inset:0;width:100%;max-width:none;height:100%;max-height:none;border-radius:0;border:0}
 .root.open .launcher{display:none}

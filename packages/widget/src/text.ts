@@ -41,6 +41,10 @@ export function errorText(error: unknown): string {
       return 'Sign-in is not available here.';
     case 'BAD_REQUEST':
       return "The chat service didn't accept that. Please check and try again.";
+    case 'AGENT_UNAVAILABLE':
+      return "The assistant couldn't answer that just now. Please try again.";
+    case 'AGENT_TIMEOUT':
+      return 'The assistant took too long to answer. Please try again.';
     case 'CLIENT_CLOSED':
       return 'The chat was closed before that was sent.';
     default:

@@ -10,6 +10,8 @@ export interface Transcript {
   addReply(message: { id: string; replyTo: string }): boolean;
   /** History or a resumed conversation, merged by id: the messages not shown yet, in order (now they count as shown). */
   merge(messages: readonly MessageInfo[]): MessageInfo[];
+  /** The assistant is answering `replyTo` (its reply streams in), or failed to: no longer awaited. */
+  answering(replyTo: string): void;
   /** The server stored a message the visitor sent: true when it is shown already (the history brought it first). */
   addSent(messageId: string): boolean;
   /** Some message of the visitor still waits for its reply. */
@@ -40,6 +42,7 @@ export function createTranscript(): Transcript {
       answered(message.replyTo);
       return show(message.id);
     },
+    answering: answered,
     merge(messages) {
       const fresh: MessageInfo[] = [];
       for (const message of messages) {

@@ -4,7 +4,7 @@ import { createLoginForm, type LoginFormHandlers } from './login-form.js';
 
 export type { MessageItem };
 import { styles } from './styles.js';
-import { createMessageItem, type MessageItem } from './message-item.js';
+import { createMessageItem, type MessageItem, type MessageItemOptions } from './message-item.js';
 import { createResumeCard } from './resume-card.js';
 import { STATE_TEXT } from './text.js';
 
@@ -15,6 +15,8 @@ export interface ViewOptions {
   canSignIn: boolean;
   onToggle(): void;
   onSend(text: string): void;
+  /** The stop button: stop the replies streaming in. */
+  onStop(): void;
   onSignIn(): void;
   onSignOut(): void;
 }
@@ -94,7 +96,19 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
     enterkeyhint: 'send',
   });
   const sendButton = h('button', { type: 'submit', class: 'send', 'aria-label': 'Send message', disabled: true }, icon(ICONS.send));
-  const composer = h('form', { class: 'composer' }, h('label', { class: 'sr', for: 'tessera-input' }, 'Message'), input, sendButton);
+  const stopButton = h(
+    'button',
+    { type: 'button', class: 'stop', 'aria-label': 'Stop the reply', hidden: true, onclick: () => options.onStop() },
+    icon(ICONS.stop),
+  );
+  const composer = h(
+    'form',
+    { class: 'composer' },
+    h('label', { class: 'sr', for: 'tessera-input' }, 'Message'),
+    input,
+    stopButton,
+    sendButton,
+  );
   const panel = h(
     'section',
     { class: 'panel', id: 'tessera-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'tessera-title', hidden: true },
@@ -155,7 +169,7 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
   }
 
   /** Places an item by time among those already shown (history can arrive after live messages). */
-  function place(element: HTMLLIElement, createdAt: number): void {
+  function place(element: HTMLElement, createdAt: number): void {
     element.dataset.at = String(createdAt);
     const later = [...log.children].find((child) => Number((child as HTMLElement).dataset.at) > createdAt);
     if (later) log.insertBefore(element, later);
@@ -222,14 +236,32 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
       signOutButton.hidden = name === null;
     },
 
-    addMessage(role: 'user' | 'assistant', content: string, createdAt: number, pending = false): MessageItem {
-      const item = createMessageItem(role, content, createdAt, pending);
+    addMessage(role: 'user' | 'assistant', content: string, createdAt: number, options?: MessageItemOptions): MessageItem {
+      const item = createMessageItem(role, content, createdAt, options);
       place(item.element, createdAt);
       return item;
     },
 
-    system(text: string, createdAt = Date.now()): void {
-      place(h('li', { class: 'system' }, text), createdAt);
+    /** Puts a new item where `old` is (a streamed reply's bubble becomes its final message). */
+    replaceMessage(old: MessageItem, role: 'user' | 'assistant', content: string, options?: MessageItemOptions): MessageItem {
+      const item = createMessageItem(role, content, old.createdAt, options);
+      item.element.dataset.at = old.element.dataset.at;
+      old.element.replaceWith(item.element);
+      scrollToEnd();
+      return item;
+    },
+
+    /** Any other item of the conversation (e.g. a card), placed by time. */
+    addItem: place,
+    scrollToEnd,
+
+    system(text: string, createdAt = Date.now(), kind?: 'failed'): void {
+      place(h('li', { class: `system ${kind ?? ''}`.trim() }, text), createdAt);
+    },
+
+    /** The stop button shows while a reply streams in. */
+    setStoppable(on: boolean): void {
+      stopButton.hidden = !on;
     },
 
     clearMessages(): void {

@@ -95,11 +95,7 @@ export class TokenExchange {
     const now = this.deps.clock.now();
     // A tool token subject cannot be stretched: its successor expires no later than it does.
     const ttlSeconds = subject.kind === 'tool' ? subject.claims.exp - Math.floor(now / 1000) : undefined;
-    const { token, claims } = await this.deps.toolTokens.sign(
-      this.successorOf(subject, settings.toolAudience, scope, keyId),
-      now,
-      ttlSeconds,
-    );
+    const { token, claims } = this.deps.toolTokens.sign(this.successorOf(subject, settings.toolAudience, scope, keyId), now, ttlSeconds);
     return {
       accessToken: token,
       issuedTokenType: JWT_TOKEN_TYPE,

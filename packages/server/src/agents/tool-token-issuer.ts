@@ -6,9 +6,9 @@ import type { ToolTokens } from '../tokens/index.js';
 export class ToolTokenIssuer {
   constructor(private readonly toolTokens: ToolTokens) {}
 
-  async issue(tenant: Tenant, session: Session, user: User | null, conversationId: string, nowMs: number) {
+  issue(tenant: Tenant, session: Session, user: User | null, conversationId: string, nowMs: number) {
     const settings = agentSettingsOf(tenant);
-    const { token, claims } = await this.toolTokens.sign(
+    const { token, claims } = this.toolTokens.sign(
       {
         aud: settings.toolAudience,
         sub: user ? user.id : session.anonymousId,

@@ -119,7 +119,7 @@ export class ChatTurns {
     if (!running) return this.fail(subject, 'AGENT_UNAVAILABLE', 'too many agent calls in flight; try again shortly');
     let outcome: Awaited<ReturnType<typeof relayReply>>;
     try {
-      const tool = await deps.toolTokens.issue(tenant, session, user, conversationId, deps.clock.now());
+      const tool = deps.toolTokens.issue(tenant, session, user, conversationId, deps.clock.now());
       const turn: AgentTurn = {
         turnId: newId('turn'),
         message: { id: message.id, content: message.content, createdAt: message.createdAt },

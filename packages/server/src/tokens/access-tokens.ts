@@ -1,8 +1,9 @@
-import { sign as cryptoSign, verify as cryptoVerify } from 'node:crypto';
+import { verify as cryptoVerify } from 'node:crypto';
 import type { AccessClaims } from '@tessera/protocol';
 import { TesseraError } from '../errors.js';
 import { newSecret } from '../ids.js';
 import { strictCompactJws } from './base64url.js';
+import { signCompactJws } from './compact-jws.js';
 import type { SigningKey, SigningKeyStore } from './signing-keys.js';
 
 export const ACCESS_TOKEN_TYP = 'at+jwt';
@@ -29,10 +30,7 @@ export class AccessTokens {
     const iat = Math.floor(nowMs / 1000);
     const claims: AccessClaims = { iss: this.issuer, ...input, iat, exp: iat + ttlSeconds, jti: newSecret(12) };
     if (claims.uid === undefined) delete claims.uid;
-    const header = { alg: key.alg, typ: ACCESS_TOKEN_TYP, kid: key.kid };
-    const signingInput = `${encode(header)}.${encode(claims)}`;
-    const signature = cryptoSign(key.alg === 'ES256' ? 'sha256' : null, Buffer.from(signingInput), key.signWith);
-    return { token: `${signingInput}.${signature.toString('base64url')}`, claims, expiresAt: claims.exp * 1000 };
+    return { token: signCompactJws(key, ACCESS_TOKEN_TYP, claims), claims, expiresAt: claims.exp * 1000 };
   }
 
   /** Whether tokens signed under `kid` are still verifiable (the key was not removed). */
@@ -92,10 +90,6 @@ export class AccessTokens {
 }
 
 const MAX_KNOWN_HEADERS = 64;
-
-function encode(value: object): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
 
 function decodeJson(part: string): Record<string, unknown> {
   try {

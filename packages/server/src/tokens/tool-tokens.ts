@@ -1,6 +1,7 @@
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { errors, jwtVerify } from 'jose';
 import { TesseraError } from '../errors.js';
 import { newSecret } from '../ids.js';
+import { signCompactJws } from './compact-jws.js';
 import type { SigningKeyStore } from './signing-keys.js';
 
 export const TOOL_TOKEN_TYP = 'tessera-tool+jwt';
@@ -40,11 +41,7 @@ export class ToolTokens {
     private readonly issuer: string,
   ) {}
 
-  async sign(
-    input: ToolTokenInput,
-    nowMs: number,
-    ttlSeconds = MAX_TOOL_TOKEN_TTL_SECONDS,
-  ): Promise<{ token: string; claims: ToolClaims }> {
+  sign(input: ToolTokenInput, nowMs: number, ttlSeconds = MAX_TOOL_TOKEN_TTL_SECONDS): { token: string; claims: ToolClaims } {
     const key = this.keys.signingKey(nowMs);
     const iat = Math.floor(nowMs / 1000);
     const claims: ToolClaims = {
@@ -54,10 +51,7 @@ export class ToolTokens {
       iat,
       exp: iat + Math.min(ttlSeconds, MAX_TOOL_TOKEN_TTL_SECONDS),
     };
-    const token = await new SignJWT({ ...claims })
-      .setProtectedHeader({ alg: key.alg, typ: TOOL_TOKEN_TYP, kid: key.kid })
-      .sign(key.privateKey);
-    return { token, claims };
+    return { token: signCompactJws(key, TOOL_TOKEN_TYP, claims), claims };
   }
 
   /** The claims of a genuine, unexpired tool token; INVALID_TOKEN or TOKEN_EXPIRED otherwise. */

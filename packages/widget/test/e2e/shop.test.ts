@@ -78,16 +78,22 @@ describe.skipIf(chromiumMissing)('the demo shop in Chromium', { timeout: 90_000 
     expect(await widget.ask('show my orders', /log in/)).toBe('Please log in to see your orders.');
     const anonymousSession = await page.evaluate(() => (window as any).Tessera.widget.client.getCurrentUser().sessionId);
 
-    await widget.signIn.click(); // the widget asks the host page (onLoginRequested), which shows its own login
+    // The assistant asks for sign-in in the conversation; its "Sign in" asks the host page
+    // (onLoginRequested), which shows its own login (an identity token: the `jwt` method).
+    await widget.signInCard.getByText('Sign in to see your orders.').waitFor();
+    await widget.signInCard.getByRole('button', { name: 'Sign in' }).click();
     await login(page, 'ada');
     await widget.root.locator('.system', { hasText: 'Signed in as Ada Lovelace' }).waitFor();
     await widget.status.filter({ hasText: 'Signed in as Ada Lovelace' }).waitFor();
+    await widget.signInCard.waitFor({ state: 'detached' });
     await expect(page.locator('#account-name').textContent()).resolves.toBe('Hi, Ada Lovelace');
     // the anonymous part of the conversation is still on screen
     expect(await widget.text()).toMatch(/show my orders[\s\S]*Please log in to see your orders/);
 
-    const orders = await widget.ask('show my orders', /Your orders, Ada Lovelace/);
+    // the question is answered again, for Ada, without typing it again
+    const orders = await widget.reply(/Your orders, Ada Lovelace/);
     for (const order of demoOrdersOf(servers.tenantId, 'demo-ada')) expect(orders).toContain(order.id);
+    await expect(widget.root.locator('.msg.user', { hasText: 'show my orders' }).count()).resolves.toBe(1);
     expect(await widget.ask('who am I', /You are/)).toBe('You are Ada Lovelace (user id demo-ada).');
 
     // same session, linked (history kept on the server too)

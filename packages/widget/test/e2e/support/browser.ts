@@ -73,6 +73,9 @@ export async function visitor(
   };
 }
 
+/** An assistant message whose reply is whole (a streaming one is `[data-streaming]`). */
+const REPLY = '.msg.assistant:not([data-streaming])';
+
 /** The widget on a page, driven as a person would (Playwright's CSS locators pierce its open shadow root). */
 export function chat(page: Page) {
   const root = page.locator('tessera-chat');
@@ -86,6 +89,10 @@ export function chat(page: Page) {
     status: root.locator('.status'),
     notice: root.locator('.notice'),
     card: root.locator('.card'),
+    /** The assistant's "sign in" card, in the conversation. */
+    signInCard: root.locator('.signin-card'),
+    stop: root.getByRole('button', { name: 'Stop the reply' }),
+    streaming: root.locator('.msg.assistant[data-streaming]'),
     signIn: root.locator('button.signin'),
     signOut: root.locator('button.signout'),
     async open() {
@@ -97,17 +104,17 @@ export function chat(page: Page) {
       await input.fill(text);
       await input.press('Enter');
     },
-    /** The newest assistant message matching `pattern`, once it is shown. */
+    /** The newest whole assistant message (not one still streaming in) matching `pattern`, once it is shown. */
     async reply(pattern: RegExp) {
-      const message = root.locator('.msg.assistant').filter({ hasText: pattern }).last();
+      const message = root.locator(REPLY).filter({ hasText: pattern }).last();
       await message.waitFor();
       return (await message.textContent()).replace(/^Assistant:\s*/, '');
     },
     /** Sends and waits for the reply matching `pattern`. */
     async ask(text: string, pattern: RegExp) {
-      const before = await root.locator('.msg.assistant').count();
+      const before = await root.locator(REPLY).count();
       await this.send(text);
-      await root.locator('.msg.assistant').nth(before).waitFor();
+      await root.locator(REPLY).nth(before).waitFor();
       return this.reply(pattern);
     },
     /** Answers "Continue a previous conversation?" with "No", when it was asked (right after a sign-in). */

@@ -7,6 +7,18 @@ import { DemoAgent } from '../../../../server/src/agents/demo-agent.js';
 import type { Agent } from '../../../../server/src/agents/agent.js';
 import { prepareDemo, startPartnerSite, type DemoSetup, type PartnerSite } from '../../../../server/src/demo/index.js';
 
+/** A word every this long for messages with "(slow)": the stop button has time to be pressed. */
+export const SLOW_WORD_MS = 150;
+
+const pause = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+
 export interface DemoServers {
   app: TesseraApp;
   /** Tessera and the demo shop, same origin: http://127.0.0.1:PORT */
@@ -24,7 +36,11 @@ export interface DemoServers {
    * for Chromium's local-network checks, which then block the socket to 127.0.0.1.)
    */
   page(name: string, html: string): string;
-  /** Messages containing "(hold)" wait for the test: how many are waiting, and let them through. */
+  /**
+   * Messages containing "(hold)" wait for the test: how many are waiting, and let them through.
+   * "(slow)" streams the demo agent's reply a word every SLOW_WORD_MS (a turn run again after
+   * sign-in too); "(fail)" streams a little, then the agent fails (AGENT_UNAVAILABLE).
+   */
   held(): number;
   release(): void;
   stop(): Promise<void>;
@@ -39,9 +55,19 @@ export async function startDemoServers(): Promise<DemoServers> {
   const gates: Array<() => void> = [];
   const demoAgent = new DemoAgent();
   const agent: Agent = {
-    async reply(input) {
-      if (input.message.content.includes('(hold)')) await new Promise<void>((resolve) => gates.push(resolve));
-      return demoAgent.reply(input);
+    async *reply(turn, signal) {
+      const { content } = turn.message;
+      if (content.includes('(hold)')) await new Promise<void>((resolve) => gates.push(resolve));
+      if (content.includes('(fail)')) {
+        yield { type: 'delta', content: 'Half an answer ' };
+        yield { type: 'error', code: 'AGENT_UNAVAILABLE', message: 'the agent failed' };
+        return;
+      }
+      for await (const event of demoAgent.reply(turn, signal)) {
+        if (content.includes('(slow)') && event.type === 'delta') await pause(SLOW_WORD_MS, signal);
+        if (signal.aborted) return;
+        yield event;
+      }
     },
   };
   const app = await buildApp(

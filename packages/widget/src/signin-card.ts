@@ -1,0 +1,46 @@
+import { h } from './dom.js';
+import { createLoginForm, type LoginFormHandlers } from './login-form.js';
+
+export interface SignInCardOptions {
+  /** Why the assistant asks (the agent's words). */
+  reason: string;
+  /** Signing in through the host page's own login (identity token), when the page offers it. */
+  viaHost?: () => void;
+  /** The hosted-accounts form (email and password), when the widget offers it. */
+  password?: LoginFormHandlers;
+  /** "Not now": the card goes; the question is answered whenever the visitor signs in later. */
+  dismiss(): void;
+}
+
+/**
+ * The assistant needs the visitor signed in: a card in the conversation with the reason and
+ * the ways to sign in that both the agent accepts and this page offers. After sign-in the
+ * server answers the question again by itself; the card is removed then.
+ */
+export function createSignInCard({ reason, viaHost, password, dismiss }: SignInCardOptions): HTMLLIElement {
+  const body: Node[] = [];
+  if (viaHost) body.push(h('button', { type: 'button', class: 'primary', onclick: () => viaHost() }, 'Sign in'));
+  if (password) {
+    const form = createLoginForm(password, dismiss, 'tessera-card-login').content;
+    if (viaHost) {
+      const more = h('div', { hidden: true }, ...form);
+      const reveal = h('button', { type: 'button', class: 'link' }, 'Use email and password');
+      reveal.addEventListener('click', () => {
+        reveal.remove();
+        more.hidden = false;
+        more.querySelector('input')?.focus();
+      });
+      body.push(reveal, more);
+    } else {
+      body.push(...form);
+    }
+  }
+  if (body.length === 0) body.push(h('p', {}, 'Sign in on this site to continue.'));
+  if (!password) body.push(h('button', { type: 'button', class: 'link', onclick: dismiss }, 'Not now'));
+  return h(
+    'li',
+    { class: 'signin-card', role: 'group', 'aria-labelledby': 'tessera-signin-reason' },
+    h('p', { id: 'tessera-signin-reason', class: 'reason' }, reason),
+    ...body,
+  );
+}
