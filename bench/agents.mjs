@@ -2,7 +2,9 @@
 // HTTP (webhook) connector over WebSocket, against the same agent called directly by this process
 // over HTTP (undici + eventsource-parser, as the connector does).
 //
-// Per turn: turns/s and deltas/s, and two latencies, each p50/p99 over every turn of the runs:
+// Throughput (BENCH_AGENT_LOOPS concurrent turns): turns/s, and the agent's deltas/s that reach the client
+// (Tessera may carry several in one frame: deltas of one network read leave together, so they are counted
+// by content). Latency (one turn at a time, an unloaded node), p50/p99 over every turn of the runs:
 //   request: from the user message leaving the client to the agent receiving its request
 //            (Tessera: store the message, ack, sign the tool token, read history, sign the webhook, POST)
 //   relay:   from the agent writing its first byte to the client holding the first delta
@@ -76,8 +78,9 @@ function directTurn(agentUrl, dispatcher) {
     const parser = createParser({
       onEvent: (event) => {
         if (event.event !== 'delta') return;
-        deltas++;
-        if (first === null) first = { at: now(), stamp: STAMP.exec(JSON.parse(event.data).content) };
+        const { content } = JSON.parse(event.data);
+        deltas += agentDeltasIn(content);
+        if (first === null) first = { at: now(), stamp: STAMP.exec(content) };
       },
     });
     for await (const chunk of response.body) parser.feed(chunk.toString());
@@ -98,7 +101,7 @@ async function tesseraLoop(server, token) {
     if (!current) return;
     const frame = JSON.parse(data.toString());
     if (frame.type === 'delta') {
-      current.deltas++;
+      current.deltas += agentDeltasIn(frame.content);
       current.first ??= { at: now(), stamp: STAMP.exec(frame.content) };
     } else if (frame.type === 'message') {
       current.done(stamped(current.sentAt, current.first, current.deltas));
@@ -116,6 +119,13 @@ async function tesseraLoop(server, token) {
   };
 }
 
+/** How many of the agent's deltas a piece of text holds: each ends with one space. */
+function agentDeltasIn(content) {
+  let count = 0;
+  for (let i = content.indexOf(' '); i !== -1; i = content.indexOf(' ', i + 1)) count++;
+  return count;
+}
+
 function stamped(sentAt, first, deltas) {
   if (!first?.stamp) throw new Error('no stamped first delta');
   const receivedAt = Number(first.stamp[1]);
@@ -128,12 +138,27 @@ function stamped(sentAt, first, deltas) {
  * `loops` concurrent turns each; returns both sides' figures, pooled over the recorded runs.
  */
 export async function benchAgentTurns({ agent, tessera, loops, reps, warmupMs, durationMs }) {
+  const throughput = await compareSides({ agent, tessera, loops, reps, warmupMs, durationMs, tokensFrom: 0, label: `${loops} at once` });
+  const latency = await compareSides({
+    agent,
+    tessera,
+    loops: 1,
+    reps,
+    warmupMs,
+    durationMs,
+    tokensFrom: (reps + 1) * loops,
+    label: 'one at a time',
+  });
+  return { throughput, latency };
+}
+
+async function compareSides({ agent, tessera, loops, reps, warmupMs, durationMs, tokensFrom, label }) {
   const agentUrl = `http://127.0.0.1:${agent.port}/`;
   const dispatcher = new Dispatcher({ keepAliveTimeout: 30_000, connections: loops * 2 });
   const sides = {
     direct: async (window) => measureLoops(Array.from({ length: loops }), directTurn(agentUrl, dispatcher), window),
     tessera: async (window, rep) => {
-      const tokens = tessera.tokens.slice(rep * loops, rep * loops + loops);
+      const tokens = tessera.tokens.slice(tokensFrom + rep * loops, tokensFrom + rep * loops + loops);
       const sockets = await Promise.all(tokens.map((token) => tesseraLoop(tessera, token)));
       try {
         return await measureLoops(sockets, (socket) => socket.turn(), window);
@@ -150,7 +175,7 @@ export async function benchAgentTurns({ agent, tessera, loops, reps, warmupMs, d
       const run = await sides[side]({ warmupMs, durationMs }, rep);
       runs[side].push(run);
       process.stderr.write(
-        `  agent turns ${side.padEnd(8)} ${Math.round(run.turnsPerSecond)}/s, ${Math.round(run.deltasPerSecond)} deltas/s${run.errors ? `, ${run.errors} errors` : ''}\n`,
+        `  agent turns, ${label}, ${side.padEnd(8)} ${Math.round(run.turnsPerSecond)}/s, ${Math.round(run.deltasPerSecond)} deltas/s${run.errors ? `, ${run.errors} errors` : ''}\n`,
       );
       await sleep(150);
     }

@@ -4,7 +4,9 @@
 // agent's reply; the client reads and ignores it.)
 import WebSocket from 'ws';
 
-const CONTENT = 'Hello! Where is my order? This is a benchmark message of typical length.';
+// Not a question about orders: the demo agent answers those from an anonymous visitor by asking for sign-in
+// (a pending turn written on the main connection), which is not what this row measures.
+const CONTENT = 'Hello! Where is my parcel? This is a benchmark message of typical length.';
 let sequence = 0;
 
 export async function startMessageLoad(server, { sockets, window }) {

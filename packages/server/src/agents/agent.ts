@@ -26,9 +26,12 @@ export interface AgentTurn {
   message: { id: string; content: string; createdAt: number };
   conversation: { id: string; history(): Promise<MessageInfo[]> };
   identity: IdentityContext;
-  /** A short-lived token the agent's tools verify against our JWKS (see tokens/tool-tokens.ts). */
-  toolToken: string;
-  toolTokenExpiresAt: number;
+  /**
+   * A short-lived token the agent's tools verify against our JWKS (see tokens/tool-tokens.ts);
+   * signed when first read, so an agent that calls no tools costs no signature.
+   */
+  readonly toolToken: string;
+  readonly toolTokenExpiresAt: number;
 }
 
 /** What an agent yields while it answers, in order. */
@@ -39,6 +42,11 @@ export type AgentEvent =
   | { type: 'error'; code: 'AGENT_UNAVAILABLE' | 'AGENT_TIMEOUT'; message: string };
 
 export interface Agent {
+  /**
+   * True when every turn reads the conversation's history (an HTTP agent sends it in its request):
+   * it is then read while the user message is being stored, not after.
+   */
+  readonly readsHistory?: boolean;
   /**
    * Streams the reply to one user message. Ends when the reply is complete; `signal` aborts
    * it (a `stop` frame), and the agent must then stop promptly. Failures are yielded as an

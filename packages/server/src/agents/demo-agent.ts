@@ -6,15 +6,19 @@ const ORDERS = /\border(s)?\b/i;
 
 /**
  * The built-in agent: shows the identity rules at work, nothing more. It streams its answer
- * word by word (so the streaming path is always exercised) and asks an anonymous visitor who
+ * word by word (so the streaming path is always exercised: its first word reaches the client as a
+ * delta; words yielded in one turn of the event loop travel together, see chat/agent-reply.ts) and asks an anonymous visitor who
  * wants their orders to sign in: the turn then runs again for the signed-in person.
  */
 export class DemoAgent implements Agent {
   async *reply({ message, identity }: AgentTurn, signal: AbortSignal): AsyncIterable<AgentEvent> {
     const answer = answerOf(message.content, identity);
-    for (const word of answer.text.match(/\S+\s*/g) ?? []) {
+    const words = answer.text.match(/\S+\s*/g) ?? [];
+    for (const [index, word] of words.entries()) {
       if (signal.aborted) return;
       yield { type: 'delta', content: word };
+      // The first word goes out on its own, as a model's first token would; the rest follow together.
+      if (index === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     if (answer.signInFor) yield { type: 'auth_required', reason: answer.signInFor };
   }

@@ -46,7 +46,7 @@ export class HttpAgents {
 
   /** The agent of a tenant whose `agent.url` is set. */
   agentFor(tenant: Tenant): Agent {
-    return { reply: (turn, signal) => this.reply(tenant, turn, signal) };
+    return { readsHistory: true, reply: (turn, signal) => this.reply(tenant, turn, signal) };
   }
 
   /** Closes the pooled connections. */

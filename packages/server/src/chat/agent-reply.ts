@@ -11,10 +11,11 @@ export type ReplyOutcome =
   | { kind: 'failed'; code: 'AGENT_UNAVAILABLE' | 'AGENT_TIMEOUT'; message: string };
 
 /**
- * Calls the agent and relays its reply as it streams: each delta goes out at once (through
- * `sendDelta`), the text is gathered for the one stored message. A stop ends the call with what
- * was streamed; a reply longer than `maxReplyChars`, an error event, an exception or the turn's
- * timeout end it as a failure.
+ * Calls the agent and relays its reply as it streams: deltas go out as they come, through
+ * `sendDelta` (those of one event-loop turn, one network read's worth, as one frame; those still
+ * unsent when the reply ends go in the final message alone), and the text is gathered for the one
+ * stored message. A stop ends the call with what was streamed; a reply
+ * longer than `maxReplyChars`, an error event, an exception or the turn's timeout end it as a failure.
  */
 export async function relayReply(
   agent: Agent,
@@ -25,27 +26,45 @@ export async function relayReply(
 ): Promise<ReplyOutcome> {
   let text = '';
   let authRequired: AuthRequest | null = null;
+  let unsent = '';
+  let flushing: NodeJS.Immediate | null = null;
+  const flush = () => {
+    flushing = null;
+    if (unsent.length === 0) return;
+    sendDelta({ type: 'delta', replyTo: turn.message.id, content: unsent, conversationId: turn.conversation.id });
+    unsent = '';
+  };
   try {
-    for await (const event of agent.reply(turn, running.signal)) {
-      if (running.signal.aborted) break;
-      if (event.type === 'error') return { kind: 'failed', code: event.code, message: event.message };
-      if (event.type === 'auth_required') {
-        authRequired = event;
-        continue;
-      }
-      if (event.content.length === 0) continue;
-      if (text.length + event.content.length > maxReplyChars) {
-        running.abort();
-        return { kind: 'failed', code: 'AGENT_UNAVAILABLE', message: `the agent's reply is longer than ${maxReplyChars} characters` };
-      }
-      text += event.content;
-      sendDelta({ type: 'delta', replyTo: turn.message.id, content: event.content, conversationId: turn.conversation.id });
-    }
-  } catch (error) {
-    if (!running.signal.aborted || running.timedOut) return failureOf(error, running);
+    return await relay();
+  } finally {
+    // What is still unsent when the call ends is not sent: the final message (or the error) follows at once.
+    if (flushing) clearImmediate(flushing);
   }
-  if (running.timedOut) return failureOf(null, running);
-  return { kind: 'replied', text, stopped: running.stopped, authRequired: running.stopped ? null : authRequired };
+
+  async function relay(): Promise<ReplyOutcome> {
+    try {
+      for await (const event of agent.reply(turn, running.signal)) {
+        if (running.signal.aborted) break;
+        if (event.type === 'error') return { kind: 'failed', code: event.code, message: event.message };
+        if (event.type === 'auth_required') {
+          authRequired = event;
+          continue;
+        }
+        if (event.content.length === 0) continue;
+        if (text.length + event.content.length > maxReplyChars) {
+          running.abort();
+          return { kind: 'failed', code: 'AGENT_UNAVAILABLE', message: `the agent's reply is longer than ${maxReplyChars} characters` };
+        }
+        text += event.content;
+        unsent += event.content;
+        flushing ??= setImmediate(flush);
+      }
+    } catch (error) {
+      if (!running.signal.aborted || running.timedOut) return failureOf(error, running);
+    }
+    if (running.timedOut) return failureOf(null, running);
+    return { kind: 'replied', text, stopped: running.stopped, authRequired: running.stopped ? null : authRequired };
+  }
 }
 
 function failureOf(error: unknown, running: RunningTurn): ReplyOutcome {

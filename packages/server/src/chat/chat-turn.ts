@@ -1,4 +1,4 @@
-import type { ServerFrame } from '@tessera/protocol';
+import type { MessageInfo, ServerFrame } from '@tessera/protocol';
 import type { AgentDirectory, AgentTurn, ToolTokenIssuer } from '../agents/index.js';
 import type { Bus } from '../bus/index.js';
 import type { Clock } from '../clock.js';
@@ -56,6 +56,8 @@ export interface TurnSubject {
   user: User | null;
   conversationId: string;
   message: { id: string; clientId: string | null; content: string; createdAt: number };
+  /** The conversation's messages before this one, most recent first, when already read. */
+  history?: Promise<MessageInfo[]>;
 }
 
 /** The agent sees at most this many earlier messages, most recent first. */
@@ -76,6 +78,9 @@ export class ChatTurns {
     const tenant = await this.admit(speaker);
     const conversation = await conversationOf();
     const createdAt = deps.clock.now();
+    // An agent that reads the history every turn gets it read while the message is stored.
+    const history = deps.agents.agentFor(tenant).readsHistory ? this.latestHistory(conversation.id) : undefined;
+    history?.catch(() => undefined);
     const stored = await this.store(session, conversation.id, {
       role: 'user',
       content: message.content,
@@ -97,6 +102,7 @@ export class ChatTurns {
       user,
       conversationId: conversation.id,
       message: { id: stored.messageId, clientId: message.clientId, content: message.content, createdAt },
+      history: history?.then((messages) => messages.filter((earlier) => earlier.id !== stored.messageId).slice(0, AGENT_HISTORY_LIMIT)),
     });
   }
 
@@ -119,11 +125,12 @@ export class ChatTurns {
     if (!running) return this.fail(subject, 'AGENT_UNAVAILABLE', 'too many agent calls in flight; try again shortly');
     let outcome: Awaited<ReturnType<typeof relayReply>>;
     try {
-      const tool = deps.toolTokens.issue(tenant, session, user, conversationId, deps.clock.now());
+      let tool: { token: string; expiresAt: number } | null = null;
+      const toolToken = () => (tool ??= deps.toolTokens.issue(tenant, session, user, conversationId, deps.clock.now()));
       const turn: AgentTurn = {
         turnId: newId('turn'),
         message: { id: message.id, content: message.content, createdAt: message.createdAt },
-        conversation: { id: conversationId, history: () => this.historyBefore(session, conversationId, message.id) },
+        conversation: { id: conversationId, history: () => subject.history ?? this.historyBefore(session, conversationId, message.id) },
         identity: {
           tenantId: session.tenantId,
           sessionId: session.id,
@@ -134,8 +141,12 @@ export class ChatTurns {
           authTime: user && session.authTime !== null ? Math.floor(session.authTime / 1000) : null,
           amr: user ? session.amr : [],
         },
-        toolToken: tool.token,
-        toolTokenExpiresAt: tool.expiresAt,
+        get toolToken() {
+          return toolToken().token;
+        },
+        get toolTokenExpiresAt() {
+          return toolToken().expiresAt;
+        },
       };
       outcome = await relayReply(deps.agents.agentFor(tenant), turn, running, settings.maxReplyChars, (frame) =>
         this.send(session.id, frame),
@@ -203,6 +214,12 @@ export class ChatTurns {
   private async historyBefore(session: Session, conversationId: string, messageId: string) {
     const earlier = await this.deps.conversations.messages(session, conversationId, { before: messageId, limit: AGENT_HISTORY_LIMIT });
     return earlier.map(describeMessage).reverse();
+  }
+
+  /** The conversation's latest messages, most recent first: read before the new one is stored (it may be among them). */
+  private async latestHistory(conversationId: string): Promise<MessageInfo[]> {
+    const latest = await this.deps.store.messages.listByConversation(conversationId, { limit: AGENT_HISTORY_LIMIT + 1 });
+    return latest.map(describeMessage).reverse();
   }
 
   private async admit({ session, clientIp }: Speaker): Promise<Tenant> {

@@ -61,12 +61,14 @@ export class Connection implements ClosableSocket {
 
   send(frame: ServerFrame): void {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
-    // Acks and replies of a whole committed batch are sent in one turn: one write, not one each.
+    // Acks and replies of a whole committed batch, and whatever else this turn of the loop sends: one write.
     const { transport } = this.deps;
     if (transport && !this.corked) {
       this.corked = true;
       transport.cork();
-      process.nextTick(() => {
+      // Until the end of this turn of the event loop: frames sent from its other callbacks (a
+      // streamed reply's next delta, its final message, another turn's ack) join the same write.
+      setImmediate(() => {
         this.corked = false;
         transport.uncork();
       });

@@ -57,13 +57,21 @@ export function defaultToolAudience(tenantId: string): string {
   return `tessera:tools:${tenantId}`;
 }
 
+/** Filled-in settings by tenant record: a record is replaced, never changed, when its settings change. */
+const resolved = new WeakMap<Tenant, AgentSettings>();
+
 /** The tenant's agent settings, defaults filled in. */
 export function agentSettingsOf(tenant: Tenant): AgentSettings {
-  const stored = (tenant.settings.agent ?? {}) as Partial<AgentSettings>;
-  return {
-    ...AGENT_DEFAULTS,
-    toolAudience: defaultToolAudience(tenant.id),
-    ...stored,
-    scopes: { ...AGENT_DEFAULTS.scopes, ...stored.scopes },
-  } as AgentSettings;
+  let settings = resolved.get(tenant);
+  if (!settings) {
+    const stored = (tenant.settings.agent ?? {}) as Partial<AgentSettings>;
+    settings = Object.freeze({
+      ...AGENT_DEFAULTS,
+      toolAudience: defaultToolAudience(tenant.id),
+      ...stored,
+      scopes: { ...AGENT_DEFAULTS.scopes, ...stored.scopes },
+    }) as AgentSettings;
+    resolved.set(tenant, settings);
+  }
+  return settings;
 }

@@ -74,7 +74,10 @@ describe('agent turns: streaming, stop, sockets that drop, sign-in the agent ask
 
   it('sends deltas in order, then one final message holding the whole text, which is the only reply stored', async () => {
     agent.script = async function* () {
-      for (const word of ['Once ', 'upon ', 'a ', 'time.']) yield { type: 'delta', content: word };
+      for (const word of ['Once ', 'upon ', 'a ', 'time.']) {
+        yield { type: 'delta', content: word };
+        await pause(2);
+      }
     };
     const { socket } = await connectAnonymous(server);
     const messageId = await send(socket, 'm1', 'tell me a story');
@@ -91,14 +94,30 @@ describe('agent turns: streaming, stop, sockets that drop, sign-in the agent ask
     socket.close();
   });
 
-  it('streams the demo agent word by word too', async () => {
+  it('sends the deltas an agent yields in one turn of the event loop as one frame; those unsent at the end only in the final message', async () => {
+    agent.script = async function* () {
+      for (const word of ['all ', 'at ', 'once ']) yield { type: 'delta', content: word };
+      await pause(20);
+      yield { type: 'delta', content: 'then ' };
+      await pause(20);
+      for (const word of ['the ', 'end']) yield { type: 'delta', content: word };
+    };
+    const { socket } = await connectAnonymous(server);
+    const messageId = await send(socket, 'm1', 'burst');
+    const { final, deltas } = await streamedReply(socket, messageId);
+    expect(deltas).toEqual(['all at once ', 'then ']);
+    expect(final.content).toBe('all at once then the end');
+    socket.close();
+  });
+
+  it('streams the demo agent too: its first word as a delta, then the whole reply', async () => {
     const demo = await startTestServer();
     try {
       const { socket } = await connectAnonymous(demo);
       const messageId = await send(socket, 'm1', 'who am i');
       const { final, deltas } = await streamedReply(socket, messageId);
-      expect(deltas.length).toBeGreaterThan(5);
-      expect(deltas.join('')).toBe(final.content);
+      // Its first word leaves at once, on its own; the rest come with the final message.
+      expect(deltas).toEqual(['You ']);
       expect(final.content).toMatch(/anonymously/);
       socket.close();
     } finally {
