@@ -7,7 +7,8 @@
 // by content). Latency (one turn at a time, an unloaded node), p50/p99 over every turn of the runs:
 //   request: from the user message leaving the client to the agent receiving its request
 //            (Tessera: store the message, ack, sign the tool token, read history, sign the webhook, POST)
-//   relay:   from the agent writing its first byte to the client holding the first delta
+//   relay:   from the agent writing its first byte to the client holding the first of its text (a delta,
+//            or the final message when the whole reply came in one read)
 // The agent stamps both of its instants into its first delta, so the clocks compared are one machine's.
 import { createParser } from 'eventsource-parser';
 import { Agent as Dispatcher, request } from 'undici';
@@ -104,6 +105,9 @@ async function tesseraLoop(server, token) {
       current.deltas += agentDeltasIn(frame.content);
       current.first ??= { at: now(), stamp: STAMP.exec(frame.content) };
     } else if (frame.type === 'message') {
+      // A reply whose text all came in one read goes in its final message alone, with no delta.
+      if (current.first === null) current.deltas += agentDeltasIn(frame.content);
+      current.first ??= { at: now(), stamp: STAMP.exec(frame.content) };
       current.done(stamped(current.sentAt, current.first, current.deltas));
     } else if (frame.type === 'error') {
       current.fail(new Error(frame.code));
