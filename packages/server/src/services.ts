@@ -8,6 +8,9 @@ import {
   DemoAgent,
   HttpAgents,
   ToolTokenIssuer,
+  LiveTokens,
+  TokenExchange,
+  TokenIntrospection,
 } from './agents/index.js';
 import { type Bus, MemoryBus, openRedis, RateLimits } from './bus/index.js';
 import { ChatTurns, Conversations, MessageWriter, PendingTurns, RunningTurns, UnansweredTurns } from './chat/index.js';
@@ -68,6 +71,10 @@ export interface Services {
   agentSecrets: AgentSecrets;
   /** Signs and verifies tool tokens (the agent's tools' credentials). */
   toolTokens: ToolTokens;
+  /** RFC 8693 token exchange: a tool token for an access or tool token, never wider. */
+  tokenExchange: TokenExchange;
+  /** RFC 7662 introspection of access and tool tokens. */
+  introspection: TokenIntrospection;
   rateLimits: RateLimits;
   /** Per-address, per-key and per-visitor limits on new sessions and messages: no way around a limit by starting a session. */
   visitorLimits: VisitorLimits;
@@ -168,6 +175,7 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     running,
     metrics,
   });
+  const liveTokens = new LiveTokens({ sessions, toolTokens, store, clock });
   const pendingTurns = new PendingTurns({ clock, store, tenants, sessions, chat, logger });
   const unsubscribe = bus.subscribe((event) => {
     if (event.type === 'turn.stop') running.stop(event.sessionId, event.messageId);
@@ -217,6 +225,8 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     httpAgents,
     agentSecrets,
     toolTokens,
+    tokenExchange: new TokenExchange({ liveTokens, toolTokens, clock }),
+    introspection: new TokenIntrospection(liveTokens),
     rateLimits,
     visitorLimits,
     audit,

@@ -12,7 +12,8 @@ export const USAGE = `tessera <command> [options]
         [--example-agent]                        run examples/agent-backend on a free loopback port as the
                                                  tenant's agent (settings.agent) until shutdown
   keys create --name NAME [--kind secret|publishable] [--scope S]... [--ip CIDR]...
-              (scopes: tokens:write, sessions:write, users:read, users:delete, admin; default tokens:write)
+              (scopes: tokens:write, sessions:write, users:read, users:delete, tokens:exchange,
+               tokens:introspect, admin; default tokens:write)
               [--expires 2027-01-31|30d|12h] [--rate-limit PER_MINUTE] [--data DIR] [--json]
   keys list | keys rotate ID [--grace SECONDS] | keys revoke ID   [--data DIR] [--json]
   partners add --name NAME --origin URL... [--secret S | --secret-file F | --public-key-file PEM | --jwks-url URL]

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { JWT_TOKEN_TYPE, LiveTokens, TokenExchange, TokenIntrospection } from '../agents/index.js';
+import { JWT_TOKEN_TYPE } from '../agents/index.js';
 import { isTesseraError } from '../errors.js';
 import type { Services } from '../services.js';
 import { requireSecretKey } from './guards.js';
@@ -76,15 +76,7 @@ const INTROSPECT = '/v1/oauth/introspect';
  * `{error, error_description}`, not Tessera's `{error:{code,message}}`.
  */
 export function oauthRoutes(services: Services): FastifyPluginAsyncZod {
-  const liveTokens = new LiveTokens({
-    sessions: services.sessions,
-    toolTokens: services.toolTokens,
-    store: services.store,
-    clock: services.clock,
-  });
-  const tokenExchange = new TokenExchange({ liveTokens, toolTokens: services.toolTokens, clock: services.clock });
-  const introspection = new TokenIntrospection(liveTokens);
-
+  const { tokenExchange, introspection } = services;
   return async (app) => {
     // This scope only: form bodies (RFC 6749 §4.1.3), nothing else.
     app.removeAllContentTypeParsers();

@@ -14,7 +14,7 @@ const DESCRIPTION = `Identity and session layer for AI chat agents.
 
 Browsers and apps use a publishable key (\`X-Tessera-Key: pk_...\`) or a bearer access token;
 customer backends use a secret key (\`Authorization: Bearer sk_...\` or \`X-API-Key: sk_...\`)
-whose scopes (\`tokens:write\`, \`sessions:write\`, \`users:read\`, \`users:delete\`, \`admin\`) are
+whose scopes (\`tokens:write\`, \`sessions:write\`, \`users:read\`, \`users:delete\`, \`tokens:exchange\`, \`tokens:introspect\`, \`admin\`) are
 checked on every route. Every error is \`{"error":{"code":"UPPER_SNAKE","message":"..."}}\`.
 Real-time chat runs over the WebSocket at \`GET /v1/ws\`.`;
 
