@@ -63,6 +63,10 @@ export async function startServer(mode, { sessions = 64, execArgv: extraArgv = [
     async memory() {
       return (await ask('memory')).memory;
     },
+    /** Writes a heap snapshot of the child (after a full GC) into `dir`; resolves with its path. */
+    async heapSnapshot(dir, label) {
+      return (await ask('snapshot', { dir, label })).file;
+    },
     /** Of the given user-message ids (in the given conversations), those the store does not hold. */
     async missingMessages(ids, conversationIds) {
       return (await ask('storedIds', { ids, conversationIds })).missing;

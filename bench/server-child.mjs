@@ -38,6 +38,11 @@ process.on('message', async (request) => {
     globalThis.gc?.();
     const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
     process.send({ type: 'memory', id: request.id, memory: { rss, heapUsed, heapTotal, external, gc: Boolean(globalThis.gc) } });
+  } else if (request.type === 'snapshot') {
+    // BENCH_HEAP_SNAPSHOTS=<dir> (the soak): a heap snapshot, after a full GC, for bench/heap-diff.mjs.
+    globalThis.gc?.();
+    const { writeHeapSnapshot } = await import('node:v8');
+    process.send({ type: 'snapshot', id: request.id, file: writeHeapSnapshot(join(request.dir, `${request.label}.heapsnapshot`)) });
   } else if (request.type === 'storedIds') {
     process.send({ type: 'storedIds', id: request.id, missing: await server.missing(request.ids, request.conversationIds) });
   } else if (request.type === 'stop') {

@@ -167,6 +167,7 @@ async function user(index) {
 const samples = [];
 async function sample(label) {
   const memory = await server.memory();
+  if (process.env.SOAK_HEAP_SNAPSHOTS) console.log(`  heap snapshot ${await server.heapSnapshot(process.env.SOAK_HEAP_SNAPSHOTS, label)}`);
   const minutes = (performance.now() - started) / 60_000;
   samples.push({ label, memory, minutes });
   const at = minutes.toFixed(1);
