@@ -181,7 +181,8 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     if (event.type === 'turn.stop') running.stop(event.sessionId, event.messageId);
     if (event.type === 'session.reauthenticated') pendingTurns.resumeLater(event.sessionId);
     if (event.type === 'session.changed' && event.reason === 'auth_changed') pendingTurns.resumeLater(event.sessionId);
-    if (event.type === 'session.changed') sessionCache.invalidate(event.sessionId);
+    // A re-authentication changes the session's auth_time and amr: cached copies elsewhere are stale.
+    if (event.type === 'session.changed' || event.type === 'session.reauthenticated') sessionCache.invalidate(event.sessionId);
     if (event.type === 'tenant.changed') {
       tenants.invalidate(event.tenantId);
       partners.invalidate();

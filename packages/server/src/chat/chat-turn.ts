@@ -119,7 +119,9 @@ export class ChatTurns {
    */
   async answer(subject: TurnSubject): Promise<void> {
     const { deps } = this;
-    const { tenant, session, user, conversationId, message } = subject;
+    const { tenant, user, conversationId, message } = subject;
+    // The socket's copy may predate a re-authentication made elsewhere: identity comes from the session as it is now.
+    const session = await deps.sessions.current(subject.session);
     const settings = agentSettingsOf(tenant);
     const running = deps.running.start(session.id, message.id, settings.timeoutMs);
     if (!running) return this.fail(subject, 'AGENT_UNAVAILABLE', 'too many agent calls in flight; try again shortly');

@@ -109,6 +109,16 @@ export class Sessions {
     return { claims, session };
   }
 
+  /**
+   * The session as it is now (from the cache every node keeps current over the bus), or `session`
+   * when it has changed owner or ended since: what a turn reads `auth_time` and `amr` from, since a
+   * re-authentication elsewhere changes them without closing this socket.
+   */
+  async current(session: Session): Promise<Session> {
+    const latest = await this.deps.cache.get(session.id).catch(() => null);
+    return latest && latest.ver === session.ver && latest.revokedAt === null ? latest : session;
+  }
+
   /** Whether a verified context still matches its session (not revoked, same `ver`). */
   async stillCurrent(auth: AuthContext): Promise<boolean> {
     const session = await this.deps.cache.get(auth.session.id).catch(() => null);

@@ -298,4 +298,25 @@ describe('agent turns: streaming, stop, sockets that drop, sign-in the agent ask
     await socket.roundTrip();
     socket.close();
   });
+
+  it('a re-authentication on one socket is what the agent sees on the session’s other sockets too', async () => {
+    agent.script = async function* () {
+      yield { type: 'delta', content: 'ok' };
+    };
+    const { socket, session } = await connectAnonymous(server);
+    socket.send({ type: 'authenticate', method: 'password', email: 'ada@example.com', password });
+    const signedIn = await socket.nextOfType('authenticated');
+    const other = connect(server, { token: signedIn.accessToken });
+    await other.nextOfType('ready');
+    clock.advance(10 * 60_000);
+    socket.send({ type: 'authenticate', method: 'password', email: 'ada@example.com', password });
+    await socket.nextOfType('authenticated');
+    const reauthenticatedAt = Math.floor(clock.now() / 1000);
+    await send(other, 'm1', 'am I fresh?');
+    await other.nextOfType('message');
+    expect(agent.turns.at(-1)!.identity.authTime).toBe(reauthenticatedAt);
+    expect(session.session.id).toBe(agent.turns.at(-1)!.identity.sessionId);
+    socket.close();
+    other.close();
+  });
 });
