@@ -1,3 +1,4 @@
+import { signInClaimsOf } from '../sessions/index.js';
 import type { Session, Tenant, User } from '../store/index.js';
 import { agentSettingsOf } from '../tenancy/index.js';
 import type { ToolTokens } from '../tokens/index.js';
@@ -18,7 +19,7 @@ export class ToolTokenIssuer {
         cid: conversationId,
         scope: (user ? settings.scopes.user : settings.scopes.anonymous).join(' '),
         act: { sub: 'agent' },
-        ...(user && session.authTime !== null ? { auth_time: Math.floor(session.authTime / 1000), amr: session.amr } : {}),
+        ...signInClaimsOf(session, user),
       },
       nowMs,
     );

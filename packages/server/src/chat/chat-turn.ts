@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import { TesseraError } from '../errors.js';
 import { newId, newTimeOrderedId } from '../ids.js';
 import type { Metrics } from '../metrics.js';
-import { describeMessage, type Sessions } from '../sessions/index.js';
+import { describeMessage, type Sessions, signInClaimsOf } from '../sessions/index.js';
 import type { Conversation, Session, Store, Tenant, User } from '../store/index.js';
 import { agentSettingsOf, signInMethodsOf, type Tenants, type VisitorLimits } from '../tenancy/index.js';
 import { relayReply } from './agent-reply.js';
@@ -129,6 +129,7 @@ export class ChatTurns {
     try {
       let tool: { token: string; expiresAt: number } | null = null;
       const toolToken = () => (tool ??= deps.toolTokens.issue(tenant, session, user, conversationId, deps.clock.now()));
+      const signedIn = signInClaimsOf(session, user);
       const turn: AgentTurn = {
         turnId: newId('turn'),
         message: { id: message.id, content: message.content, createdAt: message.createdAt },
@@ -140,8 +141,8 @@ export class ChatTurns {
           userId: user?.externalId ?? null,
           name: user?.name ?? null,
           custom: user?.custom ?? {},
-          authTime: user && session.authTime !== null ? Math.floor(session.authTime / 1000) : null,
-          amr: user ? session.amr : [],
+          authTime: signedIn?.auth_time ?? null,
+          amr: signedIn?.amr ?? [],
         },
         get toolToken() {
           return toolToken().token;

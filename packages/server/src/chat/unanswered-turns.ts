@@ -1,7 +1,7 @@
 import type { Bus } from '../bus/index.js';
 import type { Clock } from '../clock.js';
-import type { Store, Tenant } from '../store/index.js';
-import { agentSettingsOf, type Tenants } from '../tenancy/index.js';
+import type { Store } from '../store/index.js';
+import { AGENT_DEFAULTS, agentSettingsOf, type Tenants } from '../tenancy/index.js';
 
 /** After a tenant's turn timeout, this much longer before an unanswered message counts as interrupted. */
 export const INTERRUPTED_GRACE_MS = 10_000;
@@ -37,7 +37,7 @@ export class UnansweredTurns {
     for (;;) {
       const batch = await store.messages.listUnanswered(after, upto, BATCH_SIZE);
       for (const message of batch) {
-        const timeoutMs = agentSettingsOf(await this.tenantOf(message.tenantId)).timeoutMs;
+        const timeoutMs = await this.turnTimeoutMsOf(message.tenantId);
         if (message.createdAt > clock.now() - timeoutMs - INTERRUPTED_GRACE_MS) {
           stillRunning ??= message.seq;
           continue;
@@ -63,12 +63,12 @@ export class UnansweredTurns {
     return marked;
   }
 
-  /** The tenant, or (deleted meanwhile) a stand-in with the default agent settings. */
-  private async tenantOf(tenantId: string): Promise<Tenant> {
+  /** The tenant's turn timeout; the default one for a tenant deleted meanwhile. */
+  private async turnTimeoutMsOf(tenantId: string): Promise<number> {
     try {
-      return await this.deps.tenants.get(tenantId);
+      return agentSettingsOf(await this.deps.tenants.get(tenantId)).timeoutMs;
     } catch {
-      return { id: tenantId, name: '', settings: {} as Tenant['settings'], createdAt: 0 };
+      return AGENT_DEFAULTS.timeoutMs;
     }
   }
 }

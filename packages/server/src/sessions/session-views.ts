@@ -15,6 +15,14 @@ export function describeSession(session: Session, user: User | null = null): Ses
   };
 }
 
+/**
+ * How and when the session's person signed in, as tokens carry it (`auth_time` in epoch seconds,
+ * `amr`): for a signed-in session only, null while anonymous.
+ */
+export function signInClaimsOf(session: Session, user: User | null): { auth_time: number; amr: string[] } | null {
+  return user && session.authTime !== null ? { auth_time: Math.floor(session.authTime / 1000), amr: session.amr } : null;
+}
+
 /** The claims of an access token for `session`, signed in as `user` or anonymous. */
 export function accessClaimsOf(tenant: Tenant, session: Session, user: User | null): Omit<AccessClaims, 'iss' | 'iat' | 'exp' | 'jti'> {
   return {
@@ -25,7 +33,7 @@ export function accessClaimsOf(tenant: Tenant, session: Session, user: User | nu
     auth: user ? 'user' : 'anonymous',
     ver: session.ver,
     ...(user ? { uid: user.externalId, custom: user.custom } : {}),
-    ...(user && session.authTime !== null ? { auth_time: Math.floor(session.authTime / 1000), amr: session.amr } : {}),
+    ...signInClaimsOf(session, user),
   };
 }
 

@@ -20,7 +20,7 @@ export interface AgentSettings {
   scopes: { anonymous: string[]; user: string[] };
 }
 
-const AGENT_DEFAULTS = {
+export const AGENT_DEFAULTS = {
   url: null,
   timeoutMs: 60_000,
   connectTimeoutMs: 5_000,

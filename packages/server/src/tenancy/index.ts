@@ -19,6 +19,6 @@ export { Audit, MAX_AUDIT_PAGE, scrubDetails, type AuditAction, type AuditEvent,
 export { VisitorLimits, type MessageSender, type SessionOrigin } from './visitor-limits.js';
 export { initialise, type InitResult } from './bootstrap.js';
 export { monthlyUsage, type MonthlyUsage } from './usage.js';
-export { agentSettingsOf, agentSettingsSchema, defaultToolAudience, type AgentSettings } from './agent-settings.js';
+export { AGENT_DEFAULTS, agentSettingsOf, agentSettingsSchema, defaultToolAudience, type AgentSettings } from './agent-settings.js';
 export { signInMethodsOf } from './sign-in-methods.js';
 export { AgentSecrets, AGENT_SECRET_OVERLAP_MS, newSigningSecret, type AgentSecretsDeps, type RotatedSecret } from './agent-secrets.js';
