@@ -25,6 +25,12 @@ export const ERROR_CODES = {
   AGENT_UNAVAILABLE: { http: 502, ws: null },
   /** The tenant's agent did not answer (or finish answering) in time. */
   AGENT_TIMEOUT: { http: 504, ws: null },
+  /** A sign-in flow, link or callback that was used, or expired. */
+  FLOW_EXPIRED: { http: 410, ws: null },
+  /** A sign-in flow the provider or the person refused (e.g. `access_denied` on the consent page). */
+  FLOW_DENIED: { http: 403, ws: null },
+  /** A one-time code that is wrong, used or expired. */
+  CODE_INVALID: { http: 401, ws: null },
 } as const satisfies Record<string, { http: number; ws: number | null }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

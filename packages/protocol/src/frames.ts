@@ -9,6 +9,8 @@ export type ClientFrame =
   | { type: 'message'; id: string; content: string; conversationId?: string }
   | { type: 'authenticate'; method: 'jwt'; token: string; id?: string }
   | { type: 'authenticate'; method: 'password'; email: string; password: string; id?: string }
+  /** Redeems a completed sign-in flow that this chat started (`POST /v1/auth/flows`). */
+  | { type: 'authenticate'; method: 'flow'; flowId: string; flowSecret: string; id?: string }
   | { type: 'refresh'; token: string; id?: string }
   | { type: 'resume'; conversationId: string; id?: string }
   | { type: 'history'; before?: string; limit?: number; id?: string }
@@ -39,6 +41,10 @@ export type ServerFrame =
       id?: string;
     }
   | { type: 'refreshed'; expiresAt: number; id?: string }
+  /** A sign-in flow of this session was completed out of band: redeem it with its `flowSecret`. */
+  | { type: 'flow_completed'; flowId: string }
+  /** A sign-in flow of this session ended without a sign-in (e.g. `FLOW_DENIED`, `CONFLICT`). */
+  | { type: 'flow_failed'; flowId: string; code: ErrorCode; message: string }
   | { type: 'resumed'; conversation: ConversationInfo; messages: MessageInfo[]; id?: string }
   | { type: 'history'; messages: MessageInfo[]; id?: string }
   | { type: 'pong' }

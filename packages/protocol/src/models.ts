@@ -81,3 +81,35 @@ export interface AuthRequirement {
   /** The person must have signed in within this many seconds (re-authenticate otherwise). */
   maxAgeSeconds?: number;
 }
+
+/** A sign-in that finishes elsewhere, as `POST /v1/auth/flows` answers it. Only its starter holds `flowSecret`. */
+export interface SignInFlowStart {
+  flowId: string;
+  flowSecret: string;
+  /** Epoch ms after which the flow can no longer be completed or redeemed. */
+  expiresAt: number;
+  /** For `oauth`: the provider's authorization page, to open in a popup (or a redirect). */
+  url?: string;
+  /** For `magic_link`: two digits the chat shows; the link's page asks for them on another device. */
+  matchCode?: string;
+}
+
+export type SignInFlowState = 'pending' | 'completed' | 'failed' | 'expired';
+
+/** A sign-in provider a chat can offer (`GET /v1/auth/providers`). */
+export interface SignInProviderInfo {
+  id: string;
+  kind: 'oidc' | 'github';
+  /** What a button says: "Continue with {name}". */
+  name: string;
+}
+
+/** One way a user signs in. */
+export interface IdentityInfo {
+  id: string;
+  kind: 'external' | 'password' | 'oauth' | 'passkey' | 'email';
+  provider?: string;
+  subject?: string;
+  email?: string;
+  createdAt: number;
+}
