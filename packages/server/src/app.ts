@@ -13,6 +13,7 @@ import { healthRoutes } from './http/health-routes.js';
 import { clientAddress } from './edge/client-address.js';
 import { startCleanupJob } from './sessions/index.js';
 import { linkRoutes } from './http/link-routes.js';
+import { flowRoutes } from './http/flow-routes.js';
 import { userRoutes } from './http/user-routes.js';
 import { backendRoutes } from './http/backend-routes.js';
 import { oauthRoutes } from './http/oauth-routes.js';
@@ -67,6 +68,7 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
   await http.register(conversationRoutes(services));
   await http.register(adminRoutes(services));
   await http.register(linkRoutes(services));
+  await http.register(flowRoutes(services));
   await http.register(userRoutes(services));
   await http.register(backendRoutes(services));
   await http.register(oauthRoutes(services));

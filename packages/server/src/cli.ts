@@ -23,6 +23,7 @@ const configInput = (): ServerConfigInput => ({
   host: listenHost(values.host, environment.host, values.demo),
   metricsPort: values['metrics-port'] !== undefined ? Number(values['metrics-port']) : environment.metricsPort,
   metricsHost: values['metrics-host'] ?? environment.metricsHost,
+  publicUrl: environment.publicUrl,
   databaseUrl: environment.databaseUrl,
   redisUrl: environment.redisUrl,
   databasePoolSize: environment.databasePoolSize,

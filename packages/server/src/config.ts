@@ -11,6 +11,16 @@ const configSchema = z.object({
    */
   metricsPort: z.number().int().min(0).max(65535).optional(),
   metricsHost: z.string().min(1).default('127.0.0.1'),
+  /**
+   * Where browsers reach this deployment (`https://auth.example.com`): providers redirect to
+   * `{publicUrl}/v1/auth/oauth/{id}/callback`. Default `http://localhost:{the port it listens on}`.
+   */
+  publicUrl: z
+    .string()
+    .url()
+    .refine((value) => /^https?:$/.test(new URL(value).protocol), 'must be an http(s) URL')
+    .transform((value) => value.replace(/\/+$/, ''))
+    .optional(),
   /** `iss` of our access tokens. */
   issuer: z.string().default('tessera'),
   databaseUrl: z.string().url().optional(),

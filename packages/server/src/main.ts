@@ -6,6 +6,7 @@ export interface Environment {
   logLevel?: string;
   trustProxy?: string[];
   host?: string;
+  publicUrl?: string;
   metricsPort?: number;
   metricsHost?: string;
 }
@@ -18,6 +19,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     logLevel: env.TESSERA_LOG_LEVEL || undefined,
     trustProxy: env.TESSERA_TRUST_PROXY ? env.TESSERA_TRUST_PROXY.split(',').map((entry) => entry.trim()) : undefined,
     host: env.TESSERA_HOST || undefined,
+    publicUrl: env.TESSERA_PUBLIC_URL || undefined,
     metricsPort: env.TESSERA_METRICS_PORT ? Number(env.TESSERA_METRICS_PORT) : undefined,
     metricsHost: env.TESSERA_METRICS_HOST || undefined,
   };

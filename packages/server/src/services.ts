@@ -18,7 +18,17 @@ import type { Clock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import { Metrics } from './metrics.js';
 import { AnonymousCookies, SessionCache, Sessions } from './sessions/index.js';
-import { BackendSessions, DatabaseReplayGuard, InitTokens, PasswordHasher, type ReplayGuard, SignIn } from './sign-in/index.js';
+import {
+  BackendSessions,
+  DatabaseReplayGuard,
+  InitTokens,
+  OAuthProviders,
+  PasswordHasher,
+  ProviderAccounts,
+  type ReplayGuard,
+  SignIn,
+  SignInFlows,
+} from './sign-in/index.js';
 import { openStore, type Store } from './store/index.js';
 import {
   AgentSecrets,
@@ -27,9 +37,11 @@ import {
   Audit,
   OriginPolicy,
   Partners,
+  SecretBox,
   SpikeGuard,
   Tenants,
   Users,
+  UserIdentities,
   VisitorLimits,
 } from './tenancy/index.js';
 import { AccessTokens, ExternalTokenVerifier, loadServerSecret, SigningKeyStore, ToolTokens, VerifiedTokens } from './tokens/index.js';
@@ -87,8 +99,14 @@ export interface Services {
   /** Single-use ids (init token `jti`s); the database by default, Redis when plugged in. */
   replayGuard: ReplayGuard;
   initTokens: InitTokens;
-  /** Identity tokens and hosted passwords, over HTTP and in-band on a socket. */
+  /** Identity tokens, hosted passwords and completed flows, over HTTP and in-band on a socket. */
   signIn: SignIn;
+  /** Sign-ins that finish elsewhere (a provider's page): started by a chat, redeemed by it once. */
+  signInFlows: SignInFlows;
+  /** The tenants' OAuth/OpenID providers as clients. */
+  oauthProviders: OAuthProviders;
+  /** The ways each user signs in. */
+  userIdentities: UserIdentities;
   /** Backend-minted tokens, server-side linking, session revocation and listings. */
   backendSessions: BackendSessions;
   /** Prometheus metrics of this node (rendered at `/metrics`). */
@@ -119,7 +137,8 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
   const signingKeys = await SigningKeyStore.open(config.dataDir, clock);
   const accessTokens = new AccessTokens(signingKeys, config.issuer);
   const audit = new Audit(store, clock, logger);
-  const tenants = new Tenants({ store, clock, bus, audit });
+  const secretBox = new SecretBox(loadServerSecret(config.dataDir, 'tenant-secrets'));
+  const tenants = new Tenants({ store, clock, bus, audit, secretBox });
   const partners = new Partners({ store, clock, tenants, audit });
   const sessionCache = new SessionCache(store);
   const sessions = new Sessions({
@@ -144,6 +163,18 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
   const spikeGuard = new SpikeGuard(clock, config.apiKeyLimits.spike);
   const replayGuard = overrides.replayGuard ?? redis?.replayGuard ?? new DatabaseReplayGuard(store, clock);
   const passwords = new PasswordHasher();
+  const oauthProviders = new OAuthProviders(secretBox);
+  const signInFlows = new SignInFlows({
+    store,
+    clock,
+    bus,
+    tenants,
+    providers: oauthProviders,
+    accounts: new ProviderAccounts({ store, users, audit }),
+    rateLimits,
+    audit,
+    serverSecret: loadServerSecret(config.dataDir, 'sign-in-flows'),
+  });
   const agentSecrets = new AgentSecrets({
     store,
     clock,
@@ -243,7 +274,10 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     partners,
     replayGuard,
     initTokens: new InitTokens({ clock, partners, verifier: externalTokens, replayGuard, tenants, users, sessions, visitorLimits }),
-    signIn: new SignIn({ store, sessions, tenants, users, passwords, externalTokens, replayGuard, rateLimits, audit }),
+    signIn: new SignIn({ store, sessions, tenants, users, passwords, externalTokens, replayGuard, rateLimits, audit, flows: signInFlows }),
+    signInFlows,
+    oauthProviders,
+    userIdentities: new UserIdentities(store, clock),
     backendSessions: new BackendSessions({ store, clock, users, sessions, audit }),
     metrics,
     async close() {

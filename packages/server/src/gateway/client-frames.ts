@@ -15,6 +15,13 @@ const clientFrameSchema = z.union([
     password: z.string().min(1).max(1024),
     id: id.optional(),
   }),
+  z.object({
+    type: z.literal('authenticate'),
+    method: z.literal('flow'),
+    flowId: z.string().min(1).max(64),
+    flowSecret: z.string().min(1).max(128),
+    id: id.optional(),
+  }),
   z.object({ type: z.literal('refresh'), token: z.string().min(1).max(8192), id: id.optional() }),
   z.object({ type: z.literal('resume'), conversationId: id, id: id.optional() }),
   z.object({ type: z.literal('history'), before: id.optional(), limit: z.number().int().min(1).max(200).optional(), id: id.optional() }),

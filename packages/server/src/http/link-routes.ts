@@ -18,6 +18,14 @@ const credentials = z.discriminatedUnion('method', [
       tokenTransport: transport,
     })
     .strict(),
+  z
+    .object({
+      method: z.literal('flow'),
+      flowId: z.string().min(1).max(64),
+      flowSecret: z.string().min(1).max(128),
+      tokenTransport: transport,
+    })
+    .strict(),
 ]);
 
 /** Sign-in mid-conversation over HTTP: the session keeps its history, its old tokens die. */
@@ -36,7 +44,7 @@ export function linkRoutes(services: Services): FastifyPluginAsyncZod {
           tags: ['Sign-in'],
           summary: 'Sign in mid-conversation',
           description:
-            "Links the caller's session to a user proven by an identity token from the customer's app (`method: \"jwt\"`) or a hosted password account. History is kept; the session's old tokens stop working at once.",
+            'Links the caller\'s session to a user proven by an identity token from the customer\'s app (`method: "jwt"`), a hosted password account, or a completed sign-in flow this session started (`method: "flow"`). History is kept; the session\'s old tokens stop working at once.',
           security: [{ accessToken: [] }],
           body: credentials,
         },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../services.js';
 import { eraseAnonymous, eraseUser, exportUser } from '../privacy/index.js';
-import { monthlyUsage } from '../tenancy/index.js';
+import { describeIdentity, describeUser, monthlyUsage } from '../tenancy/index.js';
 import { requireSecretKey } from './guards.js';
 import { secretKeySecurity } from './schemas.js';
 
@@ -11,6 +11,52 @@ const userParams = z.object({ userId: z.string().min(1).max(256) });
 /** GDPR access and erasure, and the monthly usage figures: customer backends only. */
 export function userRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
+    app.get(
+      '/v1/users/:userId',
+      {
+        schema: {
+          tags: ['Users'],
+          summary: 'A user and the ways they sign in',
+          description:
+            "Identities: the customer's own login (`external`), a hosted `password`, provider accounts (`oauth`). Scope `users:read`.",
+          security: secretKeySecurity,
+          params: userParams,
+        },
+      },
+      async (request) => {
+        const { tenant } = await requireSecretKey(services, request, 'users:read');
+        const user = await services.users.byExternalId(tenant.id, request.params.userId);
+        const identities = await services.userIdentities.list(user);
+        return { user: describeUser(user), identities: identities.map(describeIdentity) };
+      },
+    );
+
+    app.delete(
+      '/v1/users/:userId/identities/:identityId',
+      {
+        schema: {
+          tags: ['Users'],
+          summary: 'Remove one way a user signs in',
+          description: "409 `CONFLICT` for the user's last one. Removing `password` removes the password. Scope `users:delete`.",
+          security: secretKeySecurity,
+          params: userParams.extend({ identityId: z.string().min(1).max(64) }),
+        },
+      },
+      async (request, reply) => {
+        const { tenant, key } = await requireSecretKey(services, request, 'users:delete');
+        const user = await services.users.byExternalId(tenant.id, request.params.userId);
+        const removed = await services.userIdentities.remove(user, request.params.identityId);
+        await services.audit.record({
+          tenantId: tenant.id,
+          actor: key.id,
+          action: 'identity.removed',
+          target: request.params.userId,
+          details: { kind: removed.kind, provider: removed.provider },
+        });
+        return reply.status(204).send();
+      },
+    );
+
     app.get(
       '/v1/users/:userId/export',
       {

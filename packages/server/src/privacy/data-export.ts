@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import { TesseraError } from '../errors.js';
 import { describeMessage, type Sessions } from '../sessions/index.js';
 import type { Store } from '../store/index.js';
+import { describeIdentity } from '../tenancy/index.js';
 
 /** Everything held about a user (GDPR access): profile, linked anonymous ids, sessions, conversations, messages. */
 export async function exportUser(deps: { store: Store; clock: Clock; sessions: Sessions }, tenantId: string, externalId: string) {
@@ -12,6 +13,7 @@ export async function exportUser(deps: { store: Store; clock: Clock; sessions: S
   const sessions = await store.sessions.listByUser(user.id);
   const conversations = await store.conversations.listByUserOrSessions(user.id, []);
   const messages = await store.messages.listByConversations(conversations.map((c) => c.id));
+  const identities = await store.identities.listByUser(user.id);
   return {
     exportedAt: deps.clock.now(),
     user: {
@@ -25,6 +27,7 @@ export async function exportUser(deps: { store: Store; clock: Clock; sessions: S
       createdAt: user.createdAt,
       updatedAt: user.updatedAt,
     },
+    identities: identities.map(describeIdentity),
     anonymousIds,
     sessions: sessions.map((session) => ({
       ...deps.sessions.describe(session, user),

@@ -14,7 +14,7 @@ export interface ErasureDeps {
 export interface ErasureReceipt {
   subject: { kind: 'user' | 'anonymous'; id: string };
   erasedAt: number;
-  deleted: { users: number; sessions: number; conversations: number; messages: number; anonymousIds: number };
+  deleted: { users: number; identities: number; sessions: number; conversations: number; messages: number; anonymousIds: number };
 }
 
 /**
@@ -22,7 +22,8 @@ export interface ErasureReceipt {
  * - every session signed in as the user, whatever its anonymous id, with its conversations;
  * - the still-anonymous sessions (and their conversations) of each anonymous id the user
  *   signed in from, in this tenant: that browser's, which the user showed to be theirs;
- * - the user's links to those ids, and the monthly actives of the user and of those ids.
+ * - the user's links to those ids, and the monthly actives of the user and of those ids;
+ * - the user's identities (the ways they signed in), and the sign-in flows of the erased sessions.
  * Not erased: sessions of those anonymous ids signed in as another user (that user's), any
  * session of another tenant (a browser keeps one anonymous id for every tenant), and other
  * users' links to those ids.
@@ -41,12 +42,15 @@ export async function eraseUser(deps: ErasureDeps, tenantId: string, externalId:
     userIds: [user.id],
     actives: [user.id, ...anonymousIds],
   });
-  const users = await store.users.delete(user.id);
+  const { users, identities } = await store.transaction(async (tx) => {
+    const identities = await tx.identities.deleteByUser(user.id);
+    return { identities, users: await tx.users.delete(user.id) };
+  });
   await deps.sessions.forgetErased(sessions.map((s) => s.id));
   const receipt: ErasureReceipt = {
     subject: { kind: 'user', id: externalId },
     erasedAt: deps.clock.now(),
-    deleted: { ...deleted, users, anonymousIds: anonymousIds.length },
+    deleted: { ...deleted, users, identities, anonymousIds: anonymousIds.length },
   };
   await deps.audit.by(by, { tenantId, action: 'user.erased', target: externalId, details: receipt.deleted });
   return receipt;
@@ -74,7 +78,7 @@ export async function eraseAnonymous(deps: ErasureDeps, tenantId: string, anonym
   const receipt: ErasureReceipt = {
     subject: { kind: 'anonymous', id: anonymousId },
     erasedAt: deps.clock.now(),
-    deleted: { ...deleted, users: 0, anonymousIds: 1 },
+    deleted: { ...deleted, users: 0, identities: 0, anonymousIds: 1 },
   };
   await deps.audit.by(by, { tenantId, action: 'anonymous.erased', target: anonymousId, details: receipt.deleted });
   return receipt;
@@ -106,6 +110,7 @@ async function deleteAll(
     const deletedConversations = await tx.conversations.deleteByIds(conversationIds);
     await tx.refreshTokens.deleteBySessions(sessionIds);
     await tx.pendingTurns.deleteSessions(sessionIds);
+    await tx.signInFlows.deleteSessions(sessionIds);
     const deletedSessions = await tx.sessions.deleteMany(sessionIds);
     await tx.usage.deleteSubjects(tenantId, subjects);
     return { sessions: deletedSessions, conversations: deletedConversations, messages };

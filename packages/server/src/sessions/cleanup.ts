@@ -4,6 +4,7 @@ import { PENDING_TURN_TTL_MS, type Store } from '../store/index.js';
 const BATCH_SIZE = 500;
 /** Revoked sessions are kept this long so a late refresh still gets SESSION_REVOKED, not INVALID_TOKEN. */
 const REVOKED_KEEP_MS = 24 * 3600 * 1000;
+const EXPIRED_FLOW_KEEP_MS = 3600 * 1000;
 
 export interface CleanupReport {
   sessions: number;
@@ -33,6 +34,7 @@ export async function cleanupExpired(store: Store, clock: Clock, tenantIds: stri
       report.conversations += await tx.conversations.deleteBySessions(anonymous);
       report.refreshTokens += await tx.refreshTokens.deleteBySessions(ids);
       await tx.pendingTurns.deleteSessions(ids);
+      await tx.signInFlows.deleteSessions(ids);
       report.sessions += await tx.sessions.deleteMany(ids);
     });
     await yieldToEventLoop();
@@ -40,6 +42,8 @@ export async function cleanupExpired(store: Store, clock: Clock, tenantIds: stri
   // A pending turn outlives its question only so long; retired agent signing secrets are dead weight.
   await store.pendingTurns.deleteOlderThan(clock.now() - PENDING_TURN_TTL_MS);
   await store.agentSecrets.deleteRetired(clock.now());
+  // An expired flow is kept an hour, so a late callback still finds the chat's origin to tell.
+  await store.signInFlows.deleteExpired(clock.now() - EXPIRED_FLOW_KEEP_MS);
   for (const tenantId of tenantIds) {
     const tenant = await store.tenants.get(tenantId);
     const days = tenant?.settings.retention?.messageDays;

@@ -12,3 +12,14 @@ export {
 } from './passwords.js';
 export { DatabaseReplayGuard, type ReplayGuard } from './replay-guard.js';
 export { customClaimsSchema, avatarSchema, externalUserIdSchema, userNameSchema } from './custom-claims.js';
+export {
+  SignInFlows,
+  FLOW_TTL_MS,
+  type CallbackOutcome,
+  type FlowRequestContext,
+  type OAuthFlowInput,
+  type SignInFlowsDeps,
+} from './sign-in-flows.js';
+export { ProviderAccounts } from './provider-accounts.js';
+export { OAuthProviders } from './oauth/oauth-providers.js';
+export type { ProviderAccount } from './oauth/provider-client.js';

@@ -1,3 +1,4 @@
+import type { AuthMethod } from '@tessera/protocol';
 import type { RateLimits } from '../bus/index.js';
 import { TesseraError } from '../errors.js';
 import type { IssuedTokens, Sessions } from '../sessions/index.js';
@@ -7,8 +8,13 @@ import type { ExternalTokenVerifier } from '../tokens/index.js';
 import { verifyIdentityToken } from './identity-tokens.js';
 import { checkPasswordPolicy, type PasswordHasher } from './passwords.js';
 import type { ReplayGuard } from './replay-guard.js';
+import type { SignInFlows } from './sign-in-flows.js';
 
-export type Credentials = { method: 'jwt'; token: string } | { method: 'password'; email: string; password: string };
+export type Credentials =
+  | { method: 'jwt'; token: string }
+  | { method: 'password'; email: string; password: string }
+  /** A sign-in flow this session started and that completed out of band. */
+  | { method: 'flow'; flowId: string; flowSecret: string };
 
 export interface SignInContext {
   ip: string;
@@ -29,6 +35,7 @@ export interface SignInDeps {
   replayGuard: ReplayGuard;
   rateLimits: RateLimits;
   audit: Audit;
+  flows: SignInFlows;
 }
 
 const LOGIN_ATTEMPTS_PER_IP = { points: 30, durationSeconds: 60 };
@@ -42,14 +49,8 @@ export class SignIn {
   constructor(private readonly deps: SignInDeps) {}
 
   async signIn(session: Session, credentials: Credentials, context: SignInContext): Promise<SignInResult> {
-    const user =
-      credentials.method === 'jwt'
-        ? await this.userFromIdentityToken(session, credentials.token)
-        : await this.userFromPassword(session, credentials, context.ip);
-    const linked = await this.deps.sessions.link(session.id, user, {
-      keepSocketId: context.socketId,
-      amr: [credentials.method === 'jwt' ? 'jwt' : 'pwd'],
-    });
+    const { user, amr } = await this.prove(session, credentials, context.ip);
+    const linked = await this.deps.sessions.link(session.id, user, { keepSocketId: context.socketId, amr });
     await this.deps.audit.record({
       tenantId: session.tenantId,
       actor: session.id,
@@ -69,6 +70,20 @@ export class SignIn {
       throw new TesseraError('CONFLICT', 'an account with this email already exists');
     const passwordHash = await this.deps.passwords.hash(input.password);
     return this.deps.users.createWithPassword(tenantId, { email, passwordHash, name: input.name ?? null });
+  }
+
+  /** Who the credentials prove, and how (RFC 8176 `amr`). */
+  private async prove(session: Session, credentials: Credentials, ip: string): Promise<{ user: User; amr: AuthMethod[] }> {
+    switch (credentials.method) {
+      case 'jwt':
+        return { user: await this.userFromIdentityToken(session, credentials.token), amr: ['jwt'] };
+      case 'password':
+        return { user: await this.userFromPassword(session, credentials, ip), amr: ['pwd'] };
+      case 'flow': {
+        const { user, amr } = await this.deps.flows.redeem(session, credentials.flowId, credentials.flowSecret);
+        return { user, amr: amr as AuthMethod[] };
+      }
+    }
   }
 
   private async userFromIdentityToken(session: Session, token: string): Promise<User> {

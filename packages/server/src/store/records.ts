@@ -157,3 +157,44 @@ export interface AgentSecret {
   createdAt: number;
   retiresAt: number | null;
 }
+
+export type SignInFlowMethod = 'oauth' | 'magic_link';
+/** `completing`: a callback claimed the flow and is talking to the provider. */
+export type SignInFlowStatus = 'pending' | 'completing' | 'completed' | 'failed' | 'redeemed';
+
+/** A sign-in started by a chat, completed out of band, redeemed once by its starter. */
+export interface SignInFlow {
+  id: string;
+  tenantId: string;
+  sessionId: string;
+  method: SignInFlowMethod;
+  provider: string | null;
+  /** Hash of the secret only the starting chat holds. */
+  secretHash: string;
+  /** Hash of the provider round trip's `state` (or the link's token): how the callback finds the flow. */
+  stateHash: string | null;
+  /** The page origin that started it: the only one the callback page tells. */
+  origin: string | null;
+  returnTo: string | null;
+  status: SignInFlowStatus;
+  /** Set on completion: who signed in, and how. */
+  userId: string | null;
+  amr: string[] | null;
+  errorCode: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export type IdentityKind = 'external' | 'password' | 'oauth' | 'passkey' | 'email';
+
+/** One way a user signs in: the customer's own login, a hosted password, a provider account… */
+export interface Identity {
+  id: string;
+  tenantId: string;
+  userId: string;
+  kind: IdentityKind;
+  provider: string | null;
+  subject: string | null;
+  email: string | null;
+  createdAt: number;
+}

@@ -13,6 +13,8 @@ import { usedTokenIdRepo } from './used-token-ids.js';
 import { auditLogRepo } from './audit-log.js';
 import { pendingTurnRepo } from './pending-turns.js';
 import { agentSecretRepo } from './agent-secrets.js';
+import { signInFlowRepo } from './sign-in-flows.js';
+import { identityRepo } from './identities.js';
 
 /** Every repository over one connection or transaction: the same queries on both dialects. */
 export function repositories(db: Kysely<Database>) {
@@ -30,6 +32,8 @@ export function repositories(db: Kysely<Database>) {
     auditLog: auditLogRepo(db),
     pendingTurns: pendingTurnRepo(db),
     agentSecrets: agentSecretRepo(db),
+    signInFlows: signInFlowRepo(db),
+    identities: identityRepo(db),
   };
 }
 

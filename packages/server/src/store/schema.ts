@@ -158,6 +158,35 @@ export interface AuditLogTable {
   details: string | null;
 }
 
+export interface SignInFlowsTable {
+  id: string;
+  tenant_id: string;
+  session_id: string;
+  method: string;
+  provider: string | null;
+  secret_hash: string;
+  state_hash: string | null;
+  origin: string | null;
+  return_to: string | null;
+  status: string;
+  user_id: string | null;
+  amr: string | null;
+  error_code: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface IdentitiesTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  kind: string;
+  provider: string | null;
+  subject: string | null;
+  email: string | null;
+  created_at: number;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -174,4 +203,6 @@ export interface Database {
   audit_log: AuditLogTable;
   pending_turns: PendingTurnsTable;
   agent_secrets: AgentSecretsTable;
+  sign_in_flows: SignInFlowsTable;
+  identities: IdentitiesTable;
 }

@@ -58,6 +58,14 @@ export function userRepo(db: Kysely<Database>) {
         .where('id', '=', id)
         .execute();
     },
+    /** Marks the user changed; in a transaction it also holds the row until the commit. */
+    async touch(id: string, at: number): Promise<boolean> {
+      const result = await db.updateTable('users').set({ updated_at: at }).where('id', '=', id).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+    async clearPassword(id: string, at: number): Promise<void> {
+      await db.updateTable('users').set({ password_hash: null, updated_at: at }).where('id', '=', id).execute();
+    },
     async delete(id: string): Promise<number> {
       const result = await db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
       return Number(result.numDeletedRows);

@@ -1,9 +1,10 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { AgentSecret, Store } from '../store/index.js';
 import type { Audit, Auditor } from './audit.js';
+import { SecretBox } from './secret-box.js';
 
 /** How long a rotated-out secret keeps signing next to the new one. */
 export const AGENT_SECRET_OVERLAP_MS = 24 * 3600 * 1000;
@@ -13,7 +14,6 @@ const MAX_CACHED_TENANTS = 10_000;
 /** At most this many secrets sign one request (rotations in quick succession). */
 const MAX_SIGNING_SECRETS = 5;
 const SECRET_BYTES = 24;
-const SEALED_VERSION = 'v1';
 
 export interface AgentSecretsDeps {
   store: Store;
@@ -47,8 +47,10 @@ export function newSigningSecret(): string {
 export class AgentSecrets {
   private readonly cache = new Map<string, { secrets: Array<{ plaintext: string; retiresAt: number | null }>; until: number }>();
 
+  private readonly box: SecretBox;
+
   constructor(private readonly deps: AgentSecretsDeps) {
-    if (deps.serverSecret.length !== 32) throw new Error('the agent secrets server secret must be 32 bytes');
+    this.box = new SecretBox(deps.serverSecret);
   }
 
   /**
@@ -118,23 +120,13 @@ export class AgentSecrets {
   }
 
   private seal(plaintext: string, tenantId: string, id: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.deps.serverSecret, iv);
-    cipher.setAAD(Buffer.from(`${tenantId}:${id}`));
-    const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return `${SEALED_VERSION}.${Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url')}`;
+    return this.box.seal(plaintext, `${tenantId}:${id}`);
   }
 
   /** The plaintext of a stored secret, or null (logged) when it cannot be opened with this server's secret. */
   private open(secret: AgentSecret): string | null {
     try {
-      const [version, payload] = secret.secretSealed.split('.');
-      if (version !== SEALED_VERSION || payload === undefined) throw new Error('unknown sealed format');
-      const bytes = Buffer.from(payload, 'base64url');
-      const decipher = createDecipheriv('aes-256-gcm', this.deps.serverSecret, bytes.subarray(0, 12));
-      decipher.setAAD(Buffer.from(`${secret.tenantId}:${secret.id}`));
-      decipher.setAuthTag(bytes.subarray(12, 28));
-      return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
+      return this.box.open(secret.secretSealed, `${secret.tenantId}:${secret.id}`);
     } catch {
       this.deps.logger.error({ tenantId: secret.tenantId, secretId: secret.id }, 'an agent signing secret could not be opened');
       return null;

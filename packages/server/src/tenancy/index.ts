@@ -22,3 +22,15 @@ export { monthlyUsage, type MonthlyUsage } from './usage.js';
 export { AGENT_DEFAULTS, agentSettingsOf, agentSettingsSchema, defaultToolAudience, type AgentSettings } from './agent-settings.js';
 export { signInMethodsOf } from './sign-in-methods.js';
 export { AgentSecrets, AGENT_SECRET_OVERLAP_MS, newSigningSecret, type AgentSecretsDeps, type RotatedSecret } from './agent-secrets.js';
+export { SecretBox } from './secret-box.js';
+export {
+  clientSecretContext,
+  oauthProviderOf,
+  oauthSettingsOf,
+  oauthSettingsSchema,
+  type GitHubProvider,
+  type OAuthProvider,
+  type OidcProvider,
+  type OAuthSettings,
+} from './oauth-settings.js';
+export { UserIdentities, describeIdentity } from './user-identities.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { TenantSettings } from '../store/index.js';
 import { validateVerification } from '../tokens/index.js';
 import { agentSettingsSchema } from './agent-settings.js';
+import { describeOAuthSettings, oauthSettingsOf, oauthSettingsSchema } from './oauth-settings.js';
 
 export const DEFAULT_SETTINGS: TenantSettings = {
   allowedOrigins: [],
@@ -85,17 +86,19 @@ export const settingsPatchSchema = z
       .strict(),
     identity: identitySettingsSchema.nullable(),
     agent: agentSettingsSchema,
+    oauth: oauthSettingsSchema,
   })
   .partial()
   .strict();
 
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 
-/** Settings as shown to admins: a shared secret is never shown again. */
+/** Settings as shown to admins: a shared or client secret is never shown again. */
 export function describeSettings(settings: TenantSettings): TenantSettings {
+  const described = settings.oauth ? { ...settings, oauth: describeOAuthSettings(oauthSettingsOf(settings)) } : settings;
   const identity = settings.identity as IdentitySettings | null | undefined;
-  if (!identity || !('secret' in identity.verification)) return settings;
-  return { ...settings, identity: { ...identity, verification: { secret: '[set]' } } };
+  if (!identity || !('secret' in identity.verification)) return described;
+  return { ...described, identity: { ...identity, verification: { secret: '[set]' } } };
 }
 
 /** Merges a validated patch into settings, one level deep (so `sessions: {userIdleSeconds}` keeps the rest). */

@@ -4,6 +4,8 @@ import { TesseraError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Store, Tenant, TenantSettings } from '../store/index.js';
 import type { Audit, Auditor } from './audit.js';
+import { sealOAuthPatch } from './oauth-settings.js';
+import type { SecretBox } from './secret-box.js';
 import { applySettingsPatch, DEFAULT_SETTINGS, type SettingsPatch } from './settings.js';
 
 export interface TenantsDeps {
@@ -11,6 +13,8 @@ export interface TenantsDeps {
   clock: Clock;
   bus: Bus;
   audit: Audit;
+  /** Seals what settings hold that must be read back (providers' client secrets). */
+  secretBox: SecretBox;
 }
 
 /**
@@ -56,7 +60,8 @@ export class Tenants {
 
   async updateSettings(id: string, patch: SettingsPatch, by?: Auditor): Promise<TenantSettings> {
     const tenant = await this.get(id);
-    const settings = applySettingsPatch(tenant.settings, patch);
+    const sealed = patch.oauth ? { ...patch, oauth: sealOAuthPatch(id, tenant.settings, patch.oauth, this.deps.secretBox) } : patch;
+    const settings = applySettingsPatch(tenant.settings, sealed as SettingsPatch);
     await this.store.tenants.updateSettings(id, settings);
     await this.changed(id);
     await this.deps.audit.by(by, { tenantId: id, action: 'settings.changed', target: id, details: { fields: Object.keys(patch) } });

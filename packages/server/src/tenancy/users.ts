@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { TesseraError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { Store, User } from '../store/index.js';
+import type { Identity, IdentityKind, Store, User } from '../store/index.js';
 
 export interface UserProfile {
   name?: string | null;
@@ -44,7 +44,7 @@ export class Users {
       updatedAt: now,
     };
     try {
-      await this.store.users.insert(user);
+      await this.insertWithIdentity(user, { kind: 'external' });
       return user;
     } catch (error) {
       // Two requests created the same user at once: the other one won.
@@ -70,11 +70,69 @@ export class Users {
       updatedAt: now,
     };
     try {
-      await this.store.users.insert(user);
+      await this.insertWithIdentity(user, { kind: 'password', email: account.email });
     } catch (error) {
       throw new TesseraError('CONFLICT', 'an account with this email already exists', { cause: error });
     }
     return user;
+  }
+
+  /**
+   * A user who first signed in with a provider account. The customer sees `{provider}:{subject}`
+   * as the user id; the email is kept only when the provider verified it and no account has it.
+   */
+  async createWithProvider(
+    tenantId: string,
+    account: { provider: string; subject: string; email: string | null; name: string | null; avatar: string | null },
+  ): Promise<User> {
+    const now = this.clock.now();
+    const user: User = {
+      id: newId('usr'),
+      tenantId,
+      externalId: `${account.provider}:${account.subject}`,
+      name: account.name,
+      avatar: account.avatar,
+      custom: {},
+      email: account.email,
+      passwordHash: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.insertWithIdentity(user, { kind: 'oauth', provider: account.provider, subject: account.subject, email: account.email });
+    return user;
+  }
+
+  /** Another way for an existing user to sign in. */
+  async addIdentity(
+    user: User,
+    identity: { kind: IdentityKind; provider?: string; subject?: string; email?: string | null },
+  ): Promise<Identity> {
+    const record = this.identityOf(user, identity);
+    await this.store.identities.insert(record);
+    return record;
+  }
+
+  private async insertWithIdentity(
+    user: User,
+    identity: { kind: IdentityKind; provider?: string; subject?: string; email?: string | null },
+  ): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      await tx.users.insert(user);
+      await tx.identities.insert(this.identityOf(user, identity));
+    });
+  }
+
+  private identityOf(user: User, identity: { kind: IdentityKind; provider?: string; subject?: string; email?: string | null }): Identity {
+    return {
+      id: newId('idn'),
+      tenantId: user.tenantId,
+      userId: user.id,
+      kind: identity.kind,
+      provider: identity.provider ?? null,
+      subject: identity.subject ?? null,
+      email: identity.email ?? null,
+      createdAt: this.clock.now(),
+    };
   }
 
   async byExternalId(tenantId: string, externalId: string): Promise<User> {

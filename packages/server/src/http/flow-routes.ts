@@ -1,0 +1,101 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Services } from '../services.js';
+import { sendCallbackPage } from './callback-page.js';
+import { requireAccessToken, requirePublishableKey } from './guards.js';
+import { publicUrlOf } from './public-url.js';
+
+const flowParams = z.object({ flowId: z.string().min(1).max(64) });
+const providerInfo = z.object({ id: z.string(), kind: z.enum(['oidc', 'github']), name: z.string() });
+
+/** Sign-ins that finish elsewhere: providers a chat can offer, flows it starts and follows, providers' callbacks. */
+export function flowRoutes(services: Services): FastifyPluginAsyncZod {
+  const { signInFlows } = services;
+  return async (app) => {
+    app.get(
+      '/v1/auth/providers',
+      {
+        schema: {
+          tags: ['Sign-in'],
+          summary: "The tenant's sign-in providers",
+          description: 'What a sign-in card offers as "Continue with …" buttons.',
+          security: [{ publishableKey: [] }, { accessToken: [] }],
+          response: { 200: z.object({ providers: z.array(providerInfo) }) },
+        },
+      },
+      async (request) => {
+        const tenant = request.headers.authorization
+          ? await services.tenants.get((await requireAccessToken(services, request)).session.tenantId)
+          : await requirePublishableKey(services, request);
+        return { providers: services.oauthProviders.listFor(tenant) };
+      },
+    );
+
+    app.post(
+      '/v1/auth/flows',
+      {
+        schema: {
+          tags: ['Sign-in'],
+          summary: 'Start a sign-in that finishes elsewhere',
+          description:
+            "For `oauth`, `url` is the provider's page: open it in a popup (or redirect to it, with `returnTo` set to the page to come back to). When the provider sends the person back, every socket of the session gets `flow_completed`; redeem it once with `flowSecret`.",
+          security: [{ accessToken: [] }],
+          body: z
+            .object({
+              method: z.literal('oauth'),
+              provider: z.string().min(1).max(32),
+              returnTo: z.string().min(1).max(2000).optional(),
+            })
+            .strict(),
+          response: {
+            201: z.object({ flowId: z.string(), flowSecret: z.string(), expiresAt: z.number().int(), url: z.string().optional() }),
+          },
+        },
+      },
+      async (request, reply) => {
+        const { session } = await requireAccessToken(services, request);
+        const started = await signInFlows.start(session, request.body, {
+          origin: request.headers.origin ?? null,
+          publicUrl: publicUrlOf(services, request),
+        });
+        return reply.status(201).header('cache-control', 'no-store').send(started);
+      },
+    );
+
+    app.get(
+      '/v1/auth/flows/:flowId',
+      {
+        schema: {
+          tags: ['Sign-in'],
+          summary: 'The state of a sign-in flow of this session',
+          security: [{ accessToken: [] }],
+          params: flowParams,
+          response: { 200: z.object({ state: z.enum(['pending', 'completed', 'failed', 'expired']) }) },
+        },
+      },
+      async (request) => {
+        const { session } = await requireAccessToken(services, request);
+        return { state: await signInFlows.state(session, request.params.flowId) };
+      },
+    );
+
+    app.get(
+      '/v1/auth/oauth/:provider/callback',
+      {
+        schema: {
+          tags: ['Sign-in'],
+          summary: "A provider's redirect back",
+          description:
+            'Completes the flow its `state` names, once. Answers an HTML page that tells the chat that opened it (`postMessage` to the origin that started the flow) and closes; 410 `FLOW_EXPIRED` for a used or expired flow.',
+          params: z.object({ provider: z.string().min(1).max(32) }),
+          querystring: z.looseObject({}),
+        },
+      },
+      async (request, reply) => {
+        const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
+        const outcome = await signInFlows.callback(request.params.provider, new URLSearchParams(query), publicUrlOf(services, request));
+        return sendCallbackPage(reply, outcome);
+      },
+    );
+  };
+}
