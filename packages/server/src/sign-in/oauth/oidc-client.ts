@@ -22,7 +22,8 @@ export function oidcClient(provider: OidcProvider, clientSecret: string, options
     configuration ??= client
       .discovery(new URL(provider.issuer), provider.clientId, undefined, client.ClientSecretPost(clientSecret), {
         timeout: PROVIDER_TIMEOUT_SECONDS,
-        ...(options.insecure ? { execute: [client.allowInsecureRequests] } : {}),
+        // Without it, an id token from the token endpoint is trusted on TLS alone: its signature is checked too.
+        execute: options.insecure ? [client.enableNonRepudiationChecks, client.allowInsecureRequests] : [client.enableNonRepudiationChecks],
       })
       .catch((error: unknown) => {
         configuration = undefined; // a provider that was down is asked again next time
