@@ -79,7 +79,8 @@ export class Users {
 
   /**
    * A user who first signed in with a provider account. The customer sees `{provider}:{subject}`
-   * as the user id; the email is kept only when the provider verified it and no account has it.
+   * as the user id (the internal id when that is taken); the email is kept only when the provider
+   * verified it and no account has it.
    */
   async createWithProvider(
     tenantId: string,
@@ -98,7 +99,12 @@ export class Users {
       createdAt: now,
       updatedAt: now,
     };
-    await this.insertWithIdentity(user, { kind: 'oauth', provider: account.provider, subject: account.subject, email: account.email });
+    const identity = { kind: 'oauth' as const, provider: account.provider, subject: account.subject, email: account.email };
+    if (await this.store.users.findByExternalId(tenantId, user.externalId)) {
+      // The id is taken by the user this account was once connected to (and since removed from).
+      user.externalId = user.id;
+    }
+    await this.insertWithIdentity(user, identity);
     return user;
   }
 
