@@ -5,6 +5,8 @@ import { createTestDatabase, TEST_DATABASE_URL, TEST_REDIS_URL, type TestDatabas
 import { connect, ORIGIN, type TestSocket } from '../support/test-server.js';
 import { chatResiliently } from '../support/chat-client.js';
 import { sendEvent, sleep, startStream, TestAgentServer } from '../agents/agent-server.js';
+import { followToCallback } from '../sign-in/flow-support.js';
+import { startOidcProvider } from '../support/oidc-test-provider.js';
 
 const enabled = Boolean(TEST_DATABASE_URL && TEST_REDIS_URL && nginxInstalled());
 
@@ -278,6 +280,51 @@ describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one R
     } finally {
       await request(a, 'PATCH', '/v1/settings', { headers: bearer(cluster.secretKey), origin: null, body: { agent: { url: null } } });
       await agent.stop();
+    }
+  });
+
+  it('a flow completed by the provider’s callback on node B reaches the chat’s socket on node A, which redeems it in-band', async () => {
+    const port = new URL(a).port;
+    const provider = await startOidcProvider({
+      clients: [
+        {
+          clientId: 'tessera-cluster',
+          clientSecret: 'cluster-secret-0123456789',
+          redirectUris: [`http://localhost:${port}/v1/auth/oauth/acme/callback`],
+        },
+      ],
+      autoLogin: 'ada',
+    });
+    try {
+      const configured = await request(a, 'PATCH', '/v1/settings', {
+        headers: bearer(cluster.secretKey),
+        origin: null,
+        body: {
+          oauth: {
+            providers: [
+              { id: 'acme', kind: 'oidc', issuer: provider.issuer, clientId: 'tessera-cluster', clientSecret: 'cluster-secret-0123456789' },
+            ],
+          },
+        },
+      });
+      expect(configured.status).toBe(200);
+      const session = await startSession(a);
+      const [onA, onB] = await Promise.all([socketTo(wsOf(a), session.accessToken), socketTo(wsOf(b), session.accessToken)]);
+      const started = await request(b, 'POST', '/v1/auth/flows', {
+        headers: bearer(session.accessToken),
+        body: { method: 'oauth', provider: 'acme' },
+      });
+      expect(started.status).toBe(201);
+      const callback = await followToCallback(started.body.url);
+      const page = await fetch(`${b}${callback.pathname}${callback.search}`);
+      expect(page.status).toBe(200);
+      await Promise.all([onA.nextOfType('flow_completed'), onB.nextOfType('flow_completed')]);
+      onA.send({ type: 'authenticate', method: 'flow', flowId: started.body.flowId, flowSecret: started.body.flowSecret });
+      expect((await onA.nextOfType('authenticated')).user.id).toBe('acme:ada');
+      expect((await onB.closed).code).toBe(4002);
+      onA.close();
+    } finally {
+      await provider.stop();
     }
   });
 });

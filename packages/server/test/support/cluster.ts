@@ -163,9 +163,13 @@ export async function startCluster(options: { databaseUrl: string; redisUrl: str
     ['init', '--data', dataDir, '--origin', options.origin, '--json'],
     env,
   );
+  const ports: number[] = [];
+  for (let i = 0; i < (options.nodes ?? 2); i++) ports.push(await freePort());
+  // One public URL for all: a provider's callback may reach any node, its redirect URI must be the same.
+  const shared = { ...env, TESSERA_PUBLIC_URL: `http://localhost:${ports[0]}` };
   const nodes: ClusterNode[] = [];
-  for (let i = 0; i < (options.nodes ?? 2); i++)
-    nodes.push(new ClusterNode(String.fromCharCode(65 + i), await freePort(), dataDir, env, await freePort()));
+  for (const [i, port] of ports.entries())
+    nodes.push(new ClusterNode(String.fromCharCode(65 + i), port, dataDir, shared, await freePort()));
   await Promise.all(nodes.map((node) => node.start()));
   return {
     nodes,
