@@ -1,4 +1,12 @@
-import type { ConversationInfo, SessionInfo, TokenPair, UserInfo } from '@tessera/protocol';
+import type {
+  ConversationInfo,
+  SessionInfo,
+  SignInFlowStart,
+  SignInFlowState,
+  SignInProviderInfo,
+  TokenPair,
+  UserInfo,
+} from '@tessera/protocol';
 import { systemClock, type Clock } from './clock.js';
 import { TesseraError } from './errors.js';
 import { requestJson, type FetchLike, type HttpRequest, type HttpResult } from './http.js';
@@ -48,7 +56,16 @@ export interface TesseraApi {
   link(accessToken: string, body: Record<string, string>): Promise<Linked>;
   /** `POST /v1/auth/logout`: revokes the session; one already gone (401) is fine. Skipped with no credentials. */
   logout(credentials: { accessToken?: string | null; refreshToken?: string }): Promise<void>;
+  /** `GET /v1/auth/providers`: the tenant's sign-in providers, asked with the publishable key or an access token. */
+  providers(credentials: { publishableKey: string } | { accessToken: string }): Promise<SignInProviderInfo[]>;
+  /** `POST /v1/auth/flows`: starts a sign-in flow of the session (`oauth`: its `url` is the provider's page). */
+  startFlow(accessToken: string, body: SignInFlowRequest): Promise<SignInFlowStart>;
+  /** `GET /v1/auth/flows/{flowId}`: where a flow of the session stands. */
+  flowState(accessToken: string, flowId: string): Promise<SignInFlowState>;
 }
+
+/** What `POST /v1/auth/flows` takes: a provider's sign-in (`returnTo`: where a redirect comes back), or a magic link. */
+export type SignInFlowRequest = { method: 'oauth'; provider: string; returnTo?: string } | { method: 'magic_link'; email: string };
 
 export function createApi(options: ApiOptions): TesseraApi {
   const { baseUrl, tokenTimeoutMs, requestTimeoutMs } = options;
@@ -56,7 +73,7 @@ export function createApi(options: ApiOptions): TesseraApi {
   const fetchFn: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
   const transport = refreshTransportFor(options.storage);
 
-  const post = <T>(path: string, request: HttpRequest, timeoutMs: number): Promise<HttpResult<T>> =>
+  const call = <T>(path: string, request: HttpRequest, timeoutMs: number): Promise<HttpResult<T>> =>
     requestJson<T>(fetchFn, clock, `${baseUrl}${path}`, request, timeoutMs);
 
   const issued = (result: HttpResult<IssuedBody>, previousRefreshToken?: string): Issued => ({
@@ -66,7 +83,7 @@ export function createApi(options: ApiOptions): TesseraApi {
   });
 
   const refresh = async (refreshToken: string | undefined): Promise<Issued> => {
-    const result = await post<IssuedBody>(
+    const result = await call<IssuedBody>(
       '/v1/auth/refresh',
       { body: transport.refreshBody(refreshToken), credentials: transport.credentials, headers: { ...transport.presentHeaders } },
       tokenTimeoutMs,
@@ -78,7 +95,7 @@ export function createApi(options: ApiOptions): TesseraApi {
     transport,
 
     async startSession(publishableKey) {
-      const result = await post<IssuedBody & { session?: SessionInfo }>(
+      const result = await call<IssuedBody & { session?: SessionInfo }>(
         '/v1/sessions',
         { body: { ...transport.sessionFields }, headers: { 'x-tessera-key': publishableKey }, credentials: transport.credentials },
         tokenTimeoutMs,
@@ -100,7 +117,7 @@ export function createApi(options: ApiOptions): TesseraApi {
       : null,
 
     async link(accessToken, body) {
-      const { body: result } = await post<
+      const { body: result } = await call<
         IssuedBody & { user: UserInfo; session?: SessionInfo; previousConversations?: ConversationInfo[] }
       >(
         '/v1/auth/link',
@@ -121,7 +138,7 @@ export function createApi(options: ApiOptions): TesseraApi {
 
     async logout({ accessToken, refreshToken }) {
       if (!transport.hasCredentials({ accessToken, refreshToken })) return;
-      await post(
+      await call(
         '/v1/auth/logout',
         {
           body: refreshToken ? { refreshToken } : {},
@@ -133,6 +150,26 @@ export function createApi(options: ApiOptions): TesseraApi {
         // A 401 means the session was already gone: that is what we wanted.
         if (!(error instanceof TesseraError && error.status === 401)) throw error;
       });
+    },
+
+    async providers(credentials) {
+      const headers: Record<string, string> =
+        'publishableKey' in credentials
+          ? { 'x-tessera-key': credentials.publishableKey }
+          : { authorization: `Bearer ${credentials.accessToken}` };
+      const { body } = await call<{ providers: SignInProviderInfo[] }>('/v1/auth/providers', { method: 'GET', headers }, requestTimeoutMs);
+      return body.providers;
+    },
+
+    async startFlow(accessToken, body) {
+      const headers = { authorization: `Bearer ${accessToken}` };
+      return (await call<SignInFlowStart>('/v1/auth/flows', { body, headers }, requestTimeoutMs)).body;
+    },
+
+    async flowState(accessToken, flowId) {
+      const headers = { authorization: `Bearer ${accessToken}` };
+      const path = `/v1/auth/flows/${encodeURIComponent(flowId)}`;
+      return (await call<{ state: SignInFlowState }>(path, { method: 'GET', headers }, requestTimeoutMs)).body.state;
     },
   };
 }

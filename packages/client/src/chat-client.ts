@@ -1,6 +1,6 @@
-import type { ClientFrame, ConversationInfo, MessageInfo } from '@tessera/protocol';
+import type { ClientFrame, ConversationInfo, MessageInfo, SignInFlowStart, SignInFlowState, SignInProviderInfo } from '@tessera/protocol';
 import { MAX_FRAME_BYTES } from '@tessera/protocol';
-import { createApi } from './api.js';
+import { createApi, type SignInFlowRequest } from './api.js';
 import type { AuthenticatedEvent, ChatClientEvents } from './chat-events.js';
 import { systemClock } from './clock.js';
 import { createConnectionState, type ConnectionState } from './connection.js';
@@ -12,6 +12,7 @@ import { createOutbox, type Ack, type MessageFrame } from './outbox.js';
 import { createPendingRequests } from './pending-requests.js';
 import { randomId } from './random-id.js';
 import { createReplyStreams } from './reply-streams.js';
+import { createSignInFlows, type SignInFlowCredentials } from './sign-in-flows.js';
 import { createSocketLifecycle } from './socket-lifecycle.js';
 import type { WebSocketConstructor } from './socket.js';
 import { createTokenManagerWith, type TokenManager, type TokenManagerOptions } from './token-manager.js';
@@ -53,6 +54,20 @@ export interface ChatClient {
   authenticate(credentials: { email: string; password: string }): Promise<AuthenticatedEvent>;
   /** Signs in with an identity token minted by your main app. */
   linkFromMainApp(identityToken: string): Promise<AuthenticatedEvent>;
+  /** The tenant's sign-in providers, for "Continue with {name}" buttons. */
+  signInProviders(): Promise<SignInProviderInfo[]>;
+  /**
+   * Starts a sign-in that finishes elsewhere: for `oauth`, open its `url` (a popup, or a redirect
+   * with `returnTo`, a URL of this page's origin). Keep `flowSecret`: only this chat can redeem it.
+   */
+  startSignInFlow(request: SignInFlowRequest): Promise<SignInFlowStart>;
+  /** Where a flow of this session stands: `pending`, `completed` (redeem it), `failed` or `expired`. */
+  signInFlowState(flowId: string): Promise<SignInFlowState>;
+  /**
+   * Redeems a completed flow (after `flow_completed`): in-band on the open socket, which stays
+   * open as the user's, else over HTTP. Once per flow: a second call shares the first's result.
+   */
+  redeemSignInFlow(flow: SignInFlowCredentials): Promise<AuthenticatedEvent>;
   resume(conversationId: string): Promise<{ conversation: ConversationInfo; messages: MessageInfo[] }>;
   /** Messages of the current conversation, newest last; `before` is a message id to page back from. */
   history(options?: { before?: string; limit?: number }): Promise<MessageInfo[]>;
@@ -157,6 +172,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     return event;
   }
 
+  const flows = createSignInFlows({ api, tokens, publishableKey: options.publishableKey, signIn });
+
   return {
     get state() {
       return connection.state;
@@ -191,6 +208,11 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     linkFromMainApp(identityToken) {
       return signIn({ type: 'authenticate', method: 'jwt', token: identityToken }, { method: 'jwt', token: identityToken });
     },
+
+    signInProviders: () => flows.providers(),
+    startSignInFlow: (request) => flows.start(request),
+    signInFlowState: (flowId) => flows.state(flowId),
+    redeemSignInFlow: (flow) => flows.redeem(flow),
 
     async resume(conversationId) {
       const { conversation, messages } = await request({ type: 'resume', conversationId }, 'resumed', true);

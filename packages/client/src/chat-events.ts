@@ -30,6 +30,20 @@ export interface ReplyFailedEvent {
   error: TesseraError;
 }
 
+/**
+ * A sign-in flow of this session was completed elsewhere (the provider's page): the chat that
+ * started it redeems it with its secret (`redeemSignInFlow`). Every socket of the session hears it.
+ */
+export interface FlowCompletedEvent {
+  flowId: string;
+}
+
+/** A sign-in flow of this session ended without a sign-in: `FLOW_DENIED` (the person said no), `CONFLICT`, ... */
+export interface FlowFailedEvent {
+  flowId: string;
+  error: TesseraError;
+}
+
 export interface AuthenticatedEvent {
   user: UserInfo;
   session?: SessionInfo;
@@ -50,5 +64,9 @@ export interface ChatClientEvents {
   /** The server's greeting: a new anonymous session (`isNew`), or the session the socket joined. */
   session: { session: SessionInfo; isNew: boolean };
   authenticated: AuthenticatedEvent;
+  /** A sign-in flow of this session was completed: redeem it (only the chat holding its secret can). */
+  flow_completed: FlowCompletedEvent;
+  /** A sign-in flow of this session failed; the session stays as it was. */
+  flow_failed: FlowFailedEvent;
   error: TesseraError;
 }

@@ -70,6 +70,12 @@ export function createFrameRouter(options: FrameRouterOptions): FrameRouter {
         events.emit('authenticated', { user, session, previousConversations });
         return;
       }
+      case 'flow_completed':
+        events.emit('flow_completed', { flowId: frame.flowId });
+        return;
+      case 'flow_failed':
+        events.emit('flow_failed', { flowId: frame.flowId, error: new TesseraError(frame.code, frame.message) });
+        return;
       case 'error': {
         const error = new TesseraError(frame.code, frame.message, { retryAfterMs: frame.retryAfterMs });
         if (frame.replyTo) {

@@ -6,8 +6,12 @@ export type {
   AuthRequiredEvent,
   ChatClientEvents,
   DeltaEvent,
+  FlowCompletedEvent,
+  FlowFailedEvent,
   ReplyFailedEvent,
 } from './chat-events.js';
+export type { SignInFlowRequest } from './api.js';
+export type { SignInFlowCredentials } from './sign-in-flows.js';
 export type { ConnectionState, StateChange } from './connection.js';
 export type { CurrentUser } from './current-user.js';
 export type { Ack } from './outbox.js';
@@ -31,4 +35,15 @@ export { createAsyncStorage } from './storage/async-storage.js';
 export type { AsyncKeyValue, SecureKeyValue } from './storage/async-storage.js';
 export { createCookieStorage } from './storage/cookie-storage.js';
 export type { LockManagerLike, BroadcastChannelLike } from './tab-coordinator.js';
-export type { TokenPair, AccessClaims, SessionInfo, UserInfo, ConversationInfo, MessageInfo, AuthRequirement } from '@tessera/protocol';
+export type {
+  TokenPair,
+  AccessClaims,
+  SessionInfo,
+  UserInfo,
+  ConversationInfo,
+  MessageInfo,
+  AuthRequirement,
+  SignInFlowStart,
+  SignInFlowState,
+  SignInProviderInfo,
+} from '@tessera/protocol';

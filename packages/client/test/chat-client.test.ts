@@ -5,52 +5,12 @@ import type { TesseraError } from '../src/errors.js';
 import { createMemoryStorage } from '../src/storage/memory-storage.js';
 import type { WebSocketConstructor } from '../src/socket.js';
 import { FakeClock, settle } from './support/fake-clock.js';
+import { FakeSocket, latest } from './support/fake-socket.js';
 import { errorBody, fakeFetch, type Reply } from './support/fake-fetch.js';
 import { makePair } from './support/tokens.js';
 
 // Unit tests of the client's reactions, with a scripted socket. The real server is in integration.test.ts.
 
-class FakeSocket {
-  static all: FakeSocket[] = [];
-  readyState = 0;
-  sent: any[] = [];
-  closedByClient: number | null = null;
-  onopen: ((event: unknown) => void) | null = null;
-  onmessage: ((event: { data: unknown }) => void) | null = null;
-  onclose: ((event: { code: number; reason: string }) => void) | null = null;
-  onerror: ((event: unknown) => void) | null = null;
-  constructor(
-    readonly url: string,
-    readonly protocols: string[],
-  ) {
-    FakeSocket.all.push(this);
-  }
-  send(data: string) {
-    this.sent.push(JSON.parse(data));
-  }
-  close(code = 1000) {
-    this.closedByClient = code;
-    this.readyState = 3;
-  }
-  /** The handshake succeeded and the server greeted (`ready`). */
-  accept(frame: object = { type: 'ready', session: { id: 'sess_1' }, expiresAt: 0 }) {
-    this.readyState = 1;
-    this.onopen?.({});
-    this.receive(frame);
-  }
-  receive(frame: object) {
-    this.onmessage?.({ data: JSON.stringify(frame) });
-  }
-  serverClose(code: number, reason = '') {
-    this.readyState = 3;
-    this.onclose?.({ code, reason });
-  }
-  get token() {
-    return this.protocols.find((p) => p.startsWith('bearer.'))?.slice('bearer.'.length) ?? null;
-  }
-}
-
-const latest = () => FakeSocket.all.at(-1)!;
 const clients: ChatClient[] = [];
 afterEach(() => {
   for (const client of clients.splice(0)) client.disconnect();

@@ -5,6 +5,7 @@ import { createProfile, type WidgetUser } from './profile.js';
 import { createResumeMemory } from './resume-memory.js';
 import { createWidgetSession } from './session.js';
 import { createSignIn } from './sign-in.js';
+import { createSocialSignIn } from './social-sign-in.js';
 import { readTabValue, writeTabValue } from './tab-storage.js';
 import { errorText, isTransient } from './text.js';
 import { createTranscript } from './transcript.js';
@@ -21,6 +22,12 @@ export interface TesseraWidget {
   toggle(): void;
   /** Signs the chat in with an identity token from your app; the conversation stays. */
   linkFromMainApp(identityToken: string): Promise<UserInfo>;
+  /**
+   * "Continue with {provider}" from your own button: call it inside the click handler (it opens
+   * the provider's popup at once; if blocked, the page goes there and comes back). Resolves once
+   * the chat is signed in; the conversation stays.
+   */
+  signInWith(providerId: string): Promise<UserInfo>;
   /** Ends the chat session (the server revokes it) and starts a fresh anonymous one. */
   logout(): Promise<void>;
   /** The signed-in user, or null while anonymous. */
@@ -36,7 +43,13 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
   const options = resolveOptions(input, scriptOrigin);
   const session = createWidgetSession(options);
   const { client } = session;
-  const canSignIn = Boolean(options.onLoginRequested || options.hostedAccounts);
+  const social = createSocialSignIn({
+    client,
+    origin: options.url,
+    now: serverNow,
+    notice: (error) => view.notice(errorText(error), 'error'),
+  });
+  const canSignIn = () => Boolean(options.onLoginRequested || options.hostedAccounts || social.providers.length);
 
   const host = document.createElement('tessera-chat');
   const shadow = host.attachShadow({ mode: 'open' });
@@ -44,7 +57,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
     title: options.title,
     position: options.position,
     accentColor: options.accentColor,
-    canSignIn,
+    canSignIn: canSignIn(),
     onToggle: () => setOpen(!view.isOpen()),
     onSend: (text) => void sendMessage(text),
     onStop: () => replies.stop(),
@@ -57,13 +70,13 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
 
   const transcript = createTranscript();
   const replies = createLiveReplies({ client, view, transcript, now: serverNow, changed: updateTyping });
-  const signIn = createSignIn({ options, session, view, now: serverNow, ensureConnected });
+  const signIn = createSignIn({ options, session, view, social, now: serverNow, ensureConnected });
   const resumeMemory = createResumeMemory();
   const profile = createProfile(
     client,
     () => session.me(),
     (user) => {
-      view.setUser(user ? (user.name ?? user.userId) : null, canSignIn);
+      showUser(user);
       if (user) signIn.removeCard(); // signed in, maybe in another tab
     },
   );
@@ -80,11 +93,16 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
       if (!isTransient(error)) view.notice(errorText(error), 'error');
     }),
     session.onSignedIn(signedIn),
+    social.detach,
   ];
 
   greet();
   setOpen(options.open === true || readTabValue(OPEN_KEY) === '1', false, false);
   ensureConnected();
+
+  function showUser(user: WidgetUser | null): void {
+    view.setUser(user ? (user.name ?? user.userId) : null, canSignIn());
+  }
 
   function serverNow(): number {
     return Date.now() + client.tokens.serverOffsetMs();
@@ -121,6 +139,8 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
   async function onConnected(): Promise<void> {
     markReady();
     profile.sync();
+    social.resume(); // a sign-in left by a redirect to the provider
+    void social.load().then(() => showUser(profile.user)); // with providers, the header offers "Sign in"
     const resume = resumeMemory.conversationFor(client.getCurrentUser()?.sessionId);
     try {
       if (resume) {
@@ -236,6 +256,10 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
     close: () => setOpen(false),
     toggle: () => setOpen(!view.isOpen()),
     linkFromMainApp: signIn.linkFromMainApp,
+    signInWith: (providerId) => {
+      ensureConnected();
+      return social.start(providerId);
+    },
     logout: () => logout(false),
     getUser: () => (profile.user ? { ...profile.user } : null),
     destroy() {

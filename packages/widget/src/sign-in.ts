@@ -1,8 +1,11 @@
 import type { AuthenticatedEvent, AuthRequiredEvent, UserInfo } from '@tessera/client';
 import type { LoginFormHandlers } from './login-form.js';
 import type { ResolvedOptions } from './options.js';
+import { createProviderButtons } from './provider-buttons.js';
 import type { WidgetSession } from './session.js';
 import { createSignInCard } from './signin-card.js';
+import { createSignInChoices } from './sign-in-choices.js';
+import type { SocialSignIn } from './social-sign-in.js';
 import { errorText } from './text.js';
 import type { View } from './view.js';
 
@@ -10,13 +13,15 @@ export interface SignInDeps {
   options: ResolvedOptions;
   session: WidgetSession;
   view: View;
+  /** Sign-in with the tenant's providers ("Continue with ..."). */
+  social: SocialSignIn;
   /** The server's time now, for placing items. */
   now(): number;
   ensureConnected(): void;
 }
 
 export interface SignIn {
-  /** "Sign in": the host page's own login (`onLoginRequested`), else the hosted-accounts form. */
+  /** "Sign in": the host page's own login (`onLoginRequested`), else a card with the providers and the hosted-accounts form. */
   request(): void;
   /** Signs in with an identity token from the host page's app; a failure is shown too. */
   linkFromMainApp(identityToken: string): Promise<UserInfo>;
@@ -27,8 +32,9 @@ export interface SignIn {
 }
 
 /** The ways a visitor signs in from the widget: the host page's login, hosted accounts, the assistant's card. */
-export function createSignIn({ options, session, view, now, ensureConnected }: SignInDeps): SignIn {
+export function createSignIn({ options, session, view, social, now, ensureConnected }: SignInDeps): SignIn {
   let card: HTMLElement | null = null;
+  const providerButtons = () => (social.providers.length ? createProviderButtons(social.providers, social) : undefined);
 
   async function linkFromMainApp(identityToken: string): Promise<UserInfo> {
     ensureConnected();
@@ -49,7 +55,13 @@ export function createSignIn({ options, session, view, now, ensureConnected }: S
       return;
     }
     ensureConnected();
-    view.showLoginForm(hostedAccountForm());
+    view.showSignInCard((close) =>
+      createSignInChoices({
+        providers: providerButtons(),
+        password: options.hostedAccounts ? hostedAccountForm() : undefined,
+        close,
+      }),
+    );
   }
 
   /** The hosted-accounts form's actions: sign in, or create an account (errors in words for people). */
@@ -78,12 +90,12 @@ export function createSignIn({ options, session, view, now, ensureConnected }: S
     linkFromMainApp,
     ask({ reason, methods }) {
       removeCard();
-      card = createSignInCard({
-        reason,
-        viaHost: methods.includes('jwt') && options.onLoginRequested ? request : undefined,
-        password: methods.includes('password') && options.hostedAccounts ? hostedAccountForm() : undefined,
-        dismiss: removeCard,
-      });
+      const viaHost = methods.includes('jwt') && options.onLoginRequested ? request : undefined;
+      const password = methods.includes('password') && options.hostedAccounts ? hostedAccountForm() : undefined;
+      // The tenant's providers when the agent accepts them, or when the page offers no other way.
+      const acceptsProviders = methods.some((method) => method === 'oauth' || method.startsWith('oauth:'));
+      const providers = acceptsProviders || (!viaHost && !password) ? providerButtons() : undefined;
+      card = createSignInCard({ reason, viaHost, providers, password, dismiss: removeCard });
       view.addItem(card, now());
       view.countUnread();
     },

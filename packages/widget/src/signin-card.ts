@@ -6,6 +6,8 @@ export interface SignInCardOptions {
   reason: string;
   /** Signing in through the host page's own login (identity token), when the page offers it. */
   viaHost?: () => void;
+  /** "Continue with {provider}" buttons, when the tenant has providers (and the agent accepts them). */
+  providers?: HTMLElement;
   /** The hosted-accounts form (email and password), when the widget offers it. */
   password?: LoginFormHandlers;
   /** "Not now": the card goes; the question is answered whenever the visitor signs in later. */
@@ -17,8 +19,9 @@ export interface SignInCardOptions {
  * the ways to sign in that both the agent accepts and this page offers. After sign-in the
  * server answers the question again by itself; the card is removed then.
  */
-export function createSignInCard({ reason, viaHost, password, dismiss }: SignInCardOptions): HTMLLIElement {
+export function createSignInCard({ reason, viaHost, providers, password, dismiss }: SignInCardOptions): HTMLLIElement {
   const body: Node[] = [];
+  if (providers) body.push(providers);
   if (viaHost) body.push(h('button', { type: 'button', class: 'primary', onclick: () => viaHost() }, 'Sign in'));
   if (password) {
     const form = createLoginForm(password, dismiss, 'tessera-card-login').content;

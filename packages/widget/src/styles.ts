@@ -60,6 +60,13 @@ input{border:1px solid var(--line);border-radius:8px;padding:8px 10px;background
 .primary{border:0;background:var(--accent);color:#fff;border-radius:8px;padding:8px 14px;font-weight:600}
 .primary:disabled{opacity:.6;cursor:default}
 .error{color:#cf222e;font-size:13px;margin:0}
+.providers{display:flex;flex-direction:column;gap:6px;align-self:stretch;margin-bottom:8px}
+.provider{width:100%;border:1px solid var(--fg);background:#fff;color:var(--fg);border-radius:8px;padding:8px 12px;font-weight:600}
+.provider:hover{border-color:var(--accent);color:var(--accent)}
+.provider:disabled{opacity:.6;cursor:default}
+.flow-progress{color:var(--muted);font-size:12px;margin:0}
+.flow-progress:empty,.providers .error:empty{display:none}
+.or{color:var(--muted);font-size:12px;margin:0 0 8px;text-align:center}
 .log{flex:1;min-height:0;overflow-y:auto;margin:0;padding:12px;list-style:none;display:flex;flex-direction:column;gap:8px;overscroll-behavior:contain}
 .msg{max-width:85%;padding:8px 12px;border-radius:14px;white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word;margin:0}
 .msg.user{align-self:flex-end;background:var(--accent);color:#fff;border-bottom-right-radius:4px}

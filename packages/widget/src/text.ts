@@ -45,6 +45,10 @@ export function errorText(error: unknown): string {
       return "The assistant couldn't answer that just now. Please try again.";
     case 'AGENT_TIMEOUT':
       return 'The assistant took too long to answer. Please try again.';
+    case 'FLOW_DENIED':
+      return 'Sign-in was cancelled.';
+    case 'FLOW_EXPIRED':
+      return 'That sign-in expired. Please try again.';
     case 'CLIENT_CLOSED':
       return 'The chat was closed before that was sent.';
     default:

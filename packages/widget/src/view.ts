@@ -1,6 +1,5 @@
 import type { ConnectionState, ConversationInfo } from '@tessera/client';
 import { h, icon, ICONS } from './dom.js';
-import { createLoginForm, type LoginFormHandlers } from './login-form.js';
 
 export type { MessageItem };
 import { styles } from './styles.js';
@@ -286,10 +285,10 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
       showCard(card.content, card.focus);
     },
 
-    /** The hosted-accounts form: sign in, or create an account. */
-    showLoginForm(handlers: LoginFormHandlers): void {
-      const form = createLoginForm(handlers, hideCard);
-      showCard(form.content, form.focus);
+    /** The sign-in card (providers, the hosted-accounts form); `build` gets what hides it. */
+    showSignInCard(build: (close: () => void) => { content: Node[]; focus: HTMLElement | null }): void {
+      const card = build(hideCard);
+      showCard(card.content, card.focus);
     },
     hideCard,
   };

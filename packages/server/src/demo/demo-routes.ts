@@ -1,8 +1,18 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../services.js';
 import { parseCookies, serializeCookie } from '../edge/cookies.js';
-import { DEMO_ISSUER, prepareDemo, type DemoSetup } from './demo-setup.js';
+import { publicUrlOf } from '../edge/public-url.js';
+import {
+  DEMO_ISSUER,
+  DEMO_OIDC_CLIENT_ID,
+  DEMO_OIDC_PATH,
+  DEMO_OIDC_PROVIDER_ID,
+  demoOidcClientSecret,
+  prepareDemo,
+  type DemoSetup,
+} from './demo-setup.js';
+import { createDemoOidcProvider, type DemoOidcProvider } from './oidc-demo-provider.js';
 import { DEMO_USERS, isDemoUserKey, type DemoUserKey } from './demo-users.js';
 import { signHs256, timedClaims } from './hs256.js';
 import { shopPage } from './pages.js';
@@ -18,15 +28,23 @@ export interface DemoRoutesOptions {
 
 /**
  * The demo: the shop page at `/` with its own pretend login (`/demo/*`), embedding
- * the widget (`/widget.js`, see http/widget-routes.ts). Registered only when
- * `config.demo` is on.
+ * the widget (`/widget.js`, see http/widget-routes.ts), and a demo OpenID provider at
+ * `/demo/oidc` for "Continue with the demo provider". Registered only when `config.demo` is on.
  */
 export function demoRoutes(services: Services, options: DemoRoutesOptions = {}): FastifyPluginAsync {
   return async (app) => {
     const hide = { schema: { hide: true } };
+    const publicUrl = () => publicUrlOf(services.config, app.server);
+    const requireSetup = () => requireSetupOf(services, publicUrl());
+
+    await app.register(demoOidcRoutes(services, publicUrl));
+    // Ready before the first visitor: the tenant knows the demo provider even if `/` was never shown.
+    app.addHook('onListen', async () => {
+      await prepareDemo(services, publicUrl()).catch((error: unknown) => services.logger.warn({ err: error }, 'demo: preparation failed'));
+    });
 
     app.get('/', hide, async (_request, reply) => {
-      const setup = await prepareDemo(services);
+      const setup = await prepareDemo(services, publicUrl());
       reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
       if (!setup) return reply.status(503).send('<!doctype html><p>Tessera is not initialised yet: run <code>npx tessera init</code>.</p>');
       return shopPage({
@@ -37,13 +55,13 @@ export function demoRoutes(services: Services, options: DemoRoutesOptions = {}):
     });
 
     app.get('/demo/session', hide, async (request) => {
-      const setup = await requireSetup(services);
+      const setup = await requireSetup();
       const key = shopUserOf(request, setup);
       return { user: key ? DEMO_USERS[key] : null };
     });
 
     app.post('/demo/login', hide, async (request, reply) => {
-      const setup = await requireSetup(services);
+      const setup = await requireSetup();
       const requested = (request.body as { user?: unknown } | undefined)?.user;
       if (!isDemoUserKey(requested))
         return reply
@@ -66,7 +84,7 @@ export function demoRoutes(services: Services, options: DemoRoutesOptions = {}):
 
     /** A fresh identity token for the shop's logged-in user (e.g. after a page load). */
     app.post('/demo/identity-token', hide, async (request, reply) => {
-      const setup = await requireSetup(services);
+      const setup = await requireSetup();
       const key = shopUserOf(request, setup);
       if (!key) return reply.status(401).send({ error: { code: 'UNAUTHENTICATED', message: 'log in to the shop first' } });
       return { identityToken: identityToken(services, setup, key) };
@@ -74,8 +92,43 @@ export function demoRoutes(services: Services, options: DemoRoutesOptions = {}):
   };
 }
 
-async function requireSetup(services: Services): Promise<DemoSetup> {
-  const setup = await prepareDemo(services);
+/**
+ * The demo OpenID provider under `/demo/oidc` (issuer `{publicUrl}/demo/oidc`), made on first
+ * use (the port is known then). Fastify leaves the requests alone: no body parsing (the
+ * provider reads its own form posts), no reply; the provider answers on the raw response.
+ */
+function demoOidcRoutes(services: Services, publicUrl: () => string): FastifyPluginAsync {
+  return async (app) => {
+    let provider: DemoOidcProvider | undefined;
+    const demoProvider = () => {
+      provider ??= createDemoOidcProvider({
+        issuer: `${publicUrl()}${DEMO_OIDC_PATH}`,
+        clients: [
+          {
+            clientId: DEMO_OIDC_CLIENT_ID,
+            clientSecret: demoOidcClientSecret(services.config.dataDir),
+            redirectUris: [`${publicUrl()}/v1/auth/oauth/${DEMO_OIDC_PROVIDER_ID}/callback`],
+          },
+        ],
+      });
+      return provider;
+    };
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    const serve = async (request: FastifyRequest, reply: FastifyReply) => {
+      const handler = demoProvider().handler;
+      reply.hijack();
+      handler(request.raw, reply.raw);
+    };
+    const hide = { schema: { hide: true } };
+    app.all(DEMO_OIDC_PATH, hide, serve);
+    app.all(`${DEMO_OIDC_PATH}/*`, hide, serve);
+    app.addHook('onClose', async () => provider?.close());
+  };
+}
+
+async function requireSetupOf(services: Services, publicUrl: string): Promise<DemoSetup> {
+  const setup = await prepareDemo(services, publicUrl);
   if (!setup) throw Object.assign(new Error('Tessera is not initialised'), { statusCode: 503 });
   return setup;
 }

@@ -32,6 +32,9 @@ dialog{border:0;border-radius:16px;padding:22px;box-shadow:0 20px 60px rgba(0,0,
 dialog h2{margin:0 0 6px;font-size:18px}dialog p{margin:0 0 14px;color:#555;font-size:14px}
 .users{display:flex;flex-direction:column;gap:8px;margin-bottom:12px}.users button{text-align:left;border:1px solid #ddd;background:#fff;border-radius:10px;padding:10px 12px;font:inherit;cursor:pointer}
 .users button:hover{border-color:#8a5a2b}.users small{display:block;color:#777}
+.provider{display:flex;flex-direction:column;gap:8px;margin-bottom:12px;padding-top:12px;border-top:1px solid #ebe6df}
+.provider button{text-align:left;border:1px solid #1d1d1f;background:#1d1d1f;color:#fff;border-radius:10px;padding:10px 12px;font:inherit;cursor:pointer}
+.provider small{display:block;color:#ccc}
 footer{max-width:1080px;margin:0 auto;padding:8px 28px 120px;color:#777;font-size:13px}
 @media (max-width:720px){.hero{grid-template-columns:1fr}nav{display:none}header.site{padding:12px 16px}main{padding:16px}.hero h1{font-size:28px}}`;
 
@@ -72,7 +75,7 @@ export function shopPage(options: ShopPageOptions): string {
 <div class="howto"><h2>Try it</h2><ol>
 <li>Open the chat and say hello: you are anonymous, no sign-up needed.</li>
 <li>Ask <code>show my orders</code>: the agent asks you to log in.</li>
-<li>Press <b>Sign in</b> in the chat (or <b>Log in</b> above) and pick a customer.</li>
+<li>Press <b>Sign in</b> in the chat (or <b>Log in</b> above) and pick a customer, or sign in with the demo provider.</li>
 <li>Your conversation stays. Ask again, and <code>who am I</code>.</li>
 <li>Reload, open a second tab, or log out: the chat follows.</li>${partner}
 </ol></div></section>
@@ -80,7 +83,10 @@ export function shopPage(options: ShopPageOptions): string {
 </main>
 <footer>Demo only: the shop's login is pretend, and its identity tokens are signed with a demo secret registered in the tenant's identity settings.</footer>
 <dialog id="login"><form method="dialog"><h2>Log in to Lumen &amp; Oak</h2><p>Pretend login: pick a customer.</p>
-<div class="users">${users}</div><button class="btn secondary" value="cancel">Cancel</button></form></dialog>
+<div class="users">${users}</div>
+<div class="provider" id="provider-login" hidden><button type="button" data-provider="demo">Sign in with the demo provider<small>a real OpenID Connect sign-in, in a popup: signs the chat in</small></button>
+</div>
+<button class="btn secondary" value="cancel">Cancel</button></form></dialog>
 <script>
 window.tesseraSettings = {
   onLoginRequested: function () { window.demoShop.openLogin(); },
@@ -137,6 +143,20 @@ const SHOP_SCRIPT = `
         .then(function (result) { return result && result.identityToken && w.linkFromMainApp(result.identityToken); });
     }).catch(function (error) { console.warn('chat sign-in failed', error); });
   }
+  // The demo provider (registered by tessera start --demo): the widget's own sign-in flow, from the shop's dialog.
+  var providerBox = document.getElementById('provider-login');
+  widget().then(function (w) { return w.ready.then(function () { return w.client.signInProviders(); }); }).then(function (providers) {
+    providerBox.hidden = !providers.some(function (p) { return p.id === 'demo'; });
+  }).catch(function () { providerBox.hidden = true; });
+  providerBox.querySelector('button').addEventListener('click', function (event) {
+    event.preventDefault();
+    var w = window.Tessera && window.Tessera.widget;
+    if (!w) return;
+    // Inside the click: the widget opens the provider's popup at once (if blocked, the page goes there and back).
+    w.signInWith('demo').catch(function () { /* the chat says what happened */ });
+    dialog.close();
+    w.open();
+  });
   button.addEventListener('click', function () { state.user ? logout() : openLogin(); });
   dialog.querySelectorAll('[data-user]').forEach(function (b) {
     b.addEventListener('click', function (event) { event.preventDefault(); login(b.getAttribute('data-user')).catch(function (e) { console.warn(e); }); });

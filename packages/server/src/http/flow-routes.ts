@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Services } from '../services.js';
 import { sendCallbackPage } from './callback-page.js';
 import { requireAccessToken, requirePublishableKey } from './guards.js';
-import { publicUrlOf } from './public-url.js';
+import { publicUrlOf } from '../edge/public-url.js';
 
 const flowParams = z.object({ flowId: z.string().min(1).max(64) });
 const providerInfo = z.object({ id: z.string(), kind: z.enum(['oidc', 'github']), name: z.string() });
@@ -56,7 +56,7 @@ export function flowRoutes(services: Services): FastifyPluginAsyncZod {
         const { session } = await requireAccessToken(services, request);
         const started = await signInFlows.start(session, request.body, {
           origin: request.headers.origin ?? null,
-          publicUrl: publicUrlOf(services, request),
+          publicUrl: publicUrlOf(services.config, request.server.server),
         });
         return reply.status(201).header('cache-control', 'no-store').send(started);
       },
@@ -93,7 +93,11 @@ export function flowRoutes(services: Services): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
-        const outcome = await signInFlows.callback(request.params.provider, new URLSearchParams(query), publicUrlOf(services, request));
+        const outcome = await signInFlows.callback(
+          request.params.provider,
+          new URLSearchParams(query),
+          publicUrlOf(services.config, request.server.server),
+        );
         return sendCallbackPage(reply, outcome);
       },
     );

@@ -4,10 +4,15 @@ import type { Tenant, TenantSettings } from '../store/index.js';
 import type { SecretBox } from './secret-box.js';
 
 const providerId = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'must be 1-32 of a-z, 0-9, _ and -, starting with a letter or digit');
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** https, or http on this machine (a local development provider; the client still refuses it unless told). */
 const httpsUrl = z
   .string()
   .max(500)
-  .refine((value) => URL.canParse(value) && new URL(value).protocol === 'https:', 'must be an https URL');
+  .refine((value) => {
+    const url = URL.canParse(value) ? new URL(value) : null;
+    return url !== null && (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname)));
+  }, 'must be an https URL');
 const scope = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]{1,100}$/, 'must be an OAuth scope token');
 const common = {
   id: providerId,

@@ -134,6 +134,15 @@ describe('identities: the ways a user signs in', () => {
     expect((await signInWith('joined')).body.user.id).toBe('ada@example.com');
     const stored = await server.app.services.store.tenants.get(server.tenantId);
     expect(JSON.stringify(stored?.settings)).not.toContain(CLIENT_SECRET);
+    // A provider on this machine may be plain http in the settings, and still signs nobody in unless the server allows it (`--demo`).
+    await registerProvider(server, { id: 'local', kind: 'oidc', issuer: 'http://localhost:9/', clientId: 'c', clientSecret: 's' });
+    const session = await startAnonymousSession(server);
+    expect(
+      await api(server, 'POST', '/v1/auth/flows', { headers: bearer(session.accessToken), body: { method: 'oauth', provider: 'local' } }),
+    ).toMatchObject({
+      status: 503,
+      body: { error: { code: 'UNAVAILABLE', message: 'provider local: its issuer must be https' } },
+    });
     await registerProvider(server, { id: 'joined', kind: 'oidc', issuer: 'https://login.example.com', clientId: 'c', clientSecret: 's' });
   });
 });

@@ -33,7 +33,8 @@ describe.skipIf(chromiumMissing)('the partner page in Chromium', { timeout: 60_0
     await widget.waitOnline();
     expect(await widget.ask('who am I', /anonymous/)).toMatch(/chatting anonymously/);
     expect(initTokens).toEqual([200]);
-    expect(await widget.signIn.isVisible()).toBe(false); // no sign-in configured on this page
+    // no login of its own on this page: "Sign in" offers the tenant's providers (the demo's `demo`)
+    await widget.signIn.waitFor();
 
     const stored = await page.evaluate((key) => JSON.parse(localStorage.getItem(key) ?? 'null'), `tessera.widget:${servers.url}`);
     expect(stored).toMatchObject({

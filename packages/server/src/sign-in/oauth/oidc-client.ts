@@ -19,6 +19,9 @@ const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
 export function oidcClient(provider: OidcProvider, clientSecret: string, options: { insecure: boolean }): ProviderClient {
   let configuration: Promise<client.Configuration> | undefined;
   const configured = () => {
+    if (!options.insecure && new URL(provider.issuer).protocol !== 'https:') {
+      return Promise.reject(new TesseraError('UNAVAILABLE', `provider ${provider.id}: its issuer must be https`));
+    }
     configuration ??= client
       .discovery(new URL(provider.issuer), provider.clientId, undefined, client.ClientSecretPost(clientSecret), {
         timeout: PROVIDER_TIMEOUT_SECONDS,

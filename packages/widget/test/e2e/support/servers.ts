@@ -84,7 +84,8 @@ export async function startDemoServers(): Promise<DemoServers> {
   const port = new URL(address).port;
   const url = `http://127.0.0.1:${port}`;
   const init = await initialise(app.services, [url, `http://localhost:${port}`]);
-  const demo = (await prepareDemo(app.services))!;
+  // The demo OpenID provider (`demo`) is registered at Tessera's default public URL, http://localhost:PORT/demo/oidc.
+  const demo = (await prepareDemo(app.services, `http://localhost:${port}`))!;
   const partner = await startPartnerSite({
     services: app.services,
     tesseraUrl: url,
