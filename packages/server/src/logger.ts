@@ -1,7 +1,10 @@
 import pino, { type Logger } from 'pino';
 
-/** Query parameters that carry credentials and never reach a log line (compared decoded, case-insensitively). */
-const SECRET_PARAMS = new Set(['token', 'init', 'key', 'refreshtoken', 'access_token']);
+/**
+ * Query parameters that carry credentials and never reach a log line (compared decoded, case-insensitively):
+ * ours, and a provider's authorization code and `state` on its redirect back.
+ */
+const SECRET_PARAMS = new Set(['token', 'init', 'key', 'refreshtoken', 'access_token', 'code', 'state']);
 
 /**
  * The URL with the value of every credential parameter replaced. Names are compared
@@ -42,6 +45,7 @@ export function createLogger(level: string): Logger {
         '*.token',
         '*.refreshToken',
         '*.accessToken',
+        '*.flowSecret',
       ],
       censor: '[redacted]',
     },

@@ -17,6 +17,7 @@ describe('redactUrl', () => {
     ['/v1/ws?x=1&token', '/v1/ws?x=1&token=[redacted]'],
     ['/v1/ws?%E0%A4%A=1&token=a', '/v1/ws?%E0%A4%A=1&token=[redacted]'],
     ['/v1/conversations?limit=5&before=msg_1', '/v1/conversations?limit=5&before=msg_1'],
+    ['/v1/auth/oauth/google/callback?code=c0de&state=s7ate&iss=x', '/v1/auth/oauth/google/callback?code=[redacted]&state=[redacted]&iss=x'],
     ['/healthz', '/healthz'],
   ])('%s', (url, expected) => {
     expect(redactUrl(url)).toBe(expected);
