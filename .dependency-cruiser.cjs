@@ -8,7 +8,7 @@ const SRC = '^packages/server/src/';
 const FLOORS = [
   ['((cli|main|app|index)\\.ts$|cli/)'],
   ['http/', 'gateway/', 'demo/'],
-  ['services\\.ts$'],
+  ['(sign-in-)?services\\.ts$'],
   ['edge/'],
   ['sign-in/', 'privacy/', 'chat/'],
   ['agents/'],

@@ -53,12 +53,15 @@ export interface TesseraApi {
    */
   readonly restore: (() => Promise<Issued | null>) | null;
   /** `POST /v1/auth/link`: signs the session in (identity token or password); the pair is the user's. */
-  link(accessToken: string, body: Record<string, string>): Promise<Linked>;
+  link(accessToken: string, body: Record<string, unknown>): Promise<Linked>;
   /** `POST /v1/auth/logout`: revokes the session; one already gone (401) is fine. Skipped with no credentials. */
   logout(credentials: { accessToken?: string | null; refreshToken?: string }): Promise<void>;
   /** `GET /v1/auth/providers`: the tenant's sign-in providers, asked with the publishable key or an access token. */
   providers(credentials: { publishableKey: string } | { accessToken: string }): Promise<SignInProviderInfo[]>;
-  /** `POST /v1/auth/flows`: starts a sign-in flow of the session (`oauth`: its `url` is the provider's page). */
+  /**
+   * `POST /v1/auth/flows`: starts a sign-in flow of the session (`oauth`: its `url` is the provider's page;
+   * `magic_link`: sent with credentials, for the cookie of the browser that asked).
+   */
   startFlow(accessToken: string, body: SignInFlowRequest): Promise<SignInFlowStart>;
   /** `GET /v1/auth/flows/{flowId}`: where a flow of the session stands. */
   flowState(accessToken: string, flowId: string): Promise<SignInFlowState>;
@@ -163,7 +166,9 @@ export function createApi(options: ApiOptions): TesseraApi {
 
     async startFlow(accessToken, body) {
       const headers = { authorization: `Bearer ${accessToken}` };
-      return (await call<SignInFlowStart>('/v1/auth/flows', { body, headers }, requestTimeoutMs)).body;
+      // A magic link's answer sets a cookie that makes confirming it in this browser one click.
+      const credentials: RequestCredentials | undefined = body.method === 'magic_link' ? 'include' : undefined;
+      return (await call<SignInFlowStart>('/v1/auth/flows', { body, headers, credentials }, requestTimeoutMs)).body;
     },
 
     async flowState(accessToken, flowId) {

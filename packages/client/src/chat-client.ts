@@ -5,10 +5,14 @@ import type { AuthenticatedEvent, ChatClientEvents } from './chat-events.js';
 import { systemClock } from './clock.js';
 import { createConnectionState, type ConnectionState } from './connection.js';
 import { currentUserFromClaims, type CurrentUser } from './current-user.js';
+import { createEmailSignInMethods, type EmailSignInMethods } from './email-sign-in.js';
+import { createEmailSignInApi } from './email-sign-in-api.js';
 import { createEmitter } from './emitter.js';
 import { TesseraError } from './errors.js';
 import { createFrameRouter } from './frame-router.js';
 import { createOutbox, type Ack, type MessageFrame } from './outbox.js';
+import { createPasskeyMethods, type PasskeyMethods } from './passkeys.js';
+import { createPasskeysApi } from './passkeys-api.js';
 import { createPendingRequests } from './pending-requests.js';
 import { randomId } from './random-id.js';
 import { createReplyStreams } from './reply-streams.js';
@@ -33,7 +37,8 @@ export interface ChatClientOptions extends Omit<TokenManagerOptions, 'baseUrl'> 
   socketTimeoutMs?: number;
 }
 
-export interface ChatClient {
+/** Passkeys: `PasskeyMethods` (passkeys.ts); email codes and magic links: `EmailSignInMethods` (email-sign-in.ts). */
+export interface ChatClient extends PasskeyMethods, EmailSignInMethods {
   readonly state: ConnectionState;
   /** The token manager, e.g. for your own HTTP calls to Tessera. */
   readonly tokens: TokenManager;
@@ -152,7 +157,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     return reply;
   }
 
-  async function signIn(frame: Extract<ClientFrame, { type: 'authenticate' }>, body: Record<string, string>): Promise<AuthenticatedEvent> {
+  async function signIn(frame: Extract<ClientFrame, { type: 'authenticate' }>, body: Record<string, unknown>): Promise<AuthenticatedEvent> {
     await tokens.settled(); // never race a refresh of the tokens the sign-in replaces
     // In-band keeps this socket (it becomes the user's); a cookie can only be set by an HTTP response.
     if (connection.state === 'connected' && !api.transport.issuesOverHttp) {
@@ -173,6 +178,18 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   }
 
   const flows = createSignInFlows({ api, tokens, publishableKey: options.publishableKey, signIn });
+  const emailSignIn = createEmailSignInMethods({
+    api: createEmailSignInApi({ baseUrl: httpBase, fetch: options.fetch, clock, requestTimeoutMs }),
+    tokens,
+    publishableKey: options.publishableKey,
+    startFlow: (request) => flows.start(request),
+    signIn,
+  });
+  const passkeys = createPasskeyMethods({
+    api: createPasskeysApi({ baseUrl: httpBase, fetch: options.fetch, clock, requestTimeoutMs }),
+    tokens,
+    signIn,
+  });
 
   return {
     get state() {
@@ -213,6 +230,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     startSignInFlow: (request) => flows.start(request),
     signInFlowState: (flowId) => flows.state(flowId),
     redeemSignInFlow: (flow) => flows.redeem(flow),
+    ...passkeys,
+    ...emailSignIn,
 
     async resume(conversationId) {
       const { conversation, messages } = await request({ type: 'resume', conversationId }, 'resumed', true);

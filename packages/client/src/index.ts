@@ -12,6 +12,17 @@ export type {
 } from './chat-events.js';
 export type { SignInFlowRequest } from './api.js';
 export type { SignInFlowCredentials } from './sign-in-flows.js';
+export type { PasskeyMethods } from './passkeys.js';
+export type { EmailSignInMethods, MagicLinkFlow } from './email-sign-in.js';
+export type {
+  PasskeyAuthenticationResponseJSON,
+  PasskeyCreationOptionsJSON,
+  PasskeyDescriptorJSON,
+  PasskeyInfo,
+  PasskeyRegistrationResponseJSON,
+  PasskeyRequestOptionsJSON,
+  PasskeyTransport,
+} from './passkeys-json.js';
 export type { ConnectionState, StateChange } from './connection.js';
 export type { CurrentUser } from './current-user.js';
 export type { Ack } from './outbox.js';

@@ -11,6 +11,10 @@ export type ClientFrame =
   | { type: 'authenticate'; method: 'password'; email: string; password: string; id?: string }
   /** Redeems a completed sign-in flow that this chat started (`POST /v1/auth/flows`). */
   | { type: 'authenticate'; method: 'flow'; flowId: string; flowSecret: string; id?: string }
+  /** A six-digit code mailed to `email` (`POST /v1/auth/email-code`). */
+  | { type: 'authenticate'; method: 'email_code'; email: string; code: string; id?: string }
+  /** A WebAuthn assertion (`AuthenticationResponseJSON`) for this session's challenge. */
+  | { type: 'authenticate'; method: 'passkey'; response: unknown; id?: string }
   | { type: 'refresh'; token: string; id?: string }
   | { type: 'resume'; conversationId: string; id?: string }
   | { type: 'history'; before?: string; limit?: number; id?: string }

@@ -24,6 +24,8 @@ const configInput = (): ServerConfigInput => ({
   metricsPort: values['metrics-port'] !== undefined ? Number(values['metrics-port']) : environment.metricsPort,
   metricsHost: values['metrics-host'] ?? environment.metricsHost,
   publicUrl: environment.publicUrl,
+  smtpUrl: environment.smtpUrl,
+  mailFrom: environment.mailFrom,
   databaseUrl: environment.databaseUrl,
   redisUrl: environment.redisUrl,
   databasePoolSize: environment.databasePoolSize,

@@ -21,6 +21,14 @@ const configSchema = z.object({
     .refine((value) => /^https?:$/.test(new URL(value).protocol), 'must be an http(s) URL')
     .transform((value) => value.replace(/\/+$/, ''))
     .optional(),
+  /** Outgoing mail (codes, links, resets): `smtp://user:pass@host:587` or `smtps://…`. */
+  smtpUrl: z
+    .string()
+    .url()
+    .refine((value) => /^smtps?:$/.test(new URL(value).protocol), 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  /** `From:` of every mail Tessera sends. */
+  mailFrom: z.string().min(3).max(320).default('Tessera <no-reply@localhost>'),
   /** `iss` of our access tokens. */
   issuer: z.string().default('tessera'),
   databaseUrl: z.string().url().optional(),

@@ -16,7 +16,8 @@ export type IdPrefix =
   | 'whsec'
   | 'flow'
   | 'pkey'
-  | 'idn';
+  | 'idn'
+  | 'otp';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const SORTED_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

@@ -16,19 +16,11 @@ import { type Bus, MemoryBus, openRedis, RateLimits } from './bus/index.js';
 import { ChatTurns, Conversations, MessageWriter, PendingTurns, RunningTurns, UnansweredTurns } from './chat/index.js';
 import type { Clock } from './clock.js';
 import type { ServerConfig } from './config.js';
+import type { Mailer } from './mail/index.js';
+import { createSignInServices, type SignInServices } from './sign-in-services.js';
 import { Metrics } from './metrics.js';
 import { AnonymousCookies, SessionCache, Sessions } from './sessions/index.js';
-import {
-  BackendSessions,
-  DatabaseReplayGuard,
-  InitTokens,
-  OAuthProviders,
-  PasswordHasher,
-  ProviderAccounts,
-  type ReplayGuard,
-  SignIn,
-  SignInFlows,
-} from './sign-in/index.js';
+import { BackendSessions, DatabaseReplayGuard, InitTokens, type ReplayGuard } from './sign-in/index.js';
 import { openStore, type Store } from './store/index.js';
 import {
   AgentSecrets,
@@ -41,13 +33,12 @@ import {
   SpikeGuard,
   Tenants,
   Users,
-  UserIdentities,
   VisitorLimits,
 } from './tenancy/index.js';
 import { AccessTokens, ExternalTokenVerifier, loadServerSecret, SigningKeyStore, ToolTokens, VerifiedTokens } from './tokens/index.js';
 
 /** Every domain service of one node, wired once. Edges (HTTP, WebSocket, CLI) only call these. */
-export interface Services {
+export interface Services extends SignInServices {
   config: ServerConfig;
   clock: Clock;
   logger: Logger;
@@ -57,7 +48,6 @@ export interface Services {
   accessTokens: AccessTokens;
   /** Verifies JWTs signed by others: the customer's identity tokens, partners' init tokens. */
   externalTokens: ExternalTokenVerifier;
-  passwords: PasswordHasher;
   tenants: Tenants;
   /** Which browser origins may call, for a tenant or a session. */
   origins: OriginPolicy;
@@ -99,14 +89,6 @@ export interface Services {
   /** Single-use ids (init token `jti`s); the database by default, Redis when plugged in. */
   replayGuard: ReplayGuard;
   initTokens: InitTokens;
-  /** Identity tokens, hosted passwords and completed flows, over HTTP and in-band on a socket. */
-  signIn: SignIn;
-  /** Sign-ins that finish elsewhere (a provider's page): started by a chat, redeemed by it once. */
-  signInFlows: SignInFlows;
-  /** The tenants' OAuth/OpenID providers as clients. */
-  oauthProviders: OAuthProviders;
-  /** The ways each user signs in. */
-  userIdentities: UserIdentities;
   /** Backend-minted tokens, server-side linking, session revocation and listings. */
   backendSessions: BackendSessions;
   /** Prometheus metrics of this node (rendered at `/metrics`). */
@@ -115,6 +97,8 @@ export interface Services {
 }
 
 export interface ServiceOverrides {
+  /** Mail goes here instead (tests). */
+  mailer?: Mailer;
   agent?: Agent;
   bus?: Bus;
   replayGuard?: ReplayGuard;
@@ -162,18 +146,21 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
   const visitorLimits = new VisitorLimits(rateLimits);
   const spikeGuard = new SpikeGuard(clock, config.apiKeyLimits.spike);
   const replayGuard = overrides.replayGuard ?? redis?.replayGuard ?? new DatabaseReplayGuard(store, clock);
-  const passwords = new PasswordHasher();
-  const oauthProviders = new OAuthProviders(secretBox);
-  const signInFlows = new SignInFlows({
+  const signInServices = createSignInServices({
+    config,
+    logger,
     store,
     clock,
     bus,
     tenants,
-    providers: oauthProviders,
-    accounts: new ProviderAccounts({ store, users, audit }),
-    rateLimits,
+    users,
+    sessions,
     audit,
-    serverSecret: loadServerSecret(config.dataDir, 'sign-in-flows'),
+    rateLimits,
+    secretBox,
+    externalTokens,
+    replayGuard,
+    mailer: overrides.mailer,
   });
   const agentSecrets = new AgentSecrets({
     store,
@@ -240,7 +227,6 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     signingKeys,
     accessTokens,
     externalTokens,
-    passwords,
     tenants,
     origins: new OriginPolicy({ tenants, partners }),
     apiKeys,
@@ -274,10 +260,7 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     partners,
     replayGuard,
     initTokens: new InitTokens({ clock, partners, verifier: externalTokens, replayGuard, tenants, users, sessions, visitorLimits }),
-    signIn: new SignIn({ store, sessions, tenants, users, passwords, externalTokens, replayGuard, rateLimits, audit, flows: signInFlows }),
-    signInFlows,
-    oauthProviders,
-    userIdentities: new UserIdentities(store, clock),
+    ...signInServices,
     backendSessions: new BackendSessions({ store, clock, users, sessions, audit }),
     metrics,
     async close() {
@@ -285,6 +268,7 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
       unsubscribe();
       unwatchBus();
       await httpAgents.close();
+      await signInServices.mail.close();
       await bus.close();
       await redis?.close();
       await store.close();

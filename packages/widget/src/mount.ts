@@ -1,5 +1,7 @@
 import type { AuthenticatedEvent, ChatClient, MessageInfo, StateChange, UserInfo } from '@tessera/client';
 import { createLiveReplies } from './live-replies.js';
+import { offerPasskey } from './passkey-offer.js';
+import { createWidgetPasskeys } from './passkeys.js';
 import { resolveOptions, type WidgetOptions } from './options.js';
 import { createProfile, type WidgetUser } from './profile.js';
 import { createResumeMemory } from './resume-memory.js';
@@ -49,7 +51,8 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
     now: serverNow,
     notice: (error) => view.notice(errorText(error), 'error'),
   });
-  const canSignIn = () => Boolean(options.onLoginRequested || options.hostedAccounts || social.providers.length);
+  const passkeys = createWidgetPasskeys(client, options.passkeys === true);
+  const canSignIn = () => Boolean(options.onLoginRequested || options.hostedAccounts || passkeys.enabled || social.providers.length);
 
   const host = document.createElement('tessera-chat');
   const shadow = host.attachShadow({ mode: 'open' });
@@ -70,7 +73,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
 
   const transcript = createTranscript();
   const replies = createLiveReplies({ client, view, transcript, now: serverNow, changed: updateTyping });
-  const signIn = createSignIn({ options, session, view, social, now: serverNow, ensureConnected });
+  const signIn = createSignIn({ options, session, view, social, passkeys, now: serverNow, ensureConnected });
   const resumeMemory = createResumeMemory();
   const profile = createProfile(
     client,
@@ -218,6 +221,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
     options.onAuthenticated?.(event.user);
     const earlier = event.previousConversations.filter((conversation) => conversation.messageCount > 0);
     if (earlier.length > 0) view.askResume(earlier, (id) => void resume(id));
+    void offerPasskey(passkeys, (item) => view.addItem(item, serverNow()));
   }
 
   /** Only on the visitor's answer: switch to an earlier conversation of theirs. */

@@ -23,6 +23,11 @@ export interface WidgetOptions {
   /** Shows a small email + password form for the tenant's hosted accounts (`data-hosted-accounts`). */
   hostedAccounts?: boolean;
   /**
+   * Offers passkeys (`data-passkeys`): "Use a passkey" in the sign-in card, "Add a passkey" after sign-in.
+   * The page must be on the tenant's passkey RP ID (by default Tessera's own host) or a subdomain of it.
+   */
+  passkeys?: boolean;
+  /**
    * Called when the visitor presses "Sign in". Log them in on your page and hand
    * your identity token to `widget.linkFromMainApp(token)`, or resolve with it.
    */
@@ -90,6 +95,7 @@ export function scriptOptions(script: HTMLScriptElement): WidgetOptions {
     tokenStorage: data.tokenStorage as WidgetOptions['tokenStorage'],
     storageMaxIdleMinutes: Number.isFinite(minutes) && minutes > 0 ? minutes : undefined,
     hostedAccounts: flag(data.hostedAccounts),
+    passkeys: flag(data.passkeys),
     title: data.title,
     greeting: data.greeting,
     open: flag(data.open),

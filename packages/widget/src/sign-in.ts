@@ -1,6 +1,8 @@
 import type { AuthenticatedEvent, AuthRequiredEvent, UserInfo } from '@tessera/client';
 import type { LoginFormHandlers } from './login-form.js';
 import type { ResolvedOptions } from './options.js';
+import { createPasskeyButton } from './passkey-button.js';
+import type { WidgetPasskeys } from './passkeys.js';
 import { createProviderButtons } from './provider-buttons.js';
 import type { WidgetSession } from './session.js';
 import { createSignInCard } from './signin-card.js';
@@ -15,6 +17,8 @@ export interface SignInDeps {
   view: View;
   /** Sign-in with the tenant's providers ("Continue with ..."). */
   social: SocialSignIn;
+  /** "Use a passkey", when the page offers passkeys. */
+  passkeys: WidgetPasskeys;
   /** The server's time now, for placing items. */
   now(): number;
   ensureConnected(): void;
@@ -32,7 +36,7 @@ export interface SignIn {
 }
 
 /** The ways a visitor signs in from the widget: the host page's login, hosted accounts, the assistant's card. */
-export function createSignIn({ options, session, view, social, now, ensureConnected }: SignInDeps): SignIn {
+export function createSignIn({ options, session, view, social, passkeys, now, ensureConnected }: SignInDeps): SignIn {
   let card: HTMLElement | null = null;
   const providerButtons = () => (social.providers.length ? createProviderButtons(social.providers, social) : undefined);
 
@@ -57,6 +61,7 @@ export function createSignIn({ options, session, view, social, now, ensureConnec
     ensureConnected();
     view.showSignInCard((close) =>
       createSignInChoices({
+        passkey: passkeys.enabled ? createPasskeyButton(passkeys) : undefined,
         providers: providerButtons(),
         password: options.hostedAccounts ? hostedAccountForm() : undefined,
         close,
@@ -95,7 +100,8 @@ export function createSignIn({ options, session, view, social, now, ensureConnec
       // The tenant's providers when the agent accepts them, or when the page offers no other way.
       const acceptsProviders = methods.some((method) => method === 'oauth' || method.startsWith('oauth:'));
       const providers = acceptsProviders || (!viaHost && !password) ? providerButtons() : undefined;
-      card = createSignInCard({ reason, viaHost, providers, password, dismiss: removeCard });
+      const passkey = passkeys.enabled && methods.includes('passkey') ? createPasskeyButton(passkeys) : undefined;
+      card = createSignInCard({ reason, viaHost, passkey, providers, password, dismiss: removeCard });
       view.addItem(card, now());
       view.countUnread();
     },

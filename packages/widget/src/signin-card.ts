@@ -6,6 +6,8 @@ export interface SignInCardOptions {
   reason: string;
   /** Signing in through the host page's own login (identity token), when the page offers it. */
   viaHost?: () => void;
+  /** "Use a passkey", when the page offers passkeys and the agent accepts them. */
+  passkey?: HTMLElement;
   /** "Continue with {provider}" buttons, when the tenant has providers (and the agent accepts them). */
   providers?: HTMLElement;
   /** The hosted-accounts form (email and password), when the widget offers it. */
@@ -19,8 +21,9 @@ export interface SignInCardOptions {
  * the ways to sign in that both the agent accepts and this page offers. After sign-in the
  * server answers the question again by itself; the card is removed then.
  */
-export function createSignInCard({ reason, viaHost, providers, password, dismiss }: SignInCardOptions): HTMLLIElement {
+export function createSignInCard({ reason, viaHost, passkey, providers, password, dismiss }: SignInCardOptions): HTMLLIElement {
   const body: Node[] = [];
+  if (passkey) body.push(passkey);
   if (providers) body.push(providers);
   if (viaHost) body.push(h('button', { type: 'button', class: 'primary', onclick: () => viaHost() }, 'Sign in'));
   if (password) {

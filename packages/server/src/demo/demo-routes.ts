@@ -16,6 +16,8 @@ import { createDemoOidcProvider, type DemoOidcProvider } from './oidc-demo-provi
 import { DEMO_USERS, isDemoUserKey, type DemoUserKey } from './demo-users.js';
 import { signHs256, timedClaims } from './hs256.js';
 import { shopPage } from './pages.js';
+import { mailboxOf, type Mailbox } from '../mail/mailbox.js';
+import { mailboxPage } from './mailbox-page.js';
 
 const SHOP_COOKIE = 'demo_shop_user';
 const SHOP_COOKIE_MAX_AGE_SECONDS = 7 * 24 * 3600;
@@ -29,7 +31,8 @@ export interface DemoRoutesOptions {
 /**
  * The demo: the shop page at `/` with its own pretend login (`/demo/*`), embedding
  * the widget (`/widget.js`, see http/widget-routes.ts), and a demo OpenID provider at
- * `/demo/oidc` for "Continue with the demo provider". Registered only when `config.demo` is on.
+ * `/demo/oidc` for "Continue with the demo provider", and the mailbox at `/demo/mailbox` when mail
+ * is kept there (no SMTP). Registered only when `config.demo` is on.
  */
 export function demoRoutes(services: Services, options: DemoRoutesOptions = {}): FastifyPluginAsync {
   return async (app) => {
@@ -38,6 +41,8 @@ export function demoRoutes(services: Services, options: DemoRoutesOptions = {}):
     const requireSetup = () => requireSetupOf(services, publicUrl());
 
     await app.register(demoOidcRoutes(services, publicUrl));
+    const mailbox = mailboxOf(services.mail);
+    if (mailbox) await app.register(demoMailboxRoutes(mailbox));
     // Ready before the first visitor: the tenant knows the demo provider even if `/` was never shown.
     app.addHook('onListen', async () => {
       await prepareDemo(services, publicUrl()).catch((error: unknown) => services.logger.warn({ err: error }, 'demo: preparation failed'));
@@ -51,6 +56,7 @@ export function demoRoutes(services: Services, options: DemoRoutesOptions = {}):
         publishableKey: setup.publishableKey,
         partnerUrl: options.partnerUrl?.() ?? null,
         identityEnabled: setup.identityEnabled,
+        mailboxUrl: mailbox ? '/demo/mailbox' : null,
       });
     });
 
@@ -124,6 +130,28 @@ function demoOidcRoutes(services: Services, publicUrl: () => string): FastifyPlu
     app.all(DEMO_OIDC_PATH, hide, serve);
     app.all(`${DEMO_OIDC_PATH}/*`, hide, serve);
     app.addHook('onClose', async () => provider?.close());
+  };
+}
+
+/** The demo mailbox: the mail this server kept instead of sending it, as a page and as JSON (newest first). */
+function demoMailboxRoutes(mailbox: Mailbox): FastifyPluginAsync {
+  return async (app) => {
+    const hide = { schema: { hide: true } };
+    app.get('/demo/mailbox', hide, async (_request, reply) => {
+      reply
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .header(
+          'content-security-policy',
+          "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        )
+        .type('text/html; charset=utf-8');
+      return mailboxPage(await mailbox.list());
+    });
+    app.get('/demo/mailbox.json', hide, async (_request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return { mails: await mailbox.list() };
+    });
   };
 }
 

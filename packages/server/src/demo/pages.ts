@@ -42,6 +42,8 @@ export interface ShopPageOptions {
   publishableKey: string;
   partnerUrl: string | null;
   identityEnabled: boolean;
+  /** The demo mailbox, when mail is kept there (no SMTP): linked from the footer. */
+  mailboxUrl?: string | null;
 }
 
 /** The demo "shop": its own pretend login, and the chat widget dropped in with one script tag. */
@@ -81,7 +83,7 @@ export function shopPage(options: ShopPageOptions): string {
 </ol></div></section>
 <section class="grid" aria-label="Products">${products}</section>
 </main>
-<footer>Demo only: the shop's login is pretend, and its identity tokens are signed with a demo secret registered in the tenant's identity settings.</footer>
+<footer>Demo only: the shop's login is pretend, and its identity tokens are signed with a demo secret registered in the tenant's identity settings.${options.mailboxUrl ? ` Mail this demo sends (sign-in codes, links) lands in the <a href="${escapeHtml(options.mailboxUrl)}">demo mailbox</a>.` : ''}</footer>
 <dialog id="login"><form method="dialog"><h2>Log in to Lumen &amp; Oak</h2><p>Pretend login: pick a customer.</p>
 <div class="users">${users}</div>
 <div class="provider" id="provider-login" hidden><button type="button" data-provider="demo">Sign in with the demo provider<small>a real OpenID Connect sign-in, in a popup: signs the chat in</small></button>

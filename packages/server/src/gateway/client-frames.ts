@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ClientFrame } from '@tessera/protocol';
+import { passkeyResponse } from '../edge/passkey-response.js';
 
 const id = z.string().min(1).max(128);
 
@@ -22,6 +23,14 @@ const clientFrameSchema = z.union([
     flowSecret: z.string().min(1).max(128),
     id: id.optional(),
   }),
+  z.object({
+    type: z.literal('authenticate'),
+    method: z.literal('email_code'),
+    email: z.string().min(1).max(320),
+    code: z.string().min(1).max(16),
+    id: id.optional(),
+  }),
+  z.object({ type: z.literal('authenticate'), method: z.literal('passkey'), response: passkeyResponse, id: id.optional() }),
   z.object({ type: z.literal('refresh'), token: z.string().min(1).max(8192), id: id.optional() }),
   z.object({ type: z.literal('resume'), conversationId: id, id: id.optional() }),
   z.object({ type: z.literal('history'), before: id.optional(), limit: z.number().int().min(1).max(200).optional(), id: id.optional() }),

@@ -2,8 +2,11 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../services.js';
 import { sendCallbackPage } from './callback-page.js';
-import { requireAccessToken, requirePublishableKey } from './guards.js';
+import { clientIpOf, requireAccessToken, requirePublishableKey } from './guards.js';
+import { magicLinkCookie } from './magic-link-routes.js';
+import { serializeCookie } from '../edge/cookies.js';
 import { publicUrlOf } from '../edge/public-url.js';
+import { FLOW_TTL_MS } from '../sign-in/index.js';
 
 const flowParams = z.object({ flowId: z.string().min(1).max(64) });
 const providerInfo = z.object({ id: z.string(), kind: z.enum(['oidc', 'github']), name: z.string() });
@@ -38,27 +41,41 @@ export function flowRoutes(services: Services): FastifyPluginAsyncZod {
           tags: ['Sign-in'],
           summary: 'Start a sign-in that finishes elsewhere',
           description:
-            "For `oauth`, `url` is the provider's page: open it in a popup (or redirect to it, with `returnTo` set to the page to come back to). When the provider sends the person back, every socket of the session gets `flow_completed`; redeem it once with `flowSecret`.",
+            "For `oauth`, `url` is the provider's page: open it in a popup (or redirect to it, with `returnTo` set to the page to come back to). For `magic_link`, a link is mailed (the same answer for any address) and `matchCode` is two digits for the chat to show: the link's page asks for them when opened in another browser. When the flow completes, every socket of the session gets `flow_completed`; redeem it once with `flowSecret`.",
           security: [{ accessToken: [] }],
-          body: z
-            .object({
-              method: z.literal('oauth'),
-              provider: z.string().min(1).max(32),
-              returnTo: z.string().min(1).max(2000).optional(),
-            })
-            .strict(),
+          body: z.discriminatedUnion('method', [
+            z
+              .object({ method: z.literal('oauth'), provider: z.string().min(1).max(32), returnTo: z.string().min(1).max(2000).optional() })
+              .strict(),
+            z.object({ method: z.literal('magic_link'), email: z.string().min(1).max(320) }).strict(),
+          ]),
           response: {
-            201: z.object({ flowId: z.string(), flowSecret: z.string(), expiresAt: z.number().int(), url: z.string().optional() }),
+            201: z.object({
+              flowId: z.string(),
+              flowSecret: z.string(),
+              expiresAt: z.number().int(),
+              url: z.string().optional(),
+              matchCode: z.string().optional(),
+            }),
           },
         },
       },
       async (request, reply) => {
         const { session } = await requireAccessToken(services, request);
-        const started = await signInFlows.start(session, request.body, {
-          origin: request.headers.origin ?? null,
-          publicUrl: publicUrlOf(services.config, request.server.server),
+        const context = { origin: request.headers.origin ?? null, publicUrl: publicUrlOf(services.config, request.server.server) };
+        reply.status(201).header('cache-control', 'no-store');
+        if (request.body.method === 'oauth') return reply.send(await signInFlows.start(session, request.body, context));
+        const { browserKey, ...started } = await services.magicLinks.start(session, request.body.email, {
+          ...context,
+          ip: clientIpOf(request),
         });
-        return reply.status(201).header('cache-control', 'no-store').send(started);
+        // The browser that asked: confirming the link there takes one click (where it keeps cookies of ours).
+        const cookie = serializeCookie(magicLinkCookie(started.flowId), browserKey, {
+          maxAgeSeconds: FLOW_TTL_MS / 1000,
+          path: '/v1/auth/magic/',
+          secure: context.publicUrl.startsWith('https:'),
+        });
+        return reply.header('set-cookie', cookie).send(started);
       },
     );
 

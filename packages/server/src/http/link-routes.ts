@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { passkeyResponse } from '../edge/passkey-response.js';
 import type { Services } from '../services.js';
 import { describeConversation } from '../sessions/index.js';
 import type { SignInResult } from '../sign-in/index.js';
@@ -18,6 +19,15 @@ const credentials = z.discriminatedUnion('method', [
       tokenTransport: transport,
     })
     .strict(),
+  z
+    .object({
+      method: z.literal('email_code'),
+      email: z.string().min(1).max(320),
+      code: z.string().min(1).max(16),
+      tokenTransport: transport,
+    })
+    .strict(),
+  z.object({ method: z.literal('passkey'), response: passkeyResponse, tokenTransport: transport }).strict(),
   z
     .object({
       method: z.literal('flow'),
@@ -81,13 +91,12 @@ export function linkRoutes(services: Services): FastifyPluginAsyncZod {
         // With a session, sign-up also signs it in; with only a publishable key it just creates the account.
         if (request.headers.authorization) {
           const { session } = await requireAccessToken(services, request);
-          await signIn.signUp(session.tenantId, { email, password, name }, ip);
+          await signIn.signUp(await services.tenants.get(session.tenantId), { email, password, name }, ip);
           const result = await signIn.signIn(session, { method: 'password', email, password }, { ip });
           return reply.status(201).send({ ...tokensResponse(services, request, reply, result, tokenTransport), ...linkedResponse(result) });
         }
         const tenant = await requirePublishableKey(services, request);
-        const user = await signIn.signUp(tenant.id, { email, password, name }, ip);
-        return reply.status(201).send({ user: describeUser(user) });
+        return reply.status(201).send({ user: await signIn.signUp(tenant, { email, password, name }, ip) });
       },
     );
   };

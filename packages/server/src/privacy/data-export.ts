@@ -28,6 +28,12 @@ export async function exportUser(deps: { store: Store; clock: Clock; sessions: S
       updatedAt: user.updatedAt,
     },
     identities: identities.map(describeIdentity),
+    passkeys: (await store.passkeys.listByUser(user.id)).map(({ id, name, createdAt, lastUsedAt }) => ({
+      id,
+      name,
+      createdAt,
+      lastUsedAt,
+    })),
     anonymousIds,
     sessions: sessions.map((session) => ({
       ...deps.sessions.describe(session, user),

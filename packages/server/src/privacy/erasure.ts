@@ -43,7 +43,10 @@ export async function eraseUser(deps: ErasureDeps, tenantId: string, externalId:
     actives: [user.id, ...anonymousIds],
   });
   const { users, identities } = await store.transaction(async (tx) => {
+    await tx.passkeys.deleteByUser(user.id);
     const identities = await tx.identities.deleteByUser(user.id);
+    await tx.passwordResets.deleteByUser(user.id);
+    if (user.email !== null) await tx.emailCodes.deleteByEmail(tenantId, user.email);
     return { identities, users: await tx.users.delete(user.id) };
   });
   await deps.sessions.forgetErased(sessions.map((s) => s.id));
@@ -111,6 +114,7 @@ async function deleteAll(
     await tx.refreshTokens.deleteBySessions(sessionIds);
     await tx.pendingTurns.deleteSessions(sessionIds);
     await tx.signInFlows.deleteSessions(sessionIds);
+    await tx.webauthnChallenges.deleteSessions(sessionIds);
     const deletedSessions = await tx.sessions.deleteMany(sessionIds);
     await tx.usage.deleteSubjects(tenantId, subjects);
     return { sessions: deletedSessions, conversations: deletedConversations, messages };

@@ -35,6 +35,7 @@ export async function cleanupExpired(store: Store, clock: Clock, tenantIds: stri
       report.refreshTokens += await tx.refreshTokens.deleteBySessions(ids);
       await tx.pendingTurns.deleteSessions(ids);
       await tx.signInFlows.deleteSessions(ids);
+      await tx.webauthnChallenges.deleteSessions(ids);
       report.sessions += await tx.sessions.deleteMany(ids);
     });
     await yieldToEventLoop();
@@ -44,6 +45,9 @@ export async function cleanupExpired(store: Store, clock: Clock, tenantIds: stri
   await store.agentSecrets.deleteRetired(clock.now());
   // An expired flow is kept an hour, so a late callback still finds the chat's origin to tell.
   await store.signInFlows.deleteExpired(clock.now() - EXPIRED_FLOW_KEEP_MS);
+  await store.emailCodes.deleteExpired(clock.now());
+  await store.passwordResets.deleteExpired(clock.now());
+  await store.webauthnChallenges.deleteExpired(clock.now());
   for (const tenantId of tenantIds) {
     const tenant = await store.tenants.get(tenantId);
     const days = tenant?.settings.retention?.messageDays;

@@ -1,4 +1,6 @@
-export { SignIn, normalizeEmail, type Credentials, type SignInContext, type SignInDeps, type SignInResult } from './sign-in.js';
+export { normalizeEmail } from './email-address.js';
+export type { Proof } from './proof.js';
+export { SignIn, type Credentials, type SignInContext, type SignInDeps, type SignInResult } from './sign-in.js';
 export { BackendSessions, type BackendSessionsDeps, type BackendUserInput, type MintedTokens } from './backend-sessions.js';
 export { InitTokens, INIT_TOKEN_MAX_LIFETIME_SECONDS, INIT_TOKEN_TYP, type InitTokenDeps, type InitTokenOutcome } from './init-tokens.js';
 export { verifyIdentityToken, type AssertedIdentity } from './identity-tokens.js';
@@ -23,3 +25,8 @@ export {
 export { ProviderAccounts } from './provider-accounts.js';
 export { OAuthProviders } from './oauth/oauth-providers.js';
 export type { ProviderAccount } from './oauth/provider-client.js';
+export { EmailCodes, EMAIL_CODE_TTL_MS, MAX_CODE_TRIES, type EmailCodesDeps } from './email-codes.js';
+export { Passkeys } from './passkeys.js';
+export { FlowOutcomes, failureOf } from './flow-outcomes.js';
+export { MagicLinks, MAX_MATCH_CODE_TRIES, type MagicLinkStart, type MagicLinkView } from './magic-links.js';
+export { PasswordResets, PASSWORD_RESET_TTL_MS } from './password-resets.js';

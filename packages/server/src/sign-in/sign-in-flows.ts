@@ -1,15 +1,16 @@
 import type { SignInFlowStart, SignInFlowState } from '@tessera/protocol';
-import type { Bus, RateLimits } from '../bus/index.js';
+import type { RateLimits } from '../bus/index.js';
 import type { Clock } from '../clock.js';
 import { isTesseraError, TesseraError } from '../errors.js';
 import { newId, newSecret } from '../ids.js';
 import { hashSecret, hmac, safeEqual } from '../secrets.js';
 import { hasEnded } from '../sessions/index.js';
 import type { Session, SignInFlow, Store, User } from '../store/index.js';
-import { type Audit, isOrigin, type Tenants } from '../tenancy/index.js';
+import { isOrigin, type Tenants } from '../tenancy/index.js';
 import type { OAuthProviders } from './oauth/oauth-providers.js';
 import type { AuthorizationRequest } from './oauth/provider-client.js';
 import type { ProviderAccounts } from './provider-accounts.js';
+import { failureOf, type FlowOutcomes } from './flow-outcomes.js';
 
 /** A flow not completed and redeemed within this is dead. */
 export const FLOW_TTL_MS = 10 * 60_000;
@@ -18,12 +19,11 @@ const STARTS_PER_SESSION = { points: 20, durationSeconds: 60 };
 export interface SignInFlowsDeps {
   store: Store;
   clock: Clock;
-  bus: Bus;
   tenants: Tenants;
   providers: OAuthProviders;
   accounts: ProviderAccounts;
   rateLimits: RateLimits;
-  audit: Audit;
+  outcomes: FlowOutcomes;
   /** 32 bytes from the data directory: each round trip's PKCE verifier and nonce derive from its `state` with it. */
   serverSecret: Buffer;
 }
@@ -86,6 +86,10 @@ export class SignInFlows {
       errorCode: null,
       createdAt: now,
       expiresAt: now + FLOW_TTL_MS,
+      email: null,
+      matchCode: null,
+      browserHash: null,
+      tries: 0,
     };
     await store.signInFlows.insert(flow);
     return { flowId: flow.id, flowSecret, expiresAt: flow.expiresAt, url: url.href };
@@ -131,11 +135,11 @@ export class SignInFlows {
       callbackUrl.search = params.toString();
       const account = await this.deps.providers.clientFor(tenant, providerId).account(callbackUrl, roundTrip);
       const user = await this.deps.accounts.userFor(tenant, session, account);
-      await this.succeed(flow, user);
+      await this.deps.outcomes.complete(flow, user, ['fed']);
       return { flow, error: null };
     } catch (error) {
       const failure = isTesseraError(error) ? error : new TesseraError('INTERNAL', 'the sign-in failed', { cause: error });
-      await this.fail(flow, failure);
+      await this.deps.outcomes.fail(flow, failure);
       return { flow, error: failure };
     }
   }
@@ -174,41 +178,6 @@ export class SignInFlows {
       nonce: hmac(key, `nonce:${state}`),
     };
   }
-
-  private async succeed(flow: SignInFlow, user: User): Promise<void> {
-    if (!(await this.deps.store.signInFlows.complete(flow.id, user.id, ['fed']))) {
-      throw new TesseraError('FLOW_EXPIRED', 'this sign-in was already used or has expired');
-    }
-    await this.deps.bus.publish({ type: 'session.frame', sessionId: flow.sessionId, frame: { type: 'flow_completed', flowId: flow.id } });
-    await this.deps.audit.record({
-      tenantId: flow.tenantId,
-      actor: flow.sessionId,
-      action: 'flow.completed',
-      target: flow.id,
-      details: { provider: flow.provider, userId: user.externalId },
-    });
-  }
-
-  private async fail(flow: SignInFlow, error: TesseraError): Promise<void> {
-    if (!(await this.deps.store.signInFlows.fail(flow.id, error.code))) return;
-    await this.deps.bus.publish({
-      type: 'session.frame',
-      sessionId: flow.sessionId,
-      frame: { type: 'flow_failed', flowId: flow.id, code: error.code, message: error.message },
-    });
-    await this.deps.audit.record({
-      tenantId: flow.tenantId,
-      actor: flow.sessionId,
-      action: 'flow.failed',
-      target: flow.id,
-      details: { provider: flow.provider, code: error.code },
-    });
-  }
-}
-
-function failureOf(flow: SignInFlow): TesseraError {
-  if (flow.errorCode === 'FLOW_DENIED') return new TesseraError('FLOW_DENIED', 'the sign-in was cancelled');
-  return new TesseraError('FLOW_EXPIRED', `this sign-in failed (${flow.errorCode ?? 'unknown'})`);
 }
 
 /** An absolute http(s) URL on one of the tenant's origins (or this deployment's own): never an open redirect. */

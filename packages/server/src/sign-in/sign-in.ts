@@ -1,20 +1,29 @@
-import type { AuthMethod } from '@tessera/protocol';
+import type { AuthMethod, UserInfo } from '@tessera/protocol';
 import type { RateLimits } from '../bus/index.js';
-import { TesseraError } from '../errors.js';
+import { isTesseraError, TesseraError } from '../errors.js';
+import { accountExistsMail, type Mailer } from '../mail/index.js';
 import type { IssuedTokens, Sessions } from '../sessions/index.js';
-import type { ConversationSummary, Session, Store, User } from '../store/index.js';
+import type { ConversationSummary, Session, Store, Tenant, User } from '../store/index.js';
 import type { Audit, Tenants, Users } from '../tenancy/index.js';
 import type { ExternalTokenVerifier } from '../tokens/index.js';
+import { normalizeEmail } from './email-address.js';
 import { verifyIdentityToken } from './identity-tokens.js';
 import { checkPasswordPolicy, type PasswordHasher } from './passwords.js';
 import type { ReplayGuard } from './replay-guard.js';
+import type { EmailCodes } from './email-codes.js';
+import type { Passkeys } from './passkeys.js';
+import type { Proof } from './proof.js';
 import type { SignInFlows } from './sign-in-flows.js';
 
 export type Credentials =
   | { method: 'jwt'; token: string }
   | { method: 'password'; email: string; password: string }
   /** A sign-in flow this session started and that completed out of band. */
-  | { method: 'flow'; flowId: string; flowSecret: string };
+  | { method: 'flow'; flowId: string; flowSecret: string }
+  /** A code mailed to `email` (`POST /v1/auth/email-code`). */
+  | { method: 'email_code'; email: string; code: string }
+  /** A WebAuthn assertion (`AuthenticationResponseJSON`) for this session's challenge. */
+  | { method: 'passkey'; response: unknown };
 
 export interface SignInContext {
   ip: string;
@@ -36,6 +45,9 @@ export interface SignInDeps {
   rateLimits: RateLimits;
   audit: Audit;
   flows: SignInFlows;
+  emailCodes: EmailCodes;
+  passkeys: Passkeys;
+  mail: Mailer;
 }
 
 const LOGIN_ATTEMPTS_PER_IP = { points: 30, durationSeconds: 60 };
@@ -61,19 +73,33 @@ export class SignIn {
     return { ...linked, user };
   }
 
-  /** Creates a hosted password account. */
-  async signUp(tenantId: string, input: { email: string; password: string; name?: string }, ip: string): Promise<User> {
+  /**
+   * Creates a hosted password account, answering an address that already has one alike: the
+   * same work (a password hash), the same answer (the account as a new one would look), and a
+   * mail to the address saying someone tried. Only the address's owner learns it exists.
+   */
+  async signUp(tenant: Tenant, input: { email: string; password: string; name?: string }, ip: string): Promise<UserInfo> {
     const email = normalizeEmail(input.email);
     checkPasswordPolicy(input.password);
     await this.throttle('signup-ip', ip, LOGIN_ATTEMPTS_PER_IP);
-    if (await this.deps.store.users.findByEmail(tenantId, email))
-      throw new TesseraError('CONFLICT', 'an account with this email already exists');
     const passwordHash = await this.deps.passwords.hash(input.password);
-    return this.deps.users.createWithPassword(tenantId, { email, passwordHash, name: input.name ?? null });
+    const answer: UserInfo = { id: email, name: input.name ?? null, avatar: null, custom: {} };
+    if (await this.deps.store.users.findByEmail(tenant.id, email)) {
+      if (this.deps.mail.available)
+        await this.deps.mail.send(accountExistsMail({ tenantId: tenant.id, tenantName: tenant.name, to: email }));
+      return answer;
+    }
+    try {
+      await this.deps.users.createWithPassword(tenant.id, { email, passwordHash, name: input.name ?? null });
+    } catch (error) {
+      // Made at the same moment by another request: alike, too.
+      if (!isTesseraError(error) || error.code !== 'CONFLICT') throw error;
+    }
+    return answer;
   }
 
   /** Who the credentials prove, and how (RFC 8176 `amr`). */
-  private async prove(session: Session, credentials: Credentials, ip: string): Promise<{ user: User; amr: AuthMethod[] }> {
+  private async prove(session: Session, credentials: Credentials, ip: string): Promise<Proof> {
     switch (credentials.method) {
       case 'jwt':
         return { user: await this.userFromIdentityToken(session, credentials.token), amr: ['jwt'] };
@@ -83,6 +109,10 @@ export class SignIn {
         const { user, amr } = await this.deps.flows.redeem(session, credentials.flowId, credentials.flowSecret);
         return { user, amr: amr as AuthMethod[] };
       }
+      case 'email_code':
+        return this.deps.emailCodes.prove(session, credentials.email, credentials.code, ip);
+      case 'passkey':
+        return this.deps.passkeys.prove(session, credentials.response);
     }
   }
 
@@ -108,11 +138,4 @@ export class SignIn {
     if (!decision.allowed)
       throw new TesseraError('RATE_LIMITED', 'too many sign-in attempts; try again later', { retryAfterMs: decision.retryAfterMs });
   }
-}
-
-export function normalizeEmail(email: string): string {
-  const normalized = email.trim().toLowerCase();
-  if (normalized.length > 320 || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(normalized))
-    throw new TesseraError('BAD_REQUEST', 'invalid email address');
-  return normalized;
 }

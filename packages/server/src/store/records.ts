@@ -52,6 +52,8 @@ export interface User {
   passwordHash: string | null;
   createdAt: number;
   updatedAt: number;
+  /** When the user proved they read `email` (a code or a link sent there); null: never. */
+  emailVerifiedAt?: number | null;
 }
 
 export interface Session {
@@ -183,6 +185,12 @@ export interface SignInFlow {
   errorCode: string | null;
   createdAt: number;
   expiresAt: number;
+  /** Magic links: where the link was sent, the two digits the chat shows, the starting browser's cookie (hashed). */
+  email: string | null;
+  matchCode: string | null;
+  browserHash: string | null;
+  /** Wrong match codes so far. */
+  tries: number;
 }
 
 export type IdentityKind = 'external' | 'password' | 'oauth' | 'passkey' | 'email';
@@ -197,4 +205,54 @@ export interface Identity {
   subject: string | null;
   email: string | null;
   createdAt: number;
+}
+
+export type EmailCodePurpose = 'sign_in' | 'signup';
+
+/** A one-time code sent to an address: hashed, tried at most so often, used once. */
+export interface EmailCode {
+  id: string;
+  tenantId: string;
+  email: string;
+  purpose: EmailCodePurpose;
+  codeHash: string;
+  tries: number;
+  /** What the code completes (a sign-up's password hash and name). */
+  details: Record<string, unknown> | null;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+}
+
+export interface Passkey {
+  id: string;
+  tenantId: string;
+  userId: string;
+  /** base64url, as WebAuthn names it. */
+  credentialId: string;
+  /** base64url COSE public key. */
+  publicKey: string;
+  counter: number;
+  transports: string[] | null;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export type WebauthnPurpose = 'registration' | 'authentication';
+
+export interface WebauthnChallenge {
+  sessionId: string;
+  purpose: WebauthnPurpose;
+  challenge: string;
+  expiresAt: number;
+}
+
+export interface PasswordReset {
+  tokenHash: string;
+  tenantId: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
 }

@@ -15,6 +15,9 @@ import { pendingTurnRepo } from './pending-turns.js';
 import { agentSecretRepo } from './agent-secrets.js';
 import { signInFlowRepo } from './sign-in-flows.js';
 import { identityRepo } from './identities.js';
+import { emailCodeRepo } from './email-codes.js';
+import { passkeyRepo, webauthnChallengeRepo } from './passkeys.js';
+import { passwordResetRepo } from './password-resets.js';
 
 /** Every repository over one connection or transaction: the same queries on both dialects. */
 export function repositories(db: Kysely<Database>) {
@@ -34,6 +37,10 @@ export function repositories(db: Kysely<Database>) {
     agentSecrets: agentSecretRepo(db),
     signInFlows: signInFlowRepo(db),
     identities: identityRepo(db),
+    emailCodes: emailCodeRepo(db),
+    passkeys: passkeyRepo(db),
+    webauthnChallenges: webauthnChallengeRepo(db),
+    passwordResets: passwordResetRepo(db),
   };
 }
 

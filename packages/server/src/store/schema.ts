@@ -35,6 +35,7 @@ export interface UsersTable {
   password_hash: string | null;
   created_at: number;
   updated_at: number;
+  email_verified_at: Generated<number | null>;
 }
 
 export interface SessionsTable {
@@ -174,6 +175,52 @@ export interface SignInFlowsTable {
   error_code: string | null;
   created_at: number;
   expires_at: number;
+  email: string | null;
+  match_code: string | null;
+  browser_hash: string | null;
+  tries: Generated<number>;
+}
+
+export interface EmailCodesTable {
+  id: string;
+  tenant_id: string;
+  email: string;
+  purpose: string;
+  code_hash: string;
+  tries: Generated<number>;
+  details: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+export interface PasskeysTable {
+  id: string;
+  tenant_id: string;
+  user_id: string;
+  credential_id: string;
+  public_key: string;
+  counter: number;
+  transports: string | null;
+  name: string;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+export interface WebauthnChallengesTable {
+  session_id: string;
+  purpose: string;
+  challenge: string;
+  expires_at: number;
+}
+
+export interface PasswordResetsTable {
+  token_hash: string;
+  tenant_id: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
 }
 
 export interface IdentitiesTable {
@@ -205,4 +252,8 @@ export interface Database {
   agent_secrets: AgentSecretsTable;
   sign_in_flows: SignInFlowsTable;
   identities: IdentitiesTable;
+  email_codes: EmailCodesTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebauthnChallengesTable;
+  password_resets: PasswordResetsTable;
 }

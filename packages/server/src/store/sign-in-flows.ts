@@ -18,6 +18,10 @@ const toFlow = (row: Selectable<SignInFlowsTable>): SignInFlow => ({
   errorCode: row.error_code,
   createdAt: Number(row.created_at),
   expiresAt: Number(row.expires_at),
+  email: row.email,
+  matchCode: row.match_code,
+  browserHash: row.browser_hash,
+  tries: Number(row.tries),
 });
 
 /**
@@ -45,6 +49,10 @@ export function signInFlowRepo(db: Kysely<Database>) {
           error_code: flow.errorCode,
           created_at: flow.createdAt,
           expires_at: flow.expiresAt,
+          email: flow.email,
+          match_code: flow.matchCode,
+          browser_hash: flow.browserHash,
+          tries: flow.tries,
         })
         .execute();
     },
@@ -67,6 +75,17 @@ export function signInFlowRepo(db: Kysely<Database>) {
         .returningAll()
         .executeTakeFirst();
       return row ? toFlow(row) : null;
+    },
+    /** Counts one wrong match code; the flow's tries after it (0 when the flow is not pending). */
+    async countTry(id: string): Promise<number> {
+      const row = await db
+        .updateTable('sign_in_flows')
+        .set((eb) => ({ tries: eb('tries', '+', 1) }))
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .returning('tries')
+        .executeTakeFirst();
+      return row ? Number(row.tries) : 0;
     },
     /** A claimed flow completed: who signed in, and how. */
     async complete(id: string, userId: string, amr: string[]): Promise<boolean> {

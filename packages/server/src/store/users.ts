@@ -13,6 +13,7 @@ export const toUser = (row: Selectable<UsersTable>): User => ({
   passwordHash: row.password_hash,
   createdAt: Number(row.created_at),
   updatedAt: Number(row.updated_at),
+  emailVerifiedAt: row.email_verified_at === null || row.email_verified_at === undefined ? null : Number(row.email_verified_at),
 });
 
 export function userRepo(db: Kysely<Database>) {
@@ -48,6 +49,7 @@ export function userRepo(db: Kysely<Database>) {
           password_hash: user.passwordHash,
           created_at: user.createdAt,
           updated_at: user.updatedAt,
+          email_verified_at: user.emailVerifiedAt ?? null,
         })
         .execute();
     },
@@ -62,6 +64,13 @@ export function userRepo(db: Kysely<Database>) {
     async touch(id: string, at: number): Promise<boolean> {
       const result = await db.updateTable('users').set({ updated_at: at }).where('id', '=', id).executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
+    },
+    /** Records that the user read mail sent to `email` (and makes it theirs, if it was not). */
+    async verifyEmail(id: string, email: string, at: number): Promise<void> {
+      await db.updateTable('users').set({ email, email_verified_at: at, updated_at: at }).where('id', '=', id).execute();
+    },
+    async setPassword(id: string, passwordHash: string, at: number): Promise<void> {
+      await db.updateTable('users').set({ password_hash: passwordHash, updated_at: at }).where('id', '=', id).execute();
     },
     async clearPassword(id: string, at: number): Promise<void> {
       await db.updateTable('users').set({ password_hash: null, updated_at: at }).where('id', '=', id).execute();

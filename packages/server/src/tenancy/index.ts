@@ -6,6 +6,7 @@ export {
   identitySettingsSchema,
   isOrigin,
   settingsPatchSchema,
+  signupAllowed,
 } from './settings.js';
 export type { IdentitySettings, SettingsPatch } from './settings.js';
 export { ApiKeys, describeKey, hasScope, SCOPES, type CreateKeyInput, type Scope } from './api-keys.js';

@@ -3,6 +3,7 @@ import type { TenantSettings } from '../store/index.js';
 import { validateVerification } from '../tokens/index.js';
 import { agentSettingsSchema } from './agent-settings.js';
 import { describeOAuthSettings, oauthSettingsOf, oauthSettingsSchema } from './oauth-settings.js';
+import { passkeySettingsSchema } from './passkey-settings.js';
 
 export const DEFAULT_SETTINGS: TenantSettings = {
   allowedOrigins: [],
@@ -87,6 +88,9 @@ export const settingsPatchSchema = z
     identity: identitySettingsSchema.nullable(),
     agent: agentSettingsSchema,
     oauth: oauthSettingsSchema,
+    passkeys: passkeySettingsSchema,
+    /** Hosted accounts: whether an unknown address that proves itself by mail becomes an account. */
+    accounts: z.object({ signup: z.boolean() }).partial().strict(),
   })
   .partial()
   .strict();
@@ -127,4 +131,9 @@ export function isOrigin(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether addresses that prove themselves by mail may become new accounts (default yes). */
+export function signupAllowed(settings: TenantSettings): boolean {
+  return (settings.accounts as { signup?: boolean } | undefined)?.signup !== false;
 }

@@ -108,6 +108,34 @@ export class Users {
     return user;
   }
 
+  /** A user who first signed in with a code or link mailed to `email` (verified now): the email is their user id. */
+  async createWithEmail(tenantId: string, email: string): Promise<User> {
+    const now = this.clock.now();
+    const user: User = {
+      id: newId('usr'),
+      tenantId,
+      externalId: email,
+      name: null,
+      avatar: null,
+      custom: {},
+      email,
+      passwordHash: null,
+      createdAt: now,
+      updatedAt: now,
+      emailVerifiedAt: now,
+    };
+    if (await this.store.users.findByExternalId(tenantId, email)) user.externalId = user.id;
+    try {
+      await this.insertWithIdentity(user, { kind: 'email', email });
+      return user;
+    } catch (error) {
+      // Two sign-ins created the account at once: the other one won.
+      const winner = await this.store.users.findByEmail(tenantId, email);
+      if (winner) return winner;
+      throw error;
+    }
+  }
+
   /** Another way for an existing user to sign in. */
   async addIdentity(
     user: User,

@@ -7,6 +7,7 @@ import { chatResiliently } from '../support/chat-client.js';
 import { sendEvent, sleep, startStream, TestAgentServer } from '../agents/agent-server.js';
 import { followToCallback } from '../sign-in/flow-support.js';
 import { startOidcProvider } from '../support/oidc-test-provider.js';
+import { type SmtpTestServer, startSmtpTestServer } from '../support/smtp-test-server.js';
 
 const enabled = Boolean(TEST_DATABASE_URL && TEST_REDIS_URL && nginxInstalled());
 
@@ -21,6 +22,7 @@ describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one R
   let database: TestDatabase;
   let cluster: Cluster;
   let nginx: Nginx;
+  let smtp: SmtpTestServer;
   let a: string;
   let b: string;
   const wsOf = (base: string) => `${base.replace(/^http/, 'ws')}/v1/ws`;
@@ -28,7 +30,8 @@ describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one R
   beforeAll(async () => {
     assertBuilt();
     database = await createTestDatabase();
-    cluster = await startCluster({ databaseUrl: database.url, redisUrl: TEST_REDIS_URL!, origin: ORIGIN });
+    smtp = await startSmtpTestServer();
+    cluster = await startCluster({ databaseUrl: database.url, redisUrl: TEST_REDIS_URL!, origin: ORIGIN, env: { TESSERA_SMTP_URL: smtp.url } });
     [a, b] = cluster.nodes.map((node) => node.url) as [string, string];
     nginx = await startNginx(cluster.nodes.map((node) => node.port));
   }, 60_000);
@@ -37,6 +40,7 @@ describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one R
     await nginx?.stop();
     await cluster?.stop();
     await database?.drop();
+    await smtp?.stop();
   });
 
   const startSession = async (base: string) => {
@@ -326,5 +330,27 @@ describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one R
     } finally {
       await provider.stop();
     }
+  });
+
+  it('a magic link asked for through node B and confirmed on node B, from the phone, signs in the chat held on node A', async () => {
+    const session = await startSession(a);
+    const onA = await socketTo(wsOf(a), session.accessToken);
+    const started = await request(b, 'POST', '/v1/auth/flows', {
+      headers: bearer(session.accessToken),
+      body: { method: 'magic_link', email: 'phone@example.com' },
+    });
+    expect(started.status).toBe(201);
+    const mail = await smtp.nextMail({ to: 'phone@example.com', timeoutMs: 10_000 });
+    const link = new URL(/(https?:\/\/\S+)/.exec(mail.text)![1]!);
+    const confirmed = await fetch(`${b}${link.pathname}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ matchCode: started.body.matchCode }).toString(),
+    });
+    expect(confirmed.status).toBe(200);
+    await onA.nextOfType('flow_completed');
+    onA.send({ type: 'authenticate', method: 'flow', flowId: started.body.flowId, flowSecret: started.body.flowSecret });
+    expect((await onA.nextOfType('authenticated')).user.id).toBe('phone@example.com');
+    onA.close();
   });
 });

@@ -27,8 +27,11 @@ describe('tenant-hosted password accounts', () => {
     socket.close();
   });
 
-  it('refuses a duplicate account and a too-short password', async () => {
-    expect((await signUp('pat@example.com', 'another long password')).body.error.code).toBe('CONFLICT');
+  it('answers an existing address as a new one (and keeps its password); refuses a too-short password', async () => {
+    const again = await signUp('pat@example.com', 'another long password');
+    const fresh = await signUp('fresh@example.com', 'another long password');
+    expect(again.status).toBe(fresh.status);
+    expect(again.body.user).toEqual({ ...fresh.body.user, id: 'pat@example.com' });
     const short = await signUp('new@example.com', 'short');
     expect(short.status).toBe(400);
     expect(short.body.error.code).toBe('BAD_REQUEST');

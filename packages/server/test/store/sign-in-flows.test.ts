@@ -22,6 +22,10 @@ describe.each(backends)('store ($name): sign-in flows and identities', (backend)
     errorCode: null,
     createdAt: T0,
     expiresAt: T0 + 600_000,
+    email: null,
+    matchCode: null,
+    browserHash: null,
+    tries: 0,
     ...overrides,
   });
 

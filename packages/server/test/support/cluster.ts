@@ -155,7 +155,14 @@ export interface Cluster {
  * one Redis. They share one data directory: the signing keys, the refresh-token and
  * anonymous-cookie secrets in it must be the same on every node.
  */
-export async function startCluster(options: { databaseUrl: string; redisUrl: string; nodes?: number; origin: string }): Promise<Cluster> {
+export async function startCluster(options: {
+  databaseUrl: string;
+  redisUrl: string;
+  nodes?: number;
+  origin: string;
+  /** More environment for every node (e.g. `TESSERA_SMTP_URL`). */
+  env?: Record<string, string>;
+}): Promise<Cluster> {
   const { runCliJson } = await import('./cli.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-cluster-'));
   const env = { TESSERA_DATABASE_URL: options.databaseUrl, TESSERA_REDIS_URL: options.redisUrl, TESSERA_TRUST_PROXY: '127.0.0.1' };
@@ -166,7 +173,7 @@ export async function startCluster(options: { databaseUrl: string; redisUrl: str
   const ports: number[] = [];
   for (let i = 0; i < (options.nodes ?? 2); i++) ports.push(await freePort());
   // One public URL for all: a provider's callback may reach any node, its redirect URI must be the same.
-  const shared = { ...env, TESSERA_PUBLIC_URL: `http://localhost:${ports[0]}` };
+  const shared = { ...env, ...options.env, TESSERA_PUBLIC_URL: `http://localhost:${ports[0]}` };
   const nodes: ClusterNode[] = [];
   for (const [i, port] of ports.entries())
     nodes.push(new ClusterNode(String.fromCharCode(65 + i), port, dataDir, shared, await freePort()));

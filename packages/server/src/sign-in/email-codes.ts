@@ -1,0 +1,94 @@
+import { randomInt } from 'node:crypto';
+import type { RateLimits } from '../bus/index.js';
+import type { Clock } from '../clock.js';
+import { TesseraError } from '../errors.js';
+import { newId } from '../ids.js';
+import { emailCodeMail, type Mailer } from '../mail/index.js';
+import { hmac, safeEqual } from '../secrets.js';
+import type { Session, Store, Tenant } from '../store/index.js';
+import { type Audit, signupAllowed, type Tenants, type Users } from '../tenancy/index.js';
+import { normalizeEmail } from './email-address.js';
+import { accountOfAddress, assertCanMail } from './mail-accounts.js';
+import type { Proof } from './proof.js';
+
+export const EMAIL_CODE_TTL_MS = 10 * 60_000;
+/** Tries one code gets, however many guesses race: then it is dead. */
+export const MAX_CODE_TRIES = 5;
+const SENDS_PER_ADDRESS = { points: 5, durationSeconds: 15 * 60 };
+const SENDS_PER_IP = { points: 20, durationSeconds: 10 * 60 };
+const TRIES_PER_IP = { points: 30, durationSeconds: 60 };
+
+export interface EmailCodesDeps {
+  store: Store;
+  clock: Clock;
+  tenants: Tenants;
+  users: Users;
+  mail: Mailer;
+  rateLimits: RateLimits;
+  audit: Audit;
+  /** 32 bytes from the data directory: codes are kept as an HMAC under it (six digits alone would not survive a leaked table). */
+  serverSecret: Buffer;
+}
+
+/**
+ * Sign-in by a six-digit code mailed to the address. Every address gets the same answer:
+ * a code is mailed to a known address, and to an unknown one when the tenant allows sign-up
+ * (the account is made when the code is used); otherwise nothing is sent.
+ */
+export class EmailCodes {
+  constructor(private readonly deps: EmailCodesDeps) {}
+
+  async send(tenant: Tenant, rawEmail: string, ip: string): Promise<void> {
+    const { store, clock, mail } = this.deps;
+    const email = normalizeEmail(rawEmail);
+    assertCanMail(mail);
+    await this.throttle('email-code-ip', ip, SENDS_PER_IP);
+    await this.throttle('email-code-address', `${tenant.id}:${email}`, SENDS_PER_ADDRESS);
+    const user = await store.users.findByEmail(tenant.id, email);
+    if (!user && !signupAllowed(tenant.settings)) return;
+    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    const now = clock.now();
+    await store.emailCodes.replace({
+      id: newId('otp'),
+      tenantId: tenant.id,
+      email,
+      purpose: 'sign_in',
+      codeHash: this.hash(tenant.id, email, code),
+      tries: 0,
+      details: null,
+      createdAt: now,
+      expiresAt: now + EMAIL_CODE_TTL_MS,
+      usedAt: null,
+    });
+    await mail.send(emailCodeMail({ tenantId: tenant.id, tenantName: tenant.name, to: email, code, minutes: EMAIL_CODE_TTL_MS / 60_000 }));
+  }
+
+  /**
+   * The account of `email`, proven by its code. A try is counted before the code is compared;
+   * a wrong, used, expired or exhausted code, or a code of another address, is CODE_INVALID.
+   */
+  async prove(session: Session, rawEmail: string, code: string, ip: string): Promise<Proof> {
+    const { store, clock } = this.deps;
+    const email = normalizeEmail(rawEmail);
+    await this.throttle('email-code-try-ip', ip, TRIES_PER_IP);
+    const invalid = new TesseraError('CODE_INVALID', 'wrong or expired code');
+    if (!/^\d{6}$/.test(code)) throw invalid;
+    const now = clock.now();
+    const counted = await store.emailCodes.countTry(session.tenantId, email, 'sign_in', now, MAX_CODE_TRIES);
+    if (!counted || !safeEqual(this.hash(session.tenantId, email, code), counted.codeHash)) throw invalid;
+    if (!(await store.emailCodes.use(counted.id, now))) throw invalid;
+    const user = await accountOfAddress(this.deps, session.tenantId, email);
+    if (!user) throw invalid;
+    return { user, amr: ['otp'] };
+  }
+
+  private hash(tenantId: string, email: string, code: string): string {
+    return hmac(this.deps.serverSecret, `${tenantId}:${email}:${code}`);
+  }
+
+  private async throttle(bucket: string, key: string, limit: { points: number; durationSeconds: number }): Promise<void> {
+    const decision = await this.deps.rateLimits.consume(bucket, key, limit.points, limit.durationSeconds);
+    if (!decision.allowed)
+      throw new TesseraError('RATE_LIMITED', 'too many attempts; try again later', { retryAfterMs: decision.retryAfterMs });
+  }
+}
