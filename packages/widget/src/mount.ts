@@ -1,4 +1,5 @@
 import type { AuthenticatedEvent, ChatClient, MessageInfo, StateChange, UserInfo } from '@tessera/client';
+import { createEmailSignIn } from './email-sign-in.js';
 import { createLiveReplies } from './live-replies.js';
 import { offerPasskey } from './passkey-offer.js';
 import { createWidgetPasskeys } from './passkeys.js';
@@ -52,7 +53,15 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
     notice: (error) => view.notice(errorText(error), 'error'),
   });
   const passkeys = createWidgetPasskeys(client, options.passkeys === true);
-  const canSignIn = () => Boolean(options.onLoginRequested || options.hostedAccounts || passkeys.enabled || social.providers.length);
+  const email = createEmailSignIn({
+    client,
+    enabled: options.emailSignIn === true,
+    origin: options.url,
+    now: serverNow,
+    notice: (text) => view.notice(text, 'error'),
+  });
+  const canSignIn = () =>
+    Boolean(options.onLoginRequested || options.hostedAccounts || passkeys.enabled || email.enabled || social.providers.length);
 
   const host = document.createElement('tessera-chat');
   const shadow = host.attachShadow({ mode: 'open' });
@@ -73,7 +82,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
 
   const transcript = createTranscript();
   const replies = createLiveReplies({ client, view, transcript, now: serverNow, changed: updateTyping });
-  const signIn = createSignIn({ options, session, view, social, passkeys, now: serverNow, ensureConnected });
+  const signIn = createSignIn({ options, session, view, social, passkeys, email, now: serverNow, ensureConnected });
   const resumeMemory = createResumeMemory();
   const profile = createProfile(
     client,
@@ -97,6 +106,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
     }),
     session.onSignedIn(signedIn),
     social.detach,
+    email.detach,
   ];
 
   greet();
@@ -143,6 +153,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
     markReady();
     profile.sync();
     social.resume(); // a sign-in left by a redirect to the provider
+    email.resume(); // a magic link confirmed while the socket was away
     void social.load().then(() => showUser(profile.user)); // with providers, the header offers "Sign in"
     const resume = resumeMemory.conversationFor(client.getCurrentUser()?.sessionId);
     try {

@@ -28,6 +28,12 @@ export interface WidgetOptions {
    */
   passkeys?: boolean;
   /**
+   * Offers sign-in by email (`data-email-sign-in`): "Email me a code" and "Email me a link" in the
+   * sign-in cards. Turn it on only when the tenant can send mail (SMTP, or the demo mailbox):
+   * Tessera does not tell the widget yet. Default false.
+   */
+  emailSignIn?: boolean;
+  /**
    * Called when the visitor presses "Sign in". Log them in on your page and hand
    * your identity token to `widget.linkFromMainApp(token)`, or resolve with it.
    */
@@ -96,6 +102,7 @@ export function scriptOptions(script: HTMLScriptElement): WidgetOptions {
     storageMaxIdleMinutes: Number.isFinite(minutes) && minutes > 0 ? minutes : undefined,
     hostedAccounts: flag(data.hostedAccounts),
     passkeys: flag(data.passkeys),
+    emailSignIn: flag(data.emailSignIn),
     title: data.title,
     greeting: data.greeting,
     open: flag(data.open),

@@ -6,6 +6,8 @@ export interface SignInChoicesOptions {
   passkey?: HTMLElement;
   /** "Continue with {provider}" buttons, when the tenant has providers. */
   providers?: HTMLElement;
+  /** "Email me a code" / "Email me a link", when the page offers email sign-in. */
+  email?: HTMLElement;
   /** The hosted-accounts form, when the widget offers it. */
   password?: LoginFormHandlers;
   /** Hides the card (cancel, or signed in). */
@@ -13,20 +15,21 @@ export interface SignInChoicesOptions {
 }
 
 /** The "Sign in" card above the conversation: a passkey, the tenant's providers, then email and password. */
-export function createSignInChoices({ passkey, providers, password, close }: SignInChoicesOptions): {
+export function createSignInChoices({ passkey, providers, email, password, close }: SignInChoicesOptions): {
   content: Node[];
   focus: HTMLElement | null;
 } {
   if (password) {
     const form = createLoginForm(password, close);
-    if (!providers && !passkey) return form;
+    if (!providers && !passkey && !email) return form;
     const [heading, ...rest] = form.content;
-    const quick = [passkey, providers].filter((choice): choice is HTMLElement => choice !== undefined);
-    return { content: [heading!, ...quick, h('p', { class: 'or' }, 'or with email'), ...rest], focus: quick[0]!.querySelector('button') };
+    const quick = [passkey, providers, email].filter((choice): choice is HTMLElement => choice !== undefined);
+    const or = h('p', { class: 'or' }, email ? 'or with a password' : 'or with email');
+    return { content: [heading!, ...quick, or, ...rest], focus: quick[0]!.querySelector('button') };
   }
   const cancel = h('button', { type: 'button', class: 'link', onclick: close }, 'Cancel');
   return {
-    content: [h('h3', { id: 'tessera-login' }, 'Sign in'), ...(passkey ? [passkey] : []), ...(providers ? [providers] : []), cancel],
-    focus: passkey?.querySelector('button') ?? providers?.querySelector('button') ?? cancel,
+    content: [h('h3', { id: 'tessera-login' }, 'Sign in'), ...(passkey ? [passkey] : []), ...(providers ? [providers] : []), ...(email ? [email] : []), cancel],
+    focus: passkey?.querySelector('button') ?? providers?.querySelector('button') ?? email?.querySelector('button') ?? cancel,
   };
 }

@@ -1,4 +1,6 @@
 import type { AuthenticatedEvent, AuthRequiredEvent, UserInfo } from '@tessera/client';
+import { createEmailSignInChoice } from './email-sign-in-choice.js';
+import type { EmailSignIn } from './email-sign-in.js';
 import type { LoginFormHandlers } from './login-form.js';
 import type { ResolvedOptions } from './options.js';
 import { createPasskeyButton } from './passkey-button.js';
@@ -19,6 +21,8 @@ export interface SignInDeps {
   social: SocialSignIn;
   /** "Use a passkey", when the page offers passkeys. */
   passkeys: WidgetPasskeys;
+  /** "Email me a code" / "Email me a link", when the page offers email sign-in. */
+  email: EmailSignIn;
   /** The server's time now, for placing items. */
   now(): number;
   ensureConnected(): void;
@@ -36,7 +40,7 @@ export interface SignIn {
 }
 
 /** The ways a visitor signs in from the widget: the host page's login, hosted accounts, the assistant's card. */
-export function createSignIn({ options, session, view, social, passkeys, now, ensureConnected }: SignInDeps): SignIn {
+export function createSignIn({ options, session, view, social, passkeys, email, now, ensureConnected }: SignInDeps): SignIn {
   let card: HTMLElement | null = null;
   const providerButtons = () => (social.providers.length ? createProviderButtons(social.providers, social) : undefined);
 
@@ -63,6 +67,7 @@ export function createSignIn({ options, session, view, social, passkeys, now, en
       createSignInChoices({
         passkey: passkeys.enabled ? createPasskeyButton(passkeys) : undefined,
         providers: providerButtons(),
+        email: email.enabled ? createEmailSignInChoice(email) : undefined,
         password: options.hostedAccounts ? hostedAccountForm() : undefined,
         close,
       }),
@@ -101,7 +106,10 @@ export function createSignIn({ options, session, view, social, passkeys, now, en
       const acceptsProviders = methods.some((method) => method === 'oauth' || method.startsWith('oauth:'));
       const providers = acceptsProviders || (!viaHost && !password) ? providerButtons() : undefined;
       const passkey = passkeys.enabled && methods.includes('passkey') ? createPasskeyButton(passkeys) : undefined;
-      card = createSignInCard({ reason, viaHost, passkey, providers, password, dismiss: removeCard });
+      // Email codes and links sign in the tenant's accounts by address, as the password does.
+      const acceptsEmail = methods.some((method) => method === 'email_code' || method === 'magic_link' || method === 'password');
+      const byEmail = email.enabled && acceptsEmail ? createEmailSignInChoice(email) : undefined;
+      card = createSignInCard({ reason, viaHost, passkey, providers, email: byEmail, password, dismiss: removeCard });
       view.addItem(card, now());
       view.countUnread();
     },

@@ -10,6 +10,8 @@ export interface SignInCardOptions {
   passkey?: HTMLElement;
   /** "Continue with {provider}" buttons, when the tenant has providers (and the agent accepts them). */
   providers?: HTMLElement;
+  /** "Email me a code" / "Email me a link", when the page offers email sign-in (and the agent accepts it). */
+  email?: HTMLElement;
   /** The hosted-accounts form (email and password), when the widget offers it. */
   password?: LoginFormHandlers;
   /** "Not now": the card goes; the question is answered whenever the visitor signs in later. */
@@ -21,10 +23,11 @@ export interface SignInCardOptions {
  * the ways to sign in that both the agent accepts and this page offers. After sign-in the
  * server answers the question again by itself; the card is removed then.
  */
-export function createSignInCard({ reason, viaHost, passkey, providers, password, dismiss }: SignInCardOptions): HTMLLIElement {
+export function createSignInCard({ reason, viaHost, passkey, providers, email, password, dismiss }: SignInCardOptions): HTMLLIElement {
   const body: Node[] = [];
   if (passkey) body.push(passkey);
   if (providers) body.push(providers);
+  if (email) body.push(email);
   if (viaHost) body.push(h('button', { type: 'button', class: 'primary', onclick: () => viaHost() }, 'Sign in'));
   if (password) {
     const form = createLoginForm(password, dismiss, 'tessera-card-login').content;

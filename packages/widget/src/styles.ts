@@ -67,6 +67,8 @@ input{border:1px solid var(--line);border-radius:8px;padding:8px 10px;background
 .flow-progress{color:var(--muted);font-size:12px;margin:0}
 .flow-progress:empty,.providers .error:empty{display:none}
 .or{color:var(--muted);font-size:12px;margin:0 0 8px;text-align:center}
+.magic-link-waiting h4{margin:0 0 4px;font-size:14px}.magic-link-waiting p{margin:0 0 6px}
+.match-code{font-size:20px;letter-spacing:3px;color:var(--accent)}
 .log{flex:1;min-height:0;overflow-y:auto;margin:0;padding:12px;list-style:none;display:flex;flex-direction:column;gap:8px;overscroll-behavior:contain}
 .msg{max-width:85%;padding:8px 12px;border-radius:14px;white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word;margin:0}
 .msg.user{align-self:flex-end;background:var(--accent);color:#fff;border-bottom-right-radius:4px}

@@ -95,7 +95,7 @@ window.tesseraSettings = {
   onLogout: function () { window.demoShop.logout({ chatToo: false }); }
 };
 </script>
-<script src="/widget.js" data-tessera-key="${escapeHtml(options.publishableKey)}" data-title="Lumen &amp; Oak help" async></script>
+<script src="/widget.js" data-tessera-key="${escapeHtml(options.publishableKey)}" data-title="Lumen &amp; Oak help" data-email-sign-in async></script>
 <script>${SHOP_SCRIPT}</script>
 </body></html>`;
 }

@@ -8,6 +8,7 @@ import { hmac, safeEqual } from '../secrets.js';
 import type { Session, Store, Tenant } from '../store/index.js';
 import { type Audit, signupAllowed, type Tenants, type Users } from '../tenancy/index.js';
 import { normalizeEmail } from './email-address.js';
+import { throttle } from './throttle.js';
 import { accountOfAddress, assertCanMail } from './mail-accounts.js';
 import type { Proof } from './proof.js';
 
@@ -42,8 +43,8 @@ export class EmailCodes {
     const { store, clock, mail } = this.deps;
     const email = normalizeEmail(rawEmail);
     assertCanMail(mail);
-    await this.throttle('email-code-ip', ip, SENDS_PER_IP);
-    await this.throttle('email-code-address', `${tenant.id}:${email}`, SENDS_PER_ADDRESS);
+    await throttle(this.deps.rateLimits, 'email-code-ip', ip, SENDS_PER_IP);
+    await throttle(this.deps.rateLimits, 'email-code-address', `${tenant.id}:${email}`, SENDS_PER_ADDRESS);
     const user = await store.users.findByEmail(tenant.id, email);
     if (!user && !signupAllowed(tenant.settings)) return;
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
@@ -70,7 +71,7 @@ export class EmailCodes {
   async prove(session: Session, rawEmail: string, code: string, ip: string): Promise<Proof> {
     const { store, clock } = this.deps;
     const email = normalizeEmail(rawEmail);
-    await this.throttle('email-code-try-ip', ip, TRIES_PER_IP);
+    await throttle(this.deps.rateLimits, 'email-code-try-ip', ip, TRIES_PER_IP);
     const invalid = new TesseraError('CODE_INVALID', 'wrong or expired code');
     if (!/^\d{6}$/.test(code)) throw invalid;
     const now = clock.now();
@@ -84,11 +85,5 @@ export class EmailCodes {
 
   private hash(tenantId: string, email: string, code: string): string {
     return hmac(this.deps.serverSecret, `${tenantId}:${email}:${code}`);
-  }
-
-  private async throttle(bucket: string, key: string, limit: { points: number; durationSeconds: number }): Promise<void> {
-    const decision = await this.deps.rateLimits.consume(bucket, key, limit.points, limit.durationSeconds);
-    if (!decision.allowed)
-      throw new TesseraError('RATE_LIMITED', 'too many attempts; try again later', { retryAfterMs: decision.retryAfterMs });
   }
 }

@@ -10,6 +10,7 @@ import { hasEnded } from '../sessions/index.js';
 import type { Session, SignInFlow, Store } from '../store/index.js';
 import { isOrigin, signupAllowed, type Tenants, type Users } from '../tenancy/index.js';
 import { normalizeEmail } from './email-address.js';
+import { throttle } from './throttle.js';
 import type { FlowOutcomes } from './flow-outcomes.js';
 import { accountOfAddress, assertCanMail } from './mail-accounts.js';
 import { FLOW_TTL_MS } from './sign-in-flows.js';
@@ -56,8 +57,8 @@ export class MagicLinks {
     const { store, clock, tenants, mail } = this.deps;
     const email = normalizeEmail(rawEmail);
     assertCanMail(mail);
-    await this.throttle('magic-link-ip', context.ip, SENDS_PER_IP);
-    await this.throttle('magic-link-address', `${session.tenantId}:${email}`, SENDS_PER_ADDRESS);
+    await throttle(this.deps.rateLimits, 'magic-link-ip', context.ip, SENDS_PER_IP, 'links asked for');
+    await throttle(this.deps.rateLimits, 'magic-link-address', `${session.tenantId}:${email}`, SENDS_PER_ADDRESS, 'links asked for');
     const tenant = await tenants.get(session.tenantId);
     const now = clock.now();
     const token = newSecret(43);
@@ -137,18 +138,12 @@ export class MagicLinks {
   private async live(token: string): Promise<SignInFlow | null> {
     if (token.length > 128) return null;
     const flow = await this.deps.store.signInFlows.findByState(hashSecret(token));
-    if (!flow || flow.method !== 'magic_link' || flow.status !== 'pending' || flow.expiresAt <= this.deps.clock.now()) return null;
+    if (flow?.method !== 'magic_link' || flow.status !== 'pending' || flow.expiresAt <= this.deps.clock.now()) return null;
     return flow;
   }
 
   private sameBrowser(flow: SignInFlow, browserKey: string | undefined): boolean {
     return browserKey !== undefined && flow.browserHash !== null && safeEqual(hashSecret(browserKey), flow.browserHash);
-  }
-
-  private async throttle(bucket: string, key: string, limit: { points: number; durationSeconds: number }): Promise<void> {
-    const decision = await this.deps.rateLimits.consume(bucket, key, limit.points, limit.durationSeconds);
-    if (!decision.allowed)
-      throw new TesseraError('RATE_LIMITED', 'too many links asked for; try again later', { retryAfterMs: decision.retryAfterMs });
   }
 }
 

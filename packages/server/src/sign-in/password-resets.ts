@@ -8,6 +8,7 @@ import type { Sessions } from '../sessions/index.js';
 import type { Store, Tenant } from '../store/index.js';
 import type { Audit, Users } from '../tenancy/index.js';
 import { normalizeEmail } from './email-address.js';
+import { throttle } from './throttle.js';
 import { assertCanMail } from './mail-accounts.js';
 import type { PasswordHasher } from './passwords.js';
 
@@ -39,8 +40,8 @@ export class PasswordResets {
     const { store, clock, mail } = this.deps;
     const email = normalizeEmail(rawEmail);
     assertCanMail(mail);
-    await this.throttle('reset-ip', context.ip, REQUESTS_PER_IP);
-    await this.throttle('reset-address', `${tenant.id}:${email}`, REQUESTS_PER_ADDRESS);
+    await throttle(this.deps.rateLimits, 'reset-ip', context.ip, REQUESTS_PER_IP);
+    await throttle(this.deps.rateLimits, 'reset-address', `${tenant.id}:${email}`, REQUESTS_PER_ADDRESS);
     const user = await store.users.findByEmail(tenant.id, email);
     // A new account's address must be proven (a code or a link) before it can take over the password.
     if (!user || user.passwordHash === null || !user.emailVerifiedAt) return;
@@ -82,11 +83,5 @@ export class PasswordResets {
       target: reset.userId,
       details: { sessionsRevoked: revoked.length },
     });
-  }
-
-  private async throttle(bucket: string, key: string, limit: { points: number; durationSeconds: number }): Promise<void> {
-    const decision = await this.deps.rateLimits.consume(bucket, key, limit.points, limit.durationSeconds);
-    if (!decision.allowed)
-      throw new TesseraError('RATE_LIMITED', 'too many attempts; try again later', { retryAfterMs: decision.retryAfterMs });
   }
 }

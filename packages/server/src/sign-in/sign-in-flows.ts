@@ -11,6 +11,7 @@ import type { OAuthProviders } from './oauth/oauth-providers.js';
 import type { AuthorizationRequest } from './oauth/provider-client.js';
 import type { ProviderAccounts } from './provider-accounts.js';
 import { failureOf, type FlowOutcomes } from './flow-outcomes.js';
+import { throttle } from './throttle.js';
 
 /** A flow not completed and redeemed within this is dead. */
 export const FLOW_TTL_MS = 10 * 60_000;
@@ -60,8 +61,7 @@ export class SignInFlows {
 
   async start(session: Session, input: OAuthFlowInput, context: FlowRequestContext): Promise<SignInFlowStart> {
     const { store, clock, tenants, providers, rateLimits } = this.deps;
-    const decision = await rateLimits.consume('flow-start', session.id, STARTS_PER_SESSION.points, STARTS_PER_SESSION.durationSeconds);
-    if (!decision.allowed) throw new TesseraError('RATE_LIMITED', 'too many sign-ins started', { retryAfterMs: decision.retryAfterMs });
+    await throttle(rateLimits, 'flow-start', session.id, STARTS_PER_SESSION, 'sign-ins started');
     const tenant = await tenants.get(session.tenantId);
     const client = providers.clientFor(tenant, input.provider);
     const pageOrigins = [...tenant.settings.allowedOrigins, new URL(context.publicUrl).origin];

@@ -7,6 +7,7 @@ import type { ConversationSummary, Session, Store, Tenant, User } from '../store
 import type { Audit, Tenants, Users } from '../tenancy/index.js';
 import type { ExternalTokenVerifier } from '../tokens/index.js';
 import { normalizeEmail } from './email-address.js';
+import { throttle } from './throttle.js';
 import { verifyIdentityToken } from './identity-tokens.js';
 import { checkPasswordPolicy, type PasswordHasher } from './passwords.js';
 import type { ReplayGuard } from './replay-guard.js';
@@ -81,7 +82,7 @@ export class SignIn {
   async signUp(tenant: Tenant, input: { email: string; password: string; name?: string }, ip: string): Promise<UserInfo> {
     const email = normalizeEmail(input.email);
     checkPasswordPolicy(input.password);
-    await this.throttle('signup-ip', ip, LOGIN_ATTEMPTS_PER_IP);
+    await throttle(this.deps.rateLimits, 'signup-ip', ip, LOGIN_ATTEMPTS_PER_IP, 'sign-in attempts');
     const passwordHash = await this.deps.passwords.hash(input.password);
     const answer: UserInfo = { id: email, name: input.name ?? null, avatar: null, custom: {} };
     if (await this.deps.store.users.findByEmail(tenant.id, email)) {
@@ -125,17 +126,11 @@ export class SignIn {
   /** Unknown account and wrong password: the same answer after the same work. */
   private async userFromPassword(session: Session, credentials: { email: string; password: string }, ip: string): Promise<User> {
     const email = normalizeEmail(credentials.email);
-    await this.throttle('login-ip', ip, LOGIN_ATTEMPTS_PER_IP);
-    await this.throttle('login-account', `${session.tenantId}:${email}`, LOGIN_ATTEMPTS_PER_ACCOUNT);
+    await throttle(this.deps.rateLimits, 'login-ip', ip, LOGIN_ATTEMPTS_PER_IP, 'sign-in attempts');
+    await throttle(this.deps.rateLimits, 'login-account', `${session.tenantId}:${email}`, LOGIN_ATTEMPTS_PER_ACCOUNT, 'sign-in attempts');
     const user = await this.deps.store.users.findByEmail(session.tenantId, email);
     const valid = await this.deps.passwords.verify(user?.passwordHash ?? null, credentials.password);
     if (!user || !valid) throw new TesseraError('INVALID_CREDENTIALS', 'wrong email or password');
     return user;
-  }
-
-  private async throttle(bucket: string, key: string, limit: { points: number; durationSeconds: number }): Promise<void> {
-    const decision = await this.deps.rateLimits.consume(bucket, key, limit.points, limit.durationSeconds);
-    if (!decision.allowed)
-      throw new TesseraError('RATE_LIMITED', 'too many sign-in attempts; try again later', { retryAfterMs: decision.retryAfterMs });
   }
 }

@@ -25,7 +25,12 @@ export class UserIdentities {
       if (!target) throw new TesseraError('NOT_FOUND', 'no such identity');
       if (identities.length <= 1) throw new TesseraError('CONFLICT', "this is the user's last way to sign in");
       await tx.identities.delete(target.id);
+      // The credential goes with its identity: a password, a passkey.
       if (target.kind === 'password') await tx.users.clearPassword(user.id, now);
+      if (target.kind === 'passkey' && target.subject !== null) {
+        const passkey = await tx.passkeys.findByCredential(user.tenantId, target.subject);
+        if (passkey?.userId === user.id) await tx.passkeys.delete(passkey.id);
+      }
       return target;
     });
   }

@@ -19,8 +19,12 @@ describe('sign-up does not reveal which addresses have accounts', () => {
     api(server, 'POST', '/v1/auth/signup', { headers: { 'x-tessera-key': server.publishableKey }, body: { email, password, name: 'Sam' } });
   const logIn = async (email: string, password: string) => {
     const session = await startAnonymousSession(server);
-    return (await api(server, 'POST', '/v1/auth/link', { headers: { authorization: `Bearer ${session.accessToken}` }, body: { method: 'password', email, password } }))
-      .status;
+    return (
+      await api(server, 'POST', '/v1/auth/link', {
+        headers: { authorization: `Bearer ${session.accessToken}` },
+        body: { method: 'password', email, password },
+      })
+    ).status;
   };
 
   it('an existing address gets the answer a new one gets; its owner gets a mail; its password stays', async () => {
@@ -30,7 +34,9 @@ describe('sign-up does not reveal which addresses have accounts', () => {
     expect(probe.status).toBe(control.status);
     expect(Object.keys(probe.body)).toEqual(Object.keys(control.body));
     expect(probe.body.user).toEqual({ ...control.body.user, id: 'owner@example.com' });
-    expect(probe.headers.get('content-length')).toBe(String(Number(control.headers.get('content-length')) + 'owner'.length - 'unused'.length));
+    expect(probe.headers.get('content-length')).toBe(
+      String(Number(control.headers.get('content-length')) + 'owner'.length - 'unused'.length),
+    );
 
     const mail = await smtp.nextMail({ to: 'owner@example.com', timeoutMs: 5000 });
     expect(mail.text).toContain('already has one');

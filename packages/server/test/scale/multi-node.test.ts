@@ -31,7 +31,12 @@ describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one R
     assertBuilt();
     database = await createTestDatabase();
     smtp = await startSmtpTestServer();
-    cluster = await startCluster({ databaseUrl: database.url, redisUrl: TEST_REDIS_URL!, origin: ORIGIN, env: { TESSERA_SMTP_URL: smtp.url } });
+    cluster = await startCluster({
+      databaseUrl: database.url,
+      redisUrl: TEST_REDIS_URL!,
+      origin: ORIGIN,
+      env: { TESSERA_SMTP_URL: smtp.url },
+    });
     [a, b] = cluster.nodes.map((node) => node.url) as [string, string];
     nginx = await startNginx(cluster.nodes.map((node) => node.port));
   }, 60_000);

@@ -21,7 +21,10 @@ describe('sign-in by a code mailed to the address (real SMTP)', () => {
   const ask = (email: string, headers: Record<string, string> = { 'x-tessera-key': server.publishableKey }) =>
     api(server, 'POST', '/v1/auth/email-code', { headers, body: { email } });
   const link = (accessToken: string, email: string, code: string, from = '127.0.0.1') =>
-    api(server, 'POST', '/v1/auth/link', { headers: { ...bearer(accessToken), 'x-forwarded-for': from }, body: { method: 'email_code', email, code } });
+    api(server, 'POST', '/v1/auth/link', {
+      headers: { ...bearer(accessToken), 'x-forwarded-for': from },
+      body: { method: 'email_code', email, code },
+    });
   const mailedCode = async (to: string) => codeIn((await smtp.nextMail({ to, timeoutMs: 5000 })).text);
 
   it('the right code signs the chat in on its socket, history kept; a new address becomes an account', async () => {
@@ -50,7 +53,10 @@ describe('sign-in by a code mailed to the address (real SMTP)', () => {
     await ask('ada@example.com');
     const code = await mailedCode('ada@example.com');
     const wrong = code === '000000' ? '000001' : '000000';
-    expect(await link(session.accessToken, 'ada@example.com', wrong)).toMatchObject({ status: 401, body: { error: { code: 'CODE_INVALID' } } });
+    expect(await link(session.accessToken, 'ada@example.com', wrong)).toMatchObject({
+      status: 401,
+      body: { error: { code: 'CODE_INVALID' } },
+    });
     await ask('bob@example.com');
     const bobs = await mailedCode('bob@example.com');
     expect((await link(session.accessToken, 'ada@example.com', bobs)).status).toBe(401); // another address's code
@@ -74,7 +80,10 @@ describe('sign-in by a code mailed to the address (real SMTP)', () => {
     expect(answers.map((answer) => answer.body.error?.code)).toEqual(guesses.map(() => 'CODE_INVALID'));
     const tries = await server.app.services.store.emailCodes.countTry(server.tenantId, 'dave@example.com', 'sign_in', clock.now(), 1_000);
     expect(tries?.tries).toBeLessThanOrEqual(6); // 5 counted guesses, and this read's own count
-    expect(await link(session.accessToken, 'dave@example.com', code, '10.9.1.1')).toMatchObject({ status: 401, body: { error: { code: 'CODE_INVALID' } } });
+    expect(await link(session.accessToken, 'dave@example.com', code, '10.9.1.1')).toMatchObject({
+      status: 401,
+      body: { error: { code: 'CODE_INVALID' } },
+    });
   });
 
   it('answers a known and an unknown address alike; without sign-up an unknown address gets no mail', async () => {
@@ -123,7 +132,10 @@ describe('without a way to send mail', () => {
     const { startTestServer } = await import('../support/test-server.js');
     const server = await startTestServer();
     try {
-      const refused = await api(server, 'POST', '/v1/auth/email-code', { headers: { 'x-tessera-key': server.publishableKey }, body: { email: 'a@example.com' } });
+      const refused = await api(server, 'POST', '/v1/auth/email-code', {
+        headers: { 'x-tessera-key': server.publishableKey },
+        body: { email: 'a@example.com' },
+      });
       expect(refused).toMatchObject({ status: 503, body: { error: { code: 'UNAVAILABLE' } } });
     } finally {
       await server.stop({ removeData: true });

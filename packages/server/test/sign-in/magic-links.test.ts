@@ -25,7 +25,11 @@ describe('magic links: a sign-in flow completed by confirming a mailed link (rea
     const cookie = (started.headers.get('set-cookie') ?? '').split(';')[0]!;
     const mail = await smtp.nextMail({ to: email, timeoutMs: 5000 });
     const link = new URL(linkIn(mail.text));
-    return { ...(started.body as { flowId: string; flowSecret: string; matchCode: string }), cookie, link: `${server.url}${link.pathname}` };
+    return {
+      ...(started.body as { flowId: string; flowSecret: string; matchCode: string }),
+      cookie,
+      link: `${server.url}${link.pathname}`,
+    };
   };
   const open = (link: string, cookie?: string) => fetch(link, { headers: cookie ? { cookie } : {} });
   const confirm = (link: string, options: { cookie?: string; matchCode?: string } = {}) =>
@@ -115,8 +119,14 @@ describe('magic links: a sign-in flow completed by confirming a mailed link (rea
 
   it('answers any address alike', async () => {
     const session = await startAnonymousSession(server);
-    const a = await api(server, 'POST', '/v1/auth/flows', { headers: bearer(session.accessToken), body: { method: 'magic_link', email: 'ada@example.com' } });
-    const b = await api(server, 'POST', '/v1/auth/flows', { headers: bearer(session.accessToken), body: { method: 'magic_link', email: 'never-seen@example.com' } });
+    const a = await api(server, 'POST', '/v1/auth/flows', {
+      headers: bearer(session.accessToken),
+      body: { method: 'magic_link', email: 'ada@example.com' },
+    });
+    const b = await api(server, 'POST', '/v1/auth/flows', {
+      headers: bearer(session.accessToken),
+      body: { method: 'magic_link', email: 'never-seen@example.com' },
+    });
     expect([a.status, b.status]).toEqual([201, 201]);
     expect(Object.keys(a.body).sort()).toEqual(Object.keys(b.body).sort());
   });

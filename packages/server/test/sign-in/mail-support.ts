@@ -5,7 +5,9 @@ import { type ManualClock, startTestServer, type TestServer } from '../support/t
 export async function startMailServer(options: { clock?: ManualClock } = {}): Promise<{ server: TestServer; smtp: SmtpTestServer }> {
   const smtp = await startSmtpTestServer();
   // Trusts X-Forwarded-For from this machine: a test can be many addresses (an attacker with a botnet).
-  const server = await startTestServer({ config: { smtpUrl: smtp.url, trustProxy: ['127.0.0.1'], ...(options.clock ? { clock: options.clock } : {}) } });
+  const server = await startTestServer({
+    config: { smtpUrl: smtp.url, trustProxy: ['127.0.0.1'], ...(options.clock ? { clock: options.clock } : {}) },
+  });
   return { server, smtp };
 }
 

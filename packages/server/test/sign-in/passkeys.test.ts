@@ -349,6 +349,12 @@ describe('passkeys (WebAuthn)', () => {
     const identity = (await identitiesOf('removed@example.com')).find((candidate) => candidate.kind === 'passkey')!;
     expect((await admin('DELETE', `/v1/users/removed@example.com/identities/${identity.id}`)).status).toBe(204);
     expect((await signInWith((await startAnonymousSession(server)).accessToken, key2)).linked).toMatchObject(refused);
+    // …and the credential went with it.
+    const ownerOf2 = await api(server, 'POST', '/v1/auth/link', {
+      headers: { authorization: `Bearer ${(await startAnonymousSession(server)).accessToken}` },
+      body: { method: 'password', email: 'removed@example.com', password: PASSWORD },
+    });
+    expect((await as(ownerOf2.body.accessToken, 'GET', '/v1/passkeys')).body.passkeys).toEqual([]);
   });
 
   it("re-authentication with the passkey refreshes auth_time and amr, which satisfies an agent's maxAgeSeconds", async () => {

@@ -21,9 +21,13 @@ describe('hosted accounts: email verification and password reset (real SMTP)', (
   const publishable = () => ({ 'x-tessera-key': server.publishableKey });
   const signInWithPassword = async (secret: string) => {
     const session = await startAnonymousSession(server);
-    return api(server, 'POST', '/v1/auth/link', { headers: bearer(session.accessToken), body: { method: 'password', email, password: secret } });
+    return api(server, 'POST', '/v1/auth/link', {
+      headers: bearer(session.accessToken),
+      body: { method: 'password', email, password: secret },
+    });
   };
-  const askReset = (address: string) => api(server, 'POST', '/v1/auth/password-reset', { headers: publishable(), body: { email: address } });
+  const askReset = (address: string) =>
+    api(server, 'POST', '/v1/auth/password-reset', { headers: publishable(), body: { email: address } });
 
   it('a new account cannot reset its password until its email is proven; then the link works once and ends every session', async () => {
     expect((await api(server, 'POST', '/v1/auth/signup', { headers: publishable(), body: { email, password } })).status).toBe(201);
@@ -36,7 +40,10 @@ describe('hosted accounts: email verification and password reset (real SMTP)', (
     await api(server, 'POST', '/v1/auth/email-code', { headers: publishable(), body: { email } });
     const code = codeIn((await smtp.nextMail({ to: email, timeoutMs: 5000 })).text);
     const viaCode = await startAnonymousSession(server);
-    const proven = await api(server, 'POST', '/v1/auth/link', { headers: bearer(viaCode.accessToken), body: { method: 'email_code', email, code } });
+    const proven = await api(server, 'POST', '/v1/auth/link', {
+      headers: bearer(viaCode.accessToken),
+      body: { method: 'email_code', email, code },
+    });
     expect(proven.body.user.id).toBe(email);
     const socket = connect(server, { token: proven.body.accessToken });
     await socket.nextOfType('ready');
@@ -59,7 +66,9 @@ describe('hosted accounts: email verification and password reset (real SMTP)', (
     expect((await signInWithPassword(password)).status).toBe(401);
     expect((await signInWithPassword('a brand new passphrase')).status).toBe(200);
     // Single use.
-    expect(await api(server, 'POST', '/v1/auth/password-reset/confirm', { body: { token, password: 'yet another passphrase' } })).toMatchObject({
+    expect(
+      await api(server, 'POST', '/v1/auth/password-reset/confirm', { body: { token, password: 'yet another passphrase' } }),
+    ).toMatchObject({
       status: 410,
       body: { error: { code: 'FLOW_EXPIRED' } },
     });

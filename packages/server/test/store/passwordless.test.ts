@@ -64,7 +64,10 @@ describe.each(backends)('store ($name): email codes, passkeys, WebAuthn challeng
     expect(await store.passkeys.findByCredential(tenant.id, 'cred-1')).toEqual(passkey);
     expect(await store.passkeys.findByCredential('ten_other', 'cred-1')).toBeNull();
     const other = await suite.sibling();
-    const uses = await Promise.all([store.passkeys.recordUse(passkey.id, 3, 4, T0 + 1), other.passkeys.recordUse(passkey.id, 3, 4, T0 + 1)]);
+    const uses = await Promise.all([
+      store.passkeys.recordUse(passkey.id, 3, 4, T0 + 1),
+      other.passkeys.recordUse(passkey.id, 3, 4, T0 + 1),
+    ]);
     expect(uses.filter(Boolean)).toHaveLength(1);
     expect(await store.passkeys.findByCredential(tenant.id, 'cred-1')).toMatchObject({ counter: 4, lastUsedAt: T0 + 1 });
     expect((await store.passkeys.listByUser(ada.id)).map((p) => p.id)).toEqual([passkey.id]);

@@ -46,11 +46,16 @@ export interface DemoServers {
   stop(): Promise<void>;
 }
 
+export interface DemoServersOptions {
+  /** Mail goes out over this SMTP server (e.g. startSmtpTestServer's) instead of the demo mailbox. */
+  smtpUrl?: string;
+}
+
 /**
  * A real Tessera in this process (buildApp, demo on, port 0, SQLite in a temp dir)
  * and the partner demo site on another port.
  */
-export async function startDemoServers(): Promise<DemoServers> {
+export async function startDemoServers(options: DemoServersOptions = {}): Promise<DemoServers> {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-e2e-'));
   const gates: Array<() => void> = [];
   const demoAgent = new DemoAgent();
@@ -71,7 +76,7 @@ export async function startDemoServers(): Promise<DemoServers> {
     },
   };
   const app = await buildApp(
-    { dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', cleanupIntervalMs: 0, demo: true },
+    { dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', cleanupIntervalMs: 0, demo: true, ...(options.smtpUrl && { smtpUrl: options.smtpUrl }) },
     { agent, demo: { partnerUrl: () => partnerUrl } },
   );
   let partnerUrl: string | null = null;
