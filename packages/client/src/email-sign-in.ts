@@ -54,7 +54,13 @@ export interface EmailSignInMethodsOptions {
   signIn(frame: Extract<ClientFrame, { type: 'authenticate' }>, body: Record<string, unknown>): Promise<AuthenticatedEvent>;
 }
 
-export function createEmailSignInMethods({ api, tokens, publishableKey, startFlow, signIn }: EmailSignInMethodsOptions): EmailSignInMethods {
+export function createEmailSignInMethods({
+  api,
+  tokens,
+  publishableKey,
+  startFlow,
+  signIn,
+}: EmailSignInMethodsOptions): EmailSignInMethods {
   return {
     async requestEmailCode(email) {
       if (publishableKey) return api.requestCode({ publishableKey }, email.trim());

@@ -66,7 +66,7 @@ describe('email codes', () => {
     expect(header(withToken.calls[0]!, 'authorization')).toBe(`Bearer ${anonymous.accessToken}`);
   });
 
-  it('passes the server\'s refusal on: no mail configured is UNAVAILABLE, too many is RATE_LIMITED', async () => {
+  it("passes the server's refusal on: no mail configured is UNAVAILABLE, too many is RATE_LIMITED", async () => {
     const unavailable = setup({}, () => ({ status: 503, body: errorBody('UNAVAILABLE', 'no mail') }));
     await expect(unavailable.client.requestEmailCode('ada@example.com')).rejects.toMatchObject({ code: 'UNAVAILABLE', status: 503 });
     const limited = setup({}, () => ({ status: 429, body: errorBody('RATE_LIMITED'), headers: { 'retry-after': '60' } }));

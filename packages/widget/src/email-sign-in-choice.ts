@@ -20,6 +20,8 @@ export function createEmailSignInChoice(emailSignIn: EmailSignIn): HTMLElement {
 
   /** A one-field form: its input, an alert line, and what its submit does (a failure is shown in words). */
   function step(options: {
+    /** What the form does, for assistive technology. */
+    name: string;
     label: string;
     intro?: Node;
     input: HTMLInputElement;
@@ -31,7 +33,7 @@ export function createEmailSignInChoice(emailSignIn: EmailSignIn): HTMLElement {
     const button = h('button', { type: 'submit', class: 'primary' }, options.submit);
     const form = h(
       'form',
-      { class: 'login', 'aria-label': options.label },
+      { class: 'login', 'aria-label': options.name },
       options.intro ?? null,
       h('label', {}, options.label, options.input),
       error,
@@ -65,6 +67,7 @@ export function createEmailSignInChoice(emailSignIn: EmailSignIn): HTMLElement {
   function askAddress(mode: Mode): void {
     const input = h('input', { name: 'email', type: 'email', required: true, autocomplete: 'email', value: address });
     const form = step({
+      name: mode === 'code' ? 'Email me a code' : 'Email me a link',
       label: 'Your email',
       input,
       submit: mode === 'code' ? 'Send code' : 'Send link',
@@ -94,10 +97,11 @@ export function createEmailSignInChoice(emailSignIn: EmailSignIn): HTMLElement {
     });
     const resend = h('button', { type: 'button', class: 'link' }, 'Send a new code');
     const form = step({
-      label: 'Code',
+      name: 'Sign in with the code',
+      label: 'Six-digit code',
       intro: h('p', {}, 'We sent a six-digit code to ', h('strong', {}, email), '. It works for 10 minutes.'),
       input,
-      submit: 'Sign in',
+      submit: 'Sign in with code',
       extra: [resend, back('Use another email', () => askAddress('code'))],
       async run(code) {
         await emailSignIn.signInWithCode(email, code);

@@ -53,10 +53,11 @@ export function createEmailSignIn({ client, enabled, origin, now, notice }: Emai
   let current: Tracked | null = null;
   let expiryTimer: ReturnType<typeof setTimeout> | undefined;
 
-  function tell(status: MagicLinkStatus): void {
+  /** `quiet`: a failure no card shows is not worth a notice (a link left to expire). */
+  function tell(status: MagicLinkStatus, quiet = false): void {
     let shown = false;
     for (const listener of [...listeners]) shown = listener(status) || shown;
-    if (status.state === 'failed' && !shown) notice(magicLinkErrorText(status.error));
+    if (status.state === 'failed' && !shown && !quiet) notice(magicLinkErrorText(status.error));
   }
 
   function track(flow: PendingFlow): Tracked {
@@ -65,8 +66,9 @@ export function createEmailSignIn({ client, enabled, origin, now, notice }: Emai
     current = { ...flow, done: false };
     memory.keep(flow);
     const tracked = current;
-    // setTimeout's limit is about 24.8 days; a flow lives minutes.
-    expiryTimer = setTimeout(() => fail(tracked, new TesseraError('FLOW_EXPIRED', 'the link expired')), Math.max(0, flow.expiresAt - now()));
+    // (setTimeout's limit is about 24.8 days; a flow lives minutes.)
+    const expire = () => fail(tracked, new TesseraError('FLOW_EXPIRED', 'the link expired'), true);
+    expiryTimer = setTimeout(expire, Math.max(0, flow.expiresAt - now()));
     return tracked;
   }
 
@@ -88,8 +90,8 @@ export function createEmailSignIn({ client, enabled, origin, now, notice }: Emai
     );
   }
 
-  function fail(flow: Tracked, error: unknown): void {
-    if (finish(flow)) tell({ state: 'failed', error });
+  function fail(flow: Tracked, error: unknown, quiet = false): void {
+    if (finish(flow)) tell({ state: 'failed', error }, quiet);
   }
 
   /** What the server says of the link (after a reload, or a reconnect that may have missed its event). */
@@ -99,7 +101,7 @@ export function createEmailSignIn({ client, enabled, origin, now, notice }: Emai
         if (flow.done) return;
         // A failed flow is redeemed too: the refusal says why.
         if (state === 'completed' || state === 'failed') redeem(flow);
-        else if (state === 'expired') fail(flow, new TesseraError('FLOW_EXPIRED', 'the link expired'));
+        else if (state === 'expired') fail(flow, new TesseraError('FLOW_EXPIRED', 'the link expired'), true);
       },
       () => undefined, // e.g. offline: the next connect asks again
     );

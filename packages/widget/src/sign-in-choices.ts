@@ -29,7 +29,13 @@ export function createSignInChoices({ passkey, providers, email, password, close
   }
   const cancel = h('button', { type: 'button', class: 'link', onclick: close }, 'Cancel');
   return {
-    content: [h('h3', { id: 'tessera-login' }, 'Sign in'), ...(passkey ? [passkey] : []), ...(providers ? [providers] : []), ...(email ? [email] : []), cancel],
+    content: [
+      h('h3', { id: 'tessera-login' }, 'Sign in'),
+      ...(passkey ? [passkey] : []),
+      ...(providers ? [providers] : []),
+      ...(email ? [email] : []),
+      cancel,
+    ],
     focus: passkey?.querySelector('button') ?? providers?.querySelector('button') ?? email?.querySelector('button') ?? cancel,
   };
 }

@@ -76,7 +76,15 @@ export async function startDemoServers(options: DemoServersOptions = {}): Promis
     },
   };
   const app = await buildApp(
-    { dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', cleanupIntervalMs: 0, demo: true, ...(options.smtpUrl && { smtpUrl: options.smtpUrl }) },
+    {
+      dataDir,
+      port: 0,
+      host: '127.0.0.1',
+      logLevel: 'silent',
+      cleanupIntervalMs: 0,
+      demo: true,
+      ...(options.smtpUrl && { smtpUrl: options.smtpUrl }),
+    },
     { agent, demo: { partnerUrl: () => partnerUrl } },
   );
   let partnerUrl: string | null = null;
