@@ -75,9 +75,10 @@ export class SignIn {
   }
 
   /**
-   * Creates a hosted password account, answering an address that already has one alike: the
-   * same work (a password hash), the same answer (the account as a new one would look), and a
-   * mail to the address saying someone tried. Only the address's owner learns it exists.
+   * Creates a hosted password account and mails it a code that verifies the address. An address
+   * that already has an account is answered alike: the same work (a password hash), the same
+   * answer (the account as a new one would look), and a mail to the address saying someone
+   * tried. Only the address's owner learns it exists.
    */
   async signUp(tenant: Tenant, input: { email: string; password: string; name?: string }, ip: string): Promise<UserInfo> {
     const email = normalizeEmail(input.email);
@@ -95,7 +96,10 @@ export class SignIn {
     } catch (error) {
       // Made at the same moment by another request: alike, too.
       if (!isTesseraError(error) || error.code !== 'CONFLICT') throw error;
+      return answer;
     }
+    // A code to prove the address (signing in with it verifies it); without mail, it stays unverified.
+    if (this.deps.mail.available) await this.deps.emailCodes.send(tenant, email, ip).catch(ignoreRateLimited);
     return answer;
   }
 
@@ -133,4 +137,8 @@ export class SignIn {
     if (!user || !valid) throw new TesseraError('INVALID_CREDENTIALS', 'wrong email or password');
     return user;
   }
+}
+
+function ignoreRateLimited(error: unknown): void {
+  if (!isTesseraError(error) || error.code !== 'RATE_LIMITED') throw error;
 }

@@ -29,6 +29,7 @@ describe('sign-up does not reveal which addresses have accounts', () => {
 
   it('an existing address gets the answer a new one gets; its owner gets a mail; its password stays', async () => {
     expect((await signUp('owner@example.com', 'the owner password')).status).toBe(201);
+    expect((await smtp.nextMail({ to: 'owner@example.com', timeoutMs: 5000 })).subject).toContain('is your code'); // to verify the address
     const probe = await signUp('owner@example.com', 'an attacker password');
     const control = await signUp('unused@example.com', 'an attacker password');
     expect(probe.status).toBe(control.status);
@@ -40,6 +41,8 @@ describe('sign-up does not reveal which addresses have accounts', () => {
 
     const mail = await smtp.nextMail({ to: 'owner@example.com', timeoutMs: 5000 });
     expect(mail.text).toContain('already has one');
+    // Each address got one mail: a code for the new one, a warning for the owner.
+    expect((await smtp.nextMail({ to: 'unused@example.com', timeoutMs: 5000 })).subject).toContain('is your code');
     expect(await logIn('owner@example.com', 'the owner password')).toBe(200);
     expect(await logIn('owner@example.com', 'an attacker password')).toBe(401);
   });
