@@ -73,7 +73,8 @@ export function linkRoutes(services: Services): FastifyPluginAsyncZod {
         schema: {
           tags: ['Sign-in'],
           summary: 'Create a hosted password account',
-          description: 'With a bearer access token it also signs that session in; with only a publishable key it just creates the account.',
+          description:
+            'With only a publishable key it creates the account (`201 {user}`, alike for an address that has one). With a bearer access token: where mail is configured, `202 {verification: "email_code"}` and a code is mailed (sign in with `POST /v1/auth/link {method: "email_code"}`, which proves the address); without mail, the session is signed in at once (`201`).',
           security: [{ accessToken: [] }, { publishableKey: [] }],
           body: z
             .object({
@@ -91,7 +92,13 @@ export function linkRoutes(services: Services): FastifyPluginAsyncZod {
         // With a session, sign-up also signs it in; with only a publishable key it just creates the account.
         if (request.headers.authorization) {
           const { session } = await requireAccessToken(services, request);
-          await signIn.signUp(await services.tenants.get(session.tenantId), { email, password, name }, ip);
+          const tenant = await services.tenants.get(session.tenantId);
+          if (services.mail.available) {
+            // Mail proves the address before the account signs anyone in: a new address and a taken one look alike.
+            await signIn.signUp(tenant, { email, password, name }, ip);
+            return reply.status(202).send({ verification: 'email_code' as const });
+          }
+          await signIn.signUp(tenant, { email, password, name }, ip);
           const result = await signIn.signIn(session, { method: 'password', email, password }, { ip });
           return reply.status(201).send({ ...tokensResponse(services, request, reply, result, tokenTransport), ...linkedResponse(result) });
         }

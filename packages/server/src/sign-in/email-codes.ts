@@ -5,7 +5,7 @@ import { TesseraError } from '../errors.js';
 import { newId } from '../ids.js';
 import { emailCodeMail, type Mailer } from '../mail/index.js';
 import { hmac, safeEqual } from '../secrets.js';
-import type { Session, Store, Tenant } from '../store/index.js';
+import type { EmailCodePurpose, Session, Store, Tenant } from '../store/index.js';
 import { type Audit, signupAllowed, type Tenants, type Users } from '../tenancy/index.js';
 import { normalizeEmail } from './email-address.js';
 import { throttle } from './throttle.js';
@@ -39,7 +39,8 @@ export interface EmailCodesDeps {
 export class EmailCodes {
   constructor(private readonly deps: EmailCodesDeps) {}
 
-  async send(tenant: Tenant, rawEmail: string, ip: string): Promise<void> {
+  /** `signup`: the code sign-up mails to prove a new account's address (it keeps the password chosen there). */
+  async send(tenant: Tenant, rawEmail: string, ip: string, purpose: EmailCodePurpose = 'sign_in'): Promise<void> {
     const { store, clock, mail } = this.deps;
     const email = normalizeEmail(rawEmail);
     assertCanMail(mail);
@@ -53,7 +54,7 @@ export class EmailCodes {
       id: newId('otp'),
       tenantId: tenant.id,
       email,
-      purpose: 'sign_in',
+      purpose,
       codeHash: this.hash(tenant.id, email, code),
       tries: 0,
       details: null,
@@ -75,12 +76,16 @@ export class EmailCodes {
     const invalid = new TesseraError('CODE_INVALID', 'wrong or expired code');
     if (!/^\d{6}$/.test(code)) throw invalid;
     const now = clock.now();
-    const counted = await store.emailCodes.countTry(session.tenantId, email, 'sign_in', now, MAX_CODE_TRIES);
-    if (!counted || !safeEqual(this.hash(session.tenantId, email, code), counted.codeHash)) throw invalid;
-    if (!(await store.emailCodes.use(counted.id, now))) throw invalid;
-    const user = await accountOfAddress(this.deps, session.tenantId, email);
-    if (!user) throw invalid;
-    return { user, amr: ['otp'] };
+    // The address may hold a sign-in code and a sign-up code: a guess is a try at each.
+    for (const purpose of ['sign_in', 'signup'] as const) {
+      const counted = await store.emailCodes.countTry(session.tenantId, email, purpose, now, MAX_CODE_TRIES);
+      if (!counted || !safeEqual(this.hash(session.tenantId, email, code), counted.codeHash)) continue;
+      if (!(await store.emailCodes.use(counted.id, now))) continue;
+      const user = await accountOfAddress(this.deps, session.tenantId, email, { confirmsSignup: purpose === 'signup' });
+      if (!user) throw invalid;
+      return { user, amr: ['otp'] };
+    }
+    throw invalid;
   }
 
   private hash(tenantId: string, email: string, code: string): string {

@@ -99,7 +99,7 @@ export class SignIn {
       return answer;
     }
     // A code to prove the address (signing in with it verifies it); without mail, it stays unverified.
-    if (this.deps.mail.available) await this.deps.emailCodes.send(tenant, email, ip).catch(ignoreRateLimited);
+    if (this.deps.mail.available) await this.deps.emailCodes.send(tenant, email, ip, 'signup').catch(ignoreRateLimited);
     return answer;
   }
 
@@ -135,6 +135,9 @@ export class SignIn {
     const user = await this.deps.store.users.findByEmail(session.tenantId, email);
     const valid = await this.deps.passwords.verify(user?.passwordHash ?? null, credentials.password);
     if (!user || !valid) throw new TesseraError('INVALID_CREDENTIALS', 'wrong email or password');
+    // Where mail can prove an address, a password is good only on an account whose address was proven.
+    if (this.deps.mail.available && !user.emailVerifiedAt)
+      throw new TesseraError('FORBIDDEN', 'confirm your email address first, with the code we mailed you');
     return user;
   }
 }

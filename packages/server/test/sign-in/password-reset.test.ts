@@ -31,8 +31,8 @@ describe('hosted accounts: email verification and password reset (real SMTP)', (
 
   it('a new account cannot reset its password until its email is proven; then the link works once and ends every session', async () => {
     expect((await api(server, 'POST', '/v1/auth/signup', { headers: publishable(), body: { email, password } })).status).toBe(201);
-    const signedIn = await signInWithPassword(password);
-    expect(signedIn.status).toBe(200);
+    // Until its address is proven, the password signs nobody in.
+    expect((await signInWithPassword(password)).body.error.code).toBe('FORBIDDEN');
 
     // Unproven address: the same answer, and no mail.
     expect(await askReset(email)).toMatchObject({ status: 202, body: {} });
@@ -46,6 +46,8 @@ describe('hosted accounts: email verification and password reset (real SMTP)', (
     expect(proven.body.user.id).toBe(email);
     const socket = connect(server, { token: proven.body.accessToken });
     await socket.nextOfType('ready');
+    const signedIn = await signInWithPassword(password); // the sign-up's own code kept its password
+    expect(signedIn.status).toBe(200);
 
     expect(await askReset(email)).toMatchObject({ status: 202, body: {} });
     const mail = await smtp.nextMail({ to: email, timeoutMs: 5000 });

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 // Frozen in time: never import application code here.
 // Passwordless sign-in: emailed one-time codes, magic links (sign-in flows with an email and a
@@ -66,6 +66,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('password_resets_user').on('password_resets').column('user_id').execute();
 
   await db.schema.alterTable('users').addColumn('email_verified_at', 'bigint').execute();
+  // Password accounts made before addresses could be proven keep signing in: their address counts as proven.
+  await db.updateTable('users').set({ email_verified_at: sql`created_at` }).where('password_hash', 'is not', null).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
