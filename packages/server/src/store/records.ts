@@ -53,7 +53,7 @@ export interface User {
   createdAt: number;
   updatedAt: number;
   /** When the user proved they read `email` (a code or a link sent there); null: never. */
-  emailVerifiedAt?: number | null;
+  emailVerifiedAt: number | null;
 }
 
 export interface Session {

@@ -42,6 +42,7 @@ export class Users {
       passwordHash: null,
       createdAt: now,
       updatedAt: now,
+      emailVerifiedAt: null,
     };
     try {
       await this.insertWithIdentity(user, { kind: 'external' });
@@ -68,6 +69,7 @@ export class Users {
       passwordHash: account.passwordHash,
       createdAt: now,
       updatedAt: now,
+      emailVerifiedAt: null,
     };
     try {
       await this.insertWithIdentity(user, { kind: 'password', email: account.email });
@@ -98,6 +100,8 @@ export class Users {
       passwordHash: null,
       createdAt: now,
       updatedAt: now,
+      // Only an email the provider verified is kept.
+      emailVerifiedAt: account.email !== null ? now : null,
     };
     const identity = { kind: 'oauth' as const, provider: account.provider, subject: account.subject, email: account.email };
     if (await this.store.users.findByExternalId(tenantId, user.externalId)) {

@@ -65,6 +65,7 @@ export function user(tenantId: string, overrides: Partial<User> = {}): User {
     passwordHash: null,
     createdAt: T0,
     updatedAt: T0,
+    emailVerifiedAt: null,
     ...overrides,
   };
 }
