@@ -1,6 +1,8 @@
 import { h } from './dom.js';
-import { emailErrorText, type EmailSignIn } from './email-sign-in.js';
+import { createEmailCodeForm } from './email-code-form.js';
+import type { EmailSignIn } from './email-sign-in.js';
 import { createMatchCodeWaiting } from './match-code.js';
+import { createOneFieldForm } from './one-field-form.js';
 
 type Mode = 'code' | 'link';
 
@@ -18,44 +20,6 @@ export function createEmailSignInChoice(emailSignIn: EmailSignIn): HTMLElement {
     box.querySelector<HTMLElement>('input')?.focus();
   }
 
-  /** A one-field form: its input, an alert line, and what its submit does (a failure is shown in words). */
-  function step(options: {
-    /** What the form does, for assistive technology. */
-    name: string;
-    label: string;
-    intro?: Node;
-    input: HTMLInputElement;
-    submit: string;
-    extra: HTMLElement[];
-    run(value: string): Promise<void>;
-  }): HTMLFormElement {
-    const error = h('p', { class: 'error', role: 'alert' });
-    const button = h('button', { type: 'submit', class: 'primary' }, options.submit);
-    const form = h(
-      'form',
-      { class: 'login', 'aria-label': options.name },
-      options.intro ?? null,
-      h('label', {}, options.label, options.input),
-      error,
-      h('div', { class: 'row' }, button, ...options.extra),
-    );
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      error.textContent = '';
-      button.disabled = true;
-      try {
-        await options.run(options.input.value.trim());
-      } catch (failure) {
-        error.textContent = emailErrorText(failure);
-        options.input.select();
-        options.input.focus();
-      } finally {
-        button.disabled = false;
-      }
-    });
-    return form;
-  }
-
   const back = (text: string, to: () => void) => h('button', { type: 'button', class: 'link', onclick: to }, text);
 
   function choices(): void {
@@ -66,7 +30,7 @@ export function createEmailSignInChoice(emailSignIn: EmailSignIn): HTMLElement {
 
   function askAddress(mode: Mode): void {
     const input = h('input', { name: 'email', type: 'email', required: true, autocomplete: 'email', value: address });
-    const form = step({
+    const form = createOneFieldForm({
       name: mode === 'code' ? 'Email me a code' : 'Email me a link',
       label: 'Your email',
       input,
@@ -87,41 +51,14 @@ export function createEmailSignInChoice(emailSignIn: EmailSignIn): HTMLElement {
   }
 
   function askCode(email: string): void {
-    const input = h('input', {
-      name: 'code',
-      required: true,
-      inputmode: 'numeric',
-      autocomplete: 'one-time-code',
-      pattern: '[0-9 ]{6,7}',
-      maxlength: '7',
-    });
-    const resend = h('button', { type: 'button', class: 'link' }, 'Send a new code');
-    const form = step({
-      name: 'Sign in with the code',
-      label: 'Six-digit code',
-      intro: h('p', {}, 'We sent a six-digit code to ', h('strong', {}, email), '. It works for 10 minutes.'),
-      input,
-      submit: 'Sign in with code',
-      extra: [resend, back('Use another email', () => askAddress('code'))],
-      async run(code) {
-        await emailSignIn.signInWithCode(email, code);
-      },
-    });
-    resend.addEventListener('click', async () => {
-      const line = form.querySelector('.error')!;
-      resend.disabled = true;
-      try {
-        await emailSignIn.requestCode(email);
-        line.textContent = 'A new code is on its way.';
-        input.value = '';
-        input.focus();
-      } catch (failure) {
-        line.textContent = emailErrorText(failure);
-      } finally {
-        resend.disabled = false;
-      }
-    });
-    show(form);
+    show(
+      createEmailCodeForm({
+        codes: emailSignIn,
+        email,
+        intro: h('p', {}, 'We sent a six-digit code to ', h('strong', {}, email), '. It works for 10 minutes.'),
+        extra: [back('Use another email', () => askAddress('code'))],
+      }),
+    );
   }
 
   choices();

@@ -1,19 +1,36 @@
+import { createConfirmEmailStep, type ConfirmEmailReason } from './confirm-email-step.js';
 import { h } from './dom.js';
+import type { EmailCodeActions } from './email-code-form.js';
+
+/** How a hosted-account submit ended: signed in, or the address must be proven by a mailed code first. */
+export type HostedOutcome = 'signed-in' | 'confirm-email';
 
 export interface LoginFormHandlers {
-  signIn(email: string, password: string): Promise<void>;
-  signUp(email: string, password: string, name: string): Promise<void>;
+  /** `confirm-email`: right password, but the account's address was never proven. */
+  signIn(email: string, password: string): Promise<HostedOutcome>;
+  /** `confirm-email`: a code was mailed to the address; signing in with it finishes. */
+  signUp(email: string, password: string, name: string): Promise<HostedOutcome>;
+  /** Mails and takes the codes that prove an address. */
+  codes: EmailCodeActions;
   cancel(): void;
+}
+
+export interface LoginFormOptions {
+  /** The heading's id (the form is labelled by it). */
+  id?: string;
+  /** The card's other ways to sign in: hidden once the form moves on to a code. */
+  others?: HTMLElement[];
 }
 
 /**
  * The hosted-accounts card: sign in, or create an account. `close` hides the card; it is
- * called on cancel and after success (unless the card already moved on).
+ * called on cancel and after success (unless the card already moved on). When the address
+ * needs proving, the form gives way to the code mailed to it.
  */
 export function createLoginForm(
   handlers: LoginFormHandlers,
   close: () => void,
-  id = 'tessera-login',
+  { id = 'tessera-login', others = [] }: LoginFormOptions = {},
 ): { content: Node[]; focus: HTMLElement } {
   let creating = false;
   const heading = h('h3', {}, 'Sign in');
@@ -53,14 +70,25 @@ export function createLoginForm(
     h('div', { class: 'row' }, submit, toggle, cancel),
   );
   heading.id = id;
+
+  /** The code step in the form's place (the password is not asked again). */
+  function confirmEmail(address: string, reason: ConfirmEmailReason): void {
+    heading.textContent = 'Confirm your email';
+    for (const other of others) other.hidden = true;
+    const step = createConfirmEmailStep(handlers.codes, address, reason, [cancel]);
+    form.replaceWith(step);
+    step.querySelector('input')?.focus();
+  }
+
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     error.textContent = '';
     submit.disabled = true;
     try {
+      const address = email.value.trim();
       const name = (nameField.querySelector('input') as HTMLInputElement).value.trim();
-      if (creating) await handlers.signUp(email.value.trim(), password.value, name);
-      else await handlers.signIn(email.value.trim(), password.value);
+      const outcome = creating ? await handlers.signUp(address, password.value, name) : await handlers.signIn(address, password.value);
+      if (outcome === 'confirm-email') return confirmEmail(address, creating ? 'signed-up' : 'unconfirmed');
       if (form.isConnected) close(); // (unless the card already moved on, e.g. to "Continue a previous conversation?")
     } catch (failure) {
       error.textContent = (failure as Error).message;

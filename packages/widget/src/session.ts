@@ -17,12 +17,22 @@ export interface WidgetSession {
   linkFromMainApp(identityToken: string): Promise<AuthenticatedEvent>;
   /** Signs in with a hosted account. */
   authenticate(email: string, password: string): Promise<AuthenticatedEvent>;
-  /** Creates a hosted account and signs this session in with it. */
-  signUp(input: { email: string; password: string; name?: string }): Promise<AuthenticatedEvent>;
+  /**
+   * Creates a hosted account and signs this session in with it, or, where the server mails
+   * codes, answers `{verification: "email_code"}`: the chat signs in with the code mailed to
+   * the address (`client.signInWithEmailCode`). The answer is the same for an address that
+   * already has an account (its owner is mailed instead).
+   */
+  signUp(input: { email: string; password: string; name?: string }): Promise<AuthenticatedEvent | EmailVerification>;
   /** The signed-in user's profile (`GET /v1/me`), for a session restored after a reload. */
   me(): Promise<UserInfo | null>;
   /** Every sign-in of this session, however it happened (in-band, over HTTP, by the host on `client`). */
   onSignedIn(listener: (event: AuthenticatedEvent) => void): () => void;
+}
+
+/** Sign-up is not finished: the address must be proven with the code mailed to it. */
+export interface EmailVerification {
+  verification: 'email_code';
 }
 
 interface LinkResponse extends TokenPair {
@@ -55,18 +65,21 @@ export function createWidgetSession(options: ResolvedOptions): WidgetSession {
    * `POST /v1/auth/signup` with the session's access token, then the new pair handed
    * to the SDK (in cookie mode the refresh token comes back as the httpOnly cookie).
    * The socket is then closed with 4002 by the server and the SDK reconnects as the user.
+   * Where the server mails codes it answers 202 `{verification: "email_code"}` instead, and
+   * nothing changes here until the chat signs in with the code.
    */
-  async function signUpOverHttp(body: Record<string, string>): Promise<AuthenticatedEvent> {
+  async function signUpOverHttp(body: Record<string, string>): Promise<AuthenticatedEvent | EmailVerification> {
     await client.tokens.settled(); // never race a refresh of the tokens this replaces
     const accessToken = await client.tokens.getAccessToken();
     if (!accessToken) throw new TesseraError('NO_CREDENTIALS', 'no session to sign in');
-    const result = await postJson<LinkResponse>(
+    const result = await postJson<LinkResponse | EmailVerification>(
       `${url}/v1/auth/signup`,
       { ...body, tokenTransport: mode === 'cookie' ? 'cookie' : 'body' },
       {
         authorization: `Bearer ${accessToken}`,
       },
     );
+    if ('verification' in result) return { verification: result.verification };
     await client.tokens.setTokens(
       mode === 'cookie'
         ? { accessToken: result.accessToken, expiresAt: result.expiresAt }

@@ -20,11 +20,10 @@ export function createSignInChoices({ passkey, providers, email, password, close
   focus: HTMLElement | null;
 } {
   if (password) {
-    const form = createLoginForm(password, close);
-    if (!providers && !passkey && !email) return form;
-    const [heading, ...rest] = form.content;
     const quick = [passkey, providers, email].filter((choice): choice is HTMLElement => choice !== undefined);
+    if (quick.length === 0) return createLoginForm(password, close);
     const or = h('p', { class: 'or' }, email ? 'or with a password' : 'or with email');
+    const [heading, ...rest] = createLoginForm(password, close, { others: [...quick, or] }).content;
     return { content: [heading!, ...quick, or, ...rest], focus: quick[0]!.querySelector('button') };
   }
   const cancel = h('button', { type: 'button', class: 'link', onclick: close }, 'Cancel');

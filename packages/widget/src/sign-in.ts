@@ -1,7 +1,7 @@
-import type { AuthenticatedEvent, AuthRequiredEvent, UserInfo } from '@tessera/client';
+import type { AuthRequiredEvent, UserInfo } from '@tessera/client';
 import { createEmailSignInChoice } from './email-sign-in-choice.js';
 import type { EmailSignIn } from './email-sign-in.js';
-import type { LoginFormHandlers } from './login-form.js';
+import type { HostedOutcome, LoginFormHandlers } from './login-form.js';
 import type { ResolvedOptions } from './options.js';
 import { createPasskeyButton } from './passkey-button.js';
 import type { WidgetPasskeys } from './passkeys.js';
@@ -74,18 +74,37 @@ export function createSignIn({ options, session, view, social, passkeys, email, 
     );
   }
 
-  /** The hosted-accounts form's actions: sign in, or create an account (errors in words for people). */
+  /**
+   * The hosted-accounts form's actions: sign in, or create an account (errors in words for people).
+   * Where the server mails codes, sign-up answers with a code to the address instead of signing in,
+   * and a password on an account whose address was never proven is refused (`FORBIDDEN`): both go
+   * on to the code step, which signs in with `signInWithEmailCode`.
+   */
   function hostedAccountForm(): LoginFormHandlers {
-    const hosted = async (run: () => Promise<AuthenticatedEvent>) => {
+    const hosted = async (run: () => Promise<HostedOutcome>) => {
       try {
-        await run();
+        return await run();
       } catch (error) {
         throw new Error(errorText(error));
       }
     };
     return {
-      signIn: (email, password) => hosted(() => session.authenticate(email, password)),
-      signUp: (email, password, name) => hosted(() => session.signUp({ email, password, name: name || undefined })),
+      signIn: (address, password) =>
+        hosted(async () => {
+          try {
+            await session.authenticate(address, password);
+            return 'signed-in';
+          } catch (error) {
+            if (isUnconfirmedAddress(error)) return 'confirm-email';
+            throw error;
+          }
+        }),
+      signUp: (address, password, name) =>
+        hosted(async () => {
+          const result = await session.signUp({ email: address, password, name: name || undefined });
+          return 'verification' in result ? 'confirm-email' : 'signed-in';
+        }),
+      codes: email,
       cancel: () => undefined,
     };
   }
@@ -115,4 +134,9 @@ export function createSignIn({ options, session, view, social, passkeys, email, 
     },
     removeCard,
   };
+}
+
+/** A password sign-in refused because the account's address was never proven (only where the server mails codes). */
+function isUnconfirmedAddress(error: unknown): boolean {
+  return (error as { code?: string } | null)?.code === 'FORBIDDEN';
 }

@@ -30,7 +30,10 @@ export function createSignInCard({ reason, viaHost, passkey, providers, email, p
   if (email) body.push(email);
   if (viaHost) body.push(h('button', { type: 'button', class: 'primary', onclick: () => viaHost() }, 'Sign in'));
   if (password) {
-    const form = createLoginForm(password, dismiss, 'tessera-card-login').content;
+    const form = createLoginForm(password, dismiss, {
+      id: 'tessera-card-login',
+      others: body.filter((node) => node instanceof HTMLElement),
+    }).content;
     if (viaHost) {
       const more = h('div', { hidden: true }, ...form);
       const reveal = h('button', { type: 'button', class: 'link' }, 'Use email and password');

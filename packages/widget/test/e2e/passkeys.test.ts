@@ -18,7 +18,8 @@ describe.skipIf(chromiumMissing)('passkeys in Chromium', { timeout: 90_000 }, ()
   let origin: string;
 
   beforeAll(async () => {
-    [servers, e2e] = await Promise.all([startDemoServers(), launchBrowser()]);
+    // Without mail, hosted accounts sign in by password at once (hosted-signup.test.ts: with mail, a code first).
+    [servers, e2e] = await Promise.all([startDemoServers({ withoutMail: true }), launchBrowser()]);
     origin = servers.url.replace('127.0.0.1', 'localhost');
   }, 60_000);
 

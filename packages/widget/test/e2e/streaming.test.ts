@@ -19,7 +19,8 @@ describe.skipIf(chromiumMissing)('streamed replies in Chromium', { timeout: 90_0
   let pageUrl: string;
 
   beforeAll(async () => {
-    [servers, e2e] = await Promise.all([startDemoServers(), launchBrowser()]);
+    // Without mail, hosted accounts sign in by password at once (hosted-signup.test.ts: with mail, a code first).
+    [servers, e2e] = await Promise.all([startDemoServers({ withoutMail: true }), launchBrowser()]);
     pageUrl = servers.page(
       'streaming',
       `<!doctype html><title>streaming</title><script src="/widget.js"></script>

@@ -5,6 +5,7 @@ import { buildApp, type TesseraApp } from '../../../../server/src/app.js';
 import { initialise } from '../../../../server/src/tenancy/bootstrap.js';
 import { DemoAgent } from '../../../../server/src/agents/demo-agent.js';
 import type { Agent } from '../../../../server/src/agents/agent.js';
+import { unavailableMailer } from '../../../../server/src/mail/unavailable-mailer.js';
 import { prepareDemo, startPartnerSite, type DemoSetup, type PartnerSite } from '../../../../server/src/demo/index.js';
 
 /** A word every this long for messages with "(slow)": the stop button has time to be pressed. */
@@ -49,6 +50,11 @@ export interface DemoServers {
 export interface DemoServersOptions {
   /** Mail goes out over this SMTP server (e.g. startSmtpTestServer's) instead of the demo mailbox. */
   smtpUrl?: string;
+  /**
+   * No mail at all (no SMTP, no demo mailbox), as on a server without TESSERA_SMTP_URL: sign-up
+   * from a chat signs it in at once (201), and a password signs in on an address never proven.
+   */
+  withoutMail?: boolean;
 }
 
 /**
@@ -85,7 +91,7 @@ export async function startDemoServers(options: DemoServersOptions = {}): Promis
       demo: true,
       ...(options.smtpUrl && { smtpUrl: options.smtpUrl }),
     },
-    { agent, demo: { partnerUrl: () => partnerUrl } },
+    { agent, demo: { partnerUrl: () => partnerUrl }, ...(options.withoutMail && { mailer: unavailableMailer }) },
   );
   let partnerUrl: string | null = null;
   const pages = new Map<string, string>();
