@@ -1,7 +1,7 @@
 import type { ClientFrame, SignInFlowStart } from '@tessera/protocol';
 import type { SignInFlowRequest } from './api.js';
 import type { AuthenticatedEvent } from './chat-events.js';
-import type { EmailSignInApi } from './email-sign-in-api.js';
+import type { EmailCodePurpose, EmailSignInApi } from './email-sign-in-api.js';
 import { TesseraError } from './errors.js';
 import type { TokenManager } from './token-manager.js';
 
@@ -27,7 +27,7 @@ export interface EmailSignInMethods {
    * address (an unknown one gets a code only when the tenant allows sign-up). A code lives 10
    * minutes, works once, and takes 5 tries.
    */
-  requestEmailCode(email: string): Promise<void>;
+  requestEmailCode(email: string, options?: { purpose?: EmailCodePurpose }): Promise<void>;
   /**
    * Signs in with the mailed code (spaces are ignored): in-band on the open socket, which stays
    * open as the user's, else over HTTP. The conversation is kept. A wrong, used or expired code
@@ -62,12 +62,12 @@ export function createEmailSignInMethods({
   signIn,
 }: EmailSignInMethodsOptions): EmailSignInMethods {
   return {
-    async requestEmailCode(email) {
-      if (publishableKey) return api.requestCode({ publishableKey }, email.trim());
+    async requestEmailCode(email, options = {}) {
+      if (publishableKey) return api.requestCode({ publishableKey }, email.trim(), options.purpose);
       await tokens.settled();
       const accessToken = await tokens.getAccessToken({ createSession: true });
       if (!accessToken) throw new TesseraError('NO_CREDENTIALS', 'no session to ask for a code');
-      return api.requestCode({ accessToken }, email.trim());
+      return api.requestCode({ accessToken }, email.trim(), options.purpose);
     },
 
     signInWithEmailCode(rawEmail, rawCode) {

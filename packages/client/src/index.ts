@@ -14,6 +14,7 @@ export type { SignInFlowRequest } from './api.js';
 export type { SignInFlowCredentials } from './sign-in-flows.js';
 export type { PasskeyMethods } from './passkeys.js';
 export type { EmailSignInMethods, MagicLinkFlow } from './email-sign-in.js';
+export type { EmailCodePurpose } from './email-sign-in-api.js';
 export type {
   PasskeyAuthenticationResponseJSON,
   PasskeyCreationOptionsJSON,

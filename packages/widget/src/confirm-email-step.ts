@@ -22,5 +22,7 @@ export function createConfirmEmailStep(
     reason === 'signed-up'
       ? h('p', {}, 'We sent a code to ', address, '. Enter it to confirm your address and sign in.')
       : h('p', {}, 'Please confirm your email address first: enter the code we sent to ', address, ', or send a new one.');
-  return createEmailCodeForm({ codes, email, intro, extra });
+  // A new code for the sign-up itself, so the password chosen there stays.
+  const resend: EmailCodeActions = { ...codes, requestCode: (address) => codes.requestCode(address, 'signup') };
+  return createEmailCodeForm({ codes: resend, email, intro, extra });
 }

@@ -4,8 +4,8 @@ import { createOneFieldForm } from './one-field-form.js';
 
 /** What the code step needs: mail a code to an address, sign the chat in with it. */
 export interface EmailCodeActions {
-  /** Mails a six-digit code (`client.requestEmailCode`). */
-  requestCode(email: string): Promise<void>;
+  /** Mails a six-digit code (`client.requestEmailCode`); `signup`: for a sign-up waiting to be confirmed. */
+  requestCode(email: string, purpose?: 'signup'): Promise<void>;
   /** Signs this chat in with the code (`client.signInWithEmailCode`); the conversation is kept. */
   signInWithCode(email: string, code: string): Promise<unknown>;
 }

@@ -29,7 +29,7 @@ export interface EmailSignInOptions {
 export interface EmailSignIn {
   readonly enabled: boolean;
   /** Mails a six-digit code (the same answer for any address). */
-  requestCode(email: string): Promise<void>;
+  requestCode(email: string, purpose?: 'signup'): Promise<void>;
   /** Signs this chat in with the code; the conversation is kept. */
   signInWithCode(email: string, code: string): Promise<AuthenticatedEvent>;
   /**
@@ -122,7 +122,7 @@ export function createEmailSignIn({ client, enabled, origin, now, notice }: Emai
 
   return {
     enabled,
-    requestCode: (email) => client.requestEmailCode(email),
+    requestCode: (email, purpose) => client.requestEmailCode(email, purpose ? { purpose } : {}),
     signInWithCode: (email, code) => client.signInWithEmailCode(email, code),
 
     async sendLink(email) {

@@ -15,6 +15,15 @@ export function emailCodeMail(input: Addressed & { code: string; minutes: number
   ]);
 }
 
+/** The code sign-up mails: it confirms a new account, and says what to do if the person did not sign up. */
+export function signupCodeMail(input: Addressed & { code: string; minutes: number }): MailMessage {
+  return render('email_code', input, `${input.code} confirms your new ${input.tenantName} account`, [
+    `To confirm your new ${input.tenantName} account, enter this code:`,
+    { code: input.code },
+    `It works once, for ${input.minutes} minutes. If you did not create an account, ignore this mail: without this code nothing happens.`,
+  ]);
+}
+
 /** A magic link: opening it shows a confirmation; nothing happens until the person confirms. */
 export function magicLinkMail(input: Addressed & { url: string; minutes: number }): MailMessage {
   return render('magic_link', input, `Sign in to ${input.tenantName}`, [

@@ -3,7 +3,7 @@ import type { RateLimits } from '../bus/index.js';
 import type { Clock } from '../clock.js';
 import { TesseraError } from '../errors.js';
 import { newId } from '../ids.js';
-import { emailCodeMail, type Mailer } from '../mail/index.js';
+import { emailCodeMail, type Mailer, signupCodeMail } from '../mail/index.js';
 import { hmac, safeEqual } from '../secrets.js';
 import type { EmailCodePurpose, Session, Store, Tenant } from '../store/index.js';
 import { type Audit, signupAllowed, type Tenants, type Users } from '../tenancy/index.js';
@@ -39,7 +39,10 @@ export interface EmailCodesDeps {
 export class EmailCodes {
   constructor(private readonly deps: EmailCodesDeps) {}
 
-  /** `signup`: the code sign-up mails to prove a new account's address (it keeps the password chosen there). */
+  /**
+   * `signup`: a code that proves a new account's address and keeps the password chosen at sign-up
+   * (sign-up sends it; a resend asks for it); for any other address it is an ordinary sign-in code.
+   */
   async send(tenant: Tenant, rawEmail: string, ip: string, purpose: EmailCodePurpose = 'sign_in'): Promise<void> {
     const { store, clock, mail } = this.deps;
     const email = normalizeEmail(rawEmail);
@@ -48,6 +51,8 @@ export class EmailCodes {
     await throttle(this.deps.rateLimits, 'email-code-address', `${tenant.id}:${email}`, SENDS_PER_ADDRESS);
     const user = await store.users.findByEmail(tenant.id, email);
     if (!user && !signupAllowed(tenant.settings)) return;
+    // A sign-up code (which keeps the password chosen at sign-up) goes only to an account still waiting for one.
+    if (purpose === 'signup' && (!user || user.emailVerifiedAt !== null || user.passwordHash === null)) purpose = 'sign_in';
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     const now = clock.now();
     await store.emailCodes.replace({
@@ -62,7 +67,8 @@ export class EmailCodes {
       expiresAt: now + EMAIL_CODE_TTL_MS,
       usedAt: null,
     });
-    await mail.send(emailCodeMail({ tenantId: tenant.id, tenantName: tenant.name, to: email, code, minutes: EMAIL_CODE_TTL_MS / 60_000 }));
+    const render = purpose === 'signup' ? signupCodeMail : emailCodeMail;
+    await mail.send(render({ tenantId: tenant.id, tenantName: tenant.name, to: email, code, minutes: EMAIL_CODE_TTL_MS / 60_000 }));
   }
 
   /**

@@ -45,7 +45,7 @@ describe('sign-up does not reveal which addresses have accounts, nor let anyone 
     const mail = await smtp.nextMail({ to: 'owner@example.com', timeoutMs: 5000 });
     expect(mail.text).toContain('already has one');
     // Each address got one mail: a code for the new one, a warning for the owner.
-    expect((await smtp.nextMail({ to: 'unused@example.com', timeoutMs: 5000 })).subject).toContain('is your code');
+    expect((await smtp.nextMail({ to: 'unused@example.com', timeoutMs: 5000 })).subject).toContain('confirms your new');
     expect(await logIn('owner@example.com', 'the owner password')).toBe(200);
     expect(await logIn('owner@example.com', 'an attacker password')).toBe('INVALID_CREDENTIALS');
   });
@@ -83,5 +83,24 @@ describe('sign-up does not reveal which addresses have accounts, nor let anyone 
     expect(await logIn('victim@example.com', 'the attacker password')).toBe('INVALID_CREDENTIALS');
     const identities = await api(server, 'GET', '/v1/users/victim@example.com', { headers: bearer(server.secretKey) });
     expect(identities.body.identities.map((identity: { kind: string }) => identity.kind)).toEqual(['email']);
+  });
+
+  it('a new code for a waiting sign-up keeps its password; for any other address it is an ordinary sign-in code', async () => {
+    const ask = (email: string) =>
+      api(server, 'POST', '/v1/auth/email-code', {
+        headers: { 'x-tessera-key': server.publishableKey },
+        body: { email, purpose: 'signup' },
+      });
+    expect((await signUp('resend@example.com', 'the chosen password')).status).toBe(201);
+    await smtp.nextMail({ to: 'resend@example.com', timeoutMs: 5000 }); // the first code, lost
+    expect(await ask('resend@example.com')).toMatchObject({ status: 202, body: {} });
+    const resent = await smtp.nextMail({ to: 'resend@example.com', timeoutMs: 5000 });
+    expect(resent.subject).toContain('confirms your new');
+    expect((await withCode('resend@example.com', codeIn(resent.text))).status).toBe(200);
+    expect(await logIn('resend@example.com', 'the chosen password')).toBe(200);
+
+    // Asked for an address with no waiting sign-up, it is the ordinary code (and the same 202).
+    expect(await ask('someone-new@example.com')).toMatchObject({ status: 202, body: {} });
+    expect((await smtp.nextMail({ to: 'someone-new@example.com', timeoutMs: 5000 })).subject).toContain('is your code');
   });
 });

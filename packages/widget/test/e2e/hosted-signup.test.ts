@@ -175,7 +175,7 @@ describe.skipIf(chromiumMissing)('hosted sign-up with a mailed code in Chromium'
     await expect(widget.root.locator('.msg.user', { hasText: 'show my orders' }).count()).resolves.toBe(1);
   });
 
-  it('"Send a new code" mails another code, which signs in', async (test) => {
+  it('"Send a new code" mails another code for the sign-up, which signs in and keeps the chosen password', async (test) => {
     const { page, widget } = await anonymousChat(test, 'signup-resend');
     await createAccount(widget, { email: 'ada.resend@example.com', password: 'analytical-engine-1843' });
     await widget.card.getByText('We sent a code to ada.resend@example.com').waitFor();
@@ -187,5 +187,9 @@ describe.skipIf(chromiumMissing)('hosted sign-up with a mailed code in Chromium'
     await enterCode(widget, code);
     await widget.root.locator('.system', { hasText: 'Signed in as ada.resend@example.com' }).waitFor();
     expect(await held(page)).toMatchObject({ auth: 'user' });
+
+    const later = await anonymousChat(test, 'signup-resend-later');
+    await signInWithPassword(later.widget, 'ada.resend@example.com', 'analytical-engine-1843');
+    await later.widget.root.locator('.system', { hasText: 'Signed in as ada.resend@example.com' }).waitFor();
   });
 });
