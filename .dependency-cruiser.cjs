@@ -15,7 +15,7 @@ const FLOORS = [
   ['sessions/'],
   ['tenancy/'],
   ['tokens/', 'bus/', 'store/', 'mail/'],
-  ['(clock|errors|ids|secrets|logger|metrics|config)\\.ts$'],
+  ['(clock|errors|ids|secrets|logger|metrics|config|html)\\.ts$'],
 ];
 
 const path = (rooms) => rooms.map((room) => SRC + room);

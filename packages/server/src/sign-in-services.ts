@@ -86,7 +86,8 @@ export function createSignInServices(deps: SignInServicesDeps): SignInServices {
     audit,
     serverSecret: loadServerSecret(config.dataDir, 'email-codes'),
   });
-  const passkeys = new Passkeys({ store, clock, tenants, audit });
+  const userIdentities = new UserIdentities(store, clock);
+  const passkeys = new Passkeys({ store, clock, tenants, audit, identities: userIdentities });
   const flowOutcomes = new FlowOutcomes({ store, bus, audit });
   const signInFlows = new SignInFlows({
     store,
@@ -118,7 +119,7 @@ export function createSignInServices(deps: SignInServicesDeps): SignInServices {
     }),
     signInFlows,
     oauthProviders,
-    userIdentities: new UserIdentities(store, clock),
+    userIdentities,
     mail,
     emailCodes,
     passkeys,

@@ -1,5 +1,5 @@
 import type { MailboxEntry } from '../mail/mailbox.js';
-import { escapeHtml } from './pages.js';
+import { escapeHtml } from '../html.js';
 
 /** http(s) URLs in a mail's text; a trailing full stop, comma or bracket is the sentence's, not the link's. */
 const URL_PATTERN = /https?:\/\/[^\s<>"'`]+/g;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
-import { escapeHtml } from './pages.js';
+import { escapeHtml } from '../html.js';
 
 /** A demo account as the pages show it (oidc-demo-provider.ts's DemoOidcUser). */
 interface Account {

@@ -1,9 +1,5 @@
+import { escapeHtml } from '../html.js';
 import { DEMO_USERS } from './demo-users.js';
-
-/** HTML-escapes a value placed in a page (text or a double-quoted attribute). */
-export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 const PRODUCTS = [
   { name: 'Walnut desk lamp', price: '$89', hue: 28 },

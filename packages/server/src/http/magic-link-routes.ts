@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { parseCookies } from '../edge/cookies.js';
 import { isTesseraError } from '../errors.js';
 import type { Services } from '../services.js';
-import { magicLinkForm, sendPage } from './mail-pages.js';
+import { sendPage } from './html-page.js';
+import { magicLinkForm } from './mail-pages.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const tokenParams = z.object({ token: z.string().min(1).max(128) });

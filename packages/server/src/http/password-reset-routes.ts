@@ -4,7 +4,8 @@ import { publicUrlOf } from '../edge/public-url.js';
 import { isTesseraError } from '../errors.js';
 import type { Services } from '../services.js';
 import { clientIpOf, requirePublishableKey } from './guards.js';
-import { escapeHtml, sendPage } from './mail-pages.js';
+import { escapeHtml } from '../html.js';
+import { sendPage } from './html-page.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const confirmBody = z.object({ token: z.string().min(1).max(128), password: z.string().min(1).max(1024) }).strict();

@@ -1,3 +1,4 @@
+import { escapeHtml } from '../html.js';
 import type { MailKind, MailMessage } from './mailer.js';
 
 interface Addressed {
@@ -68,8 +69,4 @@ function render(kind: MailKind, to: Addressed, subject: string, parts: Part[]): 
     text: `${text}\n\n— ${to.tenantName}\n`,
     html: `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5">${html}<p>— ${escapeHtml(to.tenantName)}</p></body></html>`,
   };
-}
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

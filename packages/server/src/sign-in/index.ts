@@ -16,7 +16,6 @@ export { DatabaseReplayGuard, type ReplayGuard } from './replay-guard.js';
 export { customClaimsSchema, avatarSchema, externalUserIdSchema, userNameSchema } from './custom-claims.js';
 export {
   SignInFlows,
-  FLOW_TTL_MS,
   type CallbackOutcome,
   type FlowRequestContext,
   type OAuthFlowInput,
@@ -30,3 +29,4 @@ export { Passkeys } from './passkeys.js';
 export { FlowOutcomes, failureOf } from './flow-outcomes.js';
 export { MagicLinks, MAX_MATCH_CODE_TRIES, type MagicLinkStart, type MagicLinkView } from './magic-links.js';
 export { PasswordResets, PASSWORD_RESET_TTL_MS } from './password-resets.js';
+export { FLOW_TTL_MS } from './new-flow.js';

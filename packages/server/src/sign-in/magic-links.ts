@@ -3,17 +3,17 @@ import type { SignInFlowStart } from '@tessera/protocol';
 import type { RateLimits } from '../bus/index.js';
 import type { Clock } from '../clock.js';
 import { isTesseraError, TesseraError } from '../errors.js';
-import { newId, newSecret } from '../ids.js';
+import { newSecret } from '../ids.js';
 import { magicLinkMail, type Mailer } from '../mail/index.js';
 import { hashSecret, safeEqual } from '../secrets.js';
 import { hasEnded } from '../sessions/index.js';
 import type { Session, SignInFlow, Store } from '../store/index.js';
-import { isOrigin, signupAllowed, type Tenants, type Users } from '../tenancy/index.js';
+import { signupAllowed, type Tenants, type Users } from '../tenancy/index.js';
 import { normalizeEmail } from './email-address.js';
 import { throttle } from './throttle.js';
 import type { FlowOutcomes } from './flow-outcomes.js';
 import { accountOfAddress, assertCanMail } from './mail-accounts.js';
-import { FLOW_TTL_MS } from './sign-in-flows.js';
+import { FLOW_TTL_MS, newFlow } from './new-flow.js';
 
 /** Wrong match codes a link takes before it dies (two digits: a guess wins 1 in 100). */
 export const MAX_MATCH_CODE_TRIES = 3;
@@ -65,27 +65,14 @@ export class MagicLinks {
     const flowSecret = newSecret(43);
     const browserKey = newSecret(32);
     const matchCode = String(randomInt(0, 100)).padStart(2, '0');
-    const flow: SignInFlow = {
-      id: newId('flow'),
-      tenantId: session.tenantId,
-      sessionId: session.id,
+    const flow = newFlow(session, now, context.origin, {
       method: 'magic_link',
-      provider: null,
       secretHash: hashSecret(flowSecret),
       stateHash: hashSecret(token),
-      origin: context.origin !== null && isOrigin(context.origin) ? context.origin : null,
-      returnTo: null,
-      status: 'pending',
-      userId: null,
-      amr: null,
-      errorCode: null,
-      createdAt: now,
-      expiresAt: now + FLOW_TTL_MS,
       email,
       matchCode,
       browserHash: hashSecret(browserKey),
-      tries: 0,
-    };
+    });
     await store.signInFlows.insert(flow);
     // The same answer for every address: an address with no account, where sign-up is off, gets no mail.
     if (signupAllowed(tenant.settings) || (await store.users.findByEmail(tenant.id, email))) {

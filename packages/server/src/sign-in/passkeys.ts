@@ -2,7 +2,7 @@ import type { PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequest
 import type { Clock } from '../clock.js';
 import { TesseraError } from '../errors.js';
 import type { Passkey, Session, Store } from '../store/index.js';
-import type { Audit, Tenants } from '../tenancy/index.js';
+import type { Audit, Tenants, UserIdentities } from '../tenancy/index.js';
 import { PasskeyAuthentication } from './passkey-authentication.js';
 import { PasskeyChallenges } from './passkey-challenges.js';
 import { passkeyOwner } from './passkey-owner.js';
@@ -14,6 +14,7 @@ export interface PasskeysDeps {
   clock: Clock;
   tenants: Tenants;
   audit: Audit;
+  identities: UserIdentities;
 }
 
 /**
@@ -62,20 +63,16 @@ export class Passkeys {
    * CONFLICT when it is the user's last way to sign in.
    */
   async remove(session: Session, passkeyId: string): Promise<void> {
-    const { store, clock, audit } = this.deps;
+    const { store, audit } = this.deps;
     const user = await passkeyOwner(store, session);
-    const removed = await store.transaction(async (tx) => {
-      // Updating the user row first holds it: removals of one user's ways to sign in run one after another.
-      if (!(await tx.users.touch(user.id, clock.now()))) throw new TesseraError('NOT_FOUND', 'no such passkey');
-      const passkey = (await tx.passkeys.listByUser(user.id)).find((candidate) => candidate.id === passkeyId);
-      if (!passkey) throw new TesseraError('NOT_FOUND', 'no such passkey');
-      const identities = await tx.identities.listByUser(user.id);
-      const identity = identities.find((candidate) => candidate.kind === 'passkey' && candidate.subject === passkey.credentialId);
-      if (identity && identities.length <= 1) throw new TesseraError('CONFLICT', "this passkey is the user's last way to sign in");
-      if (identity) await tx.identities.delete(identity.id);
-      await tx.passkeys.delete(passkey.id);
-      return passkey;
-    });
+    const removed = (await store.passkeys.listByUser(user.id)).find((candidate) => candidate.id === passkeyId);
+    if (!removed) throw new TesseraError('NOT_FOUND', 'no such passkey');
+    const identity = (await store.identities.listByUser(user.id)).find(
+      (candidate) => candidate.kind === 'passkey' && candidate.subject === removed.credentialId,
+    );
+    // Removing the identity removes its credential (never the user's last way to sign in).
+    if (identity) await this.deps.identities.remove(user, identity.id);
+    else await store.passkeys.delete(removed.id);
     await audit.record({
       tenantId: session.tenantId,
       actor: session.id,

@@ -2,19 +2,18 @@ import type { SignInFlowStart, SignInFlowState } from '@tessera/protocol';
 import type { RateLimits } from '../bus/index.js';
 import type { Clock } from '../clock.js';
 import { isTesseraError, TesseraError } from '../errors.js';
-import { newId, newSecret } from '../ids.js';
+import { newSecret } from '../ids.js';
 import { hashSecret, hmac, safeEqual } from '../secrets.js';
 import { hasEnded } from '../sessions/index.js';
 import type { Session, SignInFlow, Store, User } from '../store/index.js';
-import { isOrigin, type Tenants } from '../tenancy/index.js';
+import type { Tenants } from '../tenancy/index.js';
 import type { OAuthProviders } from './oauth/oauth-providers.js';
 import type { AuthorizationRequest } from './oauth/provider-client.js';
 import type { ProviderAccounts } from './provider-accounts.js';
 import { failureOf, type FlowOutcomes } from './flow-outcomes.js';
+import { newFlow } from './new-flow.js';
 import { throttle } from './throttle.js';
 
-/** A flow not completed and redeemed within this is dead. */
-export const FLOW_TTL_MS = 10 * 60_000;
 const STARTS_PER_SESSION = { points: 20, durationSeconds: 60 };
 
 export interface SignInFlowsDeps {
@@ -70,27 +69,13 @@ export class SignInFlows {
     const state = newSecret(43);
     const flowSecret = newSecret(43);
     const url = await client.authorizationUrl(this.roundTrip(input.provider, state, context.publicUrl));
-    const flow: SignInFlow = {
-      id: newId('flow'),
-      tenantId: session.tenantId,
-      sessionId: session.id,
+    const flow = newFlow(session, now, context.origin, {
       method: 'oauth',
       provider: input.provider,
       secretHash: hashSecret(flowSecret),
       stateHash: hashSecret(state),
-      origin: context.origin !== null && isOrigin(context.origin) ? context.origin : null,
       returnTo,
-      status: 'pending',
-      userId: null,
-      amr: null,
-      errorCode: null,
-      createdAt: now,
-      expiresAt: now + FLOW_TTL_MS,
-      email: null,
-      matchCode: null,
-      browserHash: null,
-      tries: 0,
-    };
+    });
     await store.signInFlows.insert(flow);
     return { flowId: flow.id, flowSecret, expiresAt: flow.expiresAt, url: url.href };
   }
