@@ -1,7 +1,6 @@
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpTestServer, type SmtpTestServer } from '../../../server/test/support/smtp-test-server.js';
-import { chat, chromiumMissing, launchBrowser, visitor, type E2EBrowser } from './support/browser.js';
+import { chat, chromiumMissing, launchBrowser, visitor, type E2EBrowser, heldBy, meStatusAt } from './support/browser.js';
 import { checkEnvironment } from './support/guard.js';
 import { startDemoServers, type DemoServers } from './support/servers.js';
 
@@ -44,19 +43,8 @@ describe.skipIf(chromiumMissing)('email sign-in in Chromium', { timeout: 90_000 
       )
       .replace(servers.url, origin);
 
-  /** What the page's chat holds now: its access token, session and who it is. */
-  const held = (page: Page) =>
-    page.evaluate(() => {
-      const client = (window as any).Tessera.widget.client;
-      const user = client.getCurrentUser();
-      return {
-        accessToken: client.tokens.current()?.accessToken as string,
-        sessionId: user.sessionId as string,
-        auth: user.auth as string,
-      };
-    });
-  const meStatus = async (accessToken: string) =>
-    (await fetch(`${origin}/v1/me`, { headers: { authorization: `Bearer ${accessToken}`, origin } })).status;
+  const held = heldBy;
+  const meStatus = (accessToken: string) => meStatusAt(origin, accessToken);
 
   /** The widget's card: "Email me a …", the address, and the button that sends it. */
   async function askByEmail(where: ReturnType<typeof chat>['card'], kind: 'code' | 'link', email: string): Promise<void> {

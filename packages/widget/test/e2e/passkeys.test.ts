@@ -1,6 +1,6 @@
 import type { CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chat, chromiumMissing, launchBrowser, visitor, type E2EBrowser } from './support/browser.js';
+import { chat, chromiumMissing, launchBrowser, visitor, type E2EBrowser, heldBy, meStatusAt } from './support/browser.js';
 import { checkEnvironment } from './support/guard.js';
 import { startDemoServers, type DemoServers } from './support/servers.js';
 
@@ -64,19 +64,8 @@ describe.skipIf(chromiumMissing)('passkeys in Chromium', { timeout: 90_000 }, ()
     return { cdp, authenticatorId };
   }
 
-  /** What the page's chat holds now: its access token, session and who it is. */
-  const held = (page: Page) =>
-    page.evaluate(() => {
-      const client = (window as any).Tessera.widget.client;
-      const user = client.getCurrentUser();
-      return {
-        accessToken: client.tokens.current()?.accessToken as string,
-        sessionId: user.sessionId as string,
-        auth: user.auth as string,
-      };
-    });
-  const meStatus = async (accessToken: string) =>
-    (await fetch(`${origin}/v1/me`, { headers: { authorization: `Bearer ${accessToken}`, origin } })).status;
+  const held = heldBy;
+  const meStatus = (accessToken: string) => meStatusAt(origin, accessToken);
 
   async function signInWithPassword(widget: ReturnType<typeof chat>, email: string, password: string, name: string): Promise<void> {
     await widget.signIn.click();

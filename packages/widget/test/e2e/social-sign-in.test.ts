@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHubTestServer, type GitHubTestServer } from '../../../server/test/support/github-test-server.js';
 import { startOidcProvider, type OidcTestProvider } from '../../../server/test/support/oidc-test-provider.js';
-import { chat, chromiumMissing, launchBrowser, visitor, type E2EBrowser } from './support/browser.js';
+import { chat, chromiumMissing, launchBrowser, visitor, type E2EBrowser, heldBy, meStatusAt } from './support/browser.js';
 import { checkEnvironment } from './support/guard.js';
 import { startDemoServers, type DemoServers } from './support/servers.js';
 
@@ -75,21 +75,9 @@ describe.skipIf(chromiumMissing)('sign-in with a provider in Chromium', { timeou
     await servers.app.services.tenants.updateSettings(servers.tenantId, { oauth: { providers: [...kept, ...providers] } as never });
   }
 
-  /** What the page's chat holds now: its access token, session and who it is. */
-  const held = (page: Page) =>
-    page.evaluate(() => {
-      const client = (window as any).Tessera.widget.client;
-      const user = client.getCurrentUser();
-      return {
-        accessToken: client.tokens.current()?.accessToken as string,
-        sessionId: user.sessionId as string,
-        auth: user.auth as string,
-      };
-    });
+  const held = heldBy;
 
-  /** Whether Tessera still takes this access token. */
-  const meStatus = async (accessToken: string) =>
-    (await fetch(`${origin}/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } })).status;
+  const meStatus = (accessToken: string) => meStatusAt(origin, accessToken);
 
   /** Records the `message` events the page gets (the callback page's), and the frames its sockets send. */
   async function watch(page: Page): Promise<{ frames: any[]; messages: () => Promise<{ origin: string; data: any }[]> }> {

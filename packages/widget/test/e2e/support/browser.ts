@@ -128,3 +128,21 @@ export function chat(page: Page) {
     text: () => root.locator('.log').textContent(),
   };
 }
+
+/** What the page's chat holds now: its access token, session and who it is. */
+export function heldBy(page: Page) {
+  return page.evaluate(() => {
+    const client = (window as any).Tessera.widget.client;
+    const user = client.getCurrentUser();
+    return {
+      accessToken: client.tokens.current()?.accessToken as string,
+      sessionId: user.sessionId as string,
+      auth: user.auth as string,
+    };
+  });
+}
+
+/** Whether Tessera at `origin` still takes this access token (`GET /v1/me`'s status). */
+export async function meStatusAt(origin: string, accessToken: string): Promise<number> {
+  return (await fetch(`${origin}/v1/me`, { headers: { authorization: `Bearer ${accessToken}`, origin } })).status;
+}
