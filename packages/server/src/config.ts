@@ -29,8 +29,16 @@ const configSchema = z.object({
     .optional(),
   /** `From:` of every mail Tessera sends. */
   mailFrom: z.string().min(3).max(320).default('Tessera <no-reply@localhost>'),
-  /** `iss` of our access tokens. */
-  issuer: z.string().default('tessera'),
+  /**
+   * `iss` of every token we sign, named by `/.well-known/oauth-authorization-server` (RFC 8414).
+   * Default: the public URL (see edge/issuer.ts). Changing it invalidates every token in flight:
+   * verifiers (ours too) check it.
+   */
+  issuer: z
+    .string()
+    .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), 'must be an http(s) URL')
+    .refine((value) => !/[?#]/.test(value), 'must have no query or fragment (RFC 8414)')
+    .optional(),
   databaseUrl: z.string().url().optional(),
   redisUrl: z.string().url().optional(),
   /** PostgreSQL connections this node keeps at most (ignored on SQLite). */

@@ -7,6 +7,8 @@ export interface Environment {
   trustProxy?: string[];
   host?: string;
   publicUrl?: string;
+  /** `iss` of our tokens; default the public URL. */
+  issuer?: string;
   smtpUrl?: string;
   mailFrom?: string;
   metricsPort?: number;
@@ -22,6 +24,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
     trustProxy: env.TESSERA_TRUST_PROXY ? env.TESSERA_TRUST_PROXY.split(',').map((entry) => entry.trim()) : undefined,
     host: env.TESSERA_HOST || undefined,
     publicUrl: env.TESSERA_PUBLIC_URL || undefined,
+    issuer: env.TESSERA_ISSUER || undefined,
     smtpUrl: env.TESSERA_SMTP_URL || undefined,
     mailFrom: env.TESSERA_MAIL_FROM || undefined,
     metricsPort: env.TESSERA_METRICS_PORT ? Number(env.TESSERA_METRICS_PORT) : undefined,

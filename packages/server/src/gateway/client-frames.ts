@@ -1,43 +1,7 @@
-import { z } from 'zod';
 import type { ClientFrame } from '@tessera/protocol';
-import { passkeyResponse } from '../edge/passkey-response.js';
+import { clientFrameSchema } from '../edge/client-frame-schemas.js';
 
-const id = z.string().min(1).max(128);
-
-export const MAX_MESSAGE_CHARS = 16_000;
-
-const clientFrameSchema = z.union([
-  z.object({ type: z.literal('message'), id, content: z.string().min(1).max(MAX_MESSAGE_CHARS), conversationId: id.optional() }),
-  z.object({ type: z.literal('authenticate'), method: z.literal('jwt'), token: z.string().min(1).max(16_384), id: id.optional() }),
-  z.object({
-    type: z.literal('authenticate'),
-    method: z.literal('password'),
-    email: z.string().min(1).max(320),
-    password: z.string().min(1).max(1024),
-    id: id.optional(),
-  }),
-  z.object({
-    type: z.literal('authenticate'),
-    method: z.literal('flow'),
-    flowId: z.string().min(1).max(64),
-    flowSecret: z.string().min(1).max(128),
-    id: id.optional(),
-  }),
-  z.object({
-    type: z.literal('authenticate'),
-    method: z.literal('email_code'),
-    email: z.string().min(1).max(320),
-    code: z.string().min(1).max(16),
-    id: id.optional(),
-  }),
-  z.object({ type: z.literal('authenticate'), method: z.literal('passkey'), response: passkeyResponse, id: id.optional() }),
-  z.object({ type: z.literal('refresh'), token: z.string().min(1).max(8192), id: id.optional() }),
-  z.object({ type: z.literal('resume'), conversationId: id, id: id.optional() }),
-  z.object({ type: z.literal('history'), before: id.optional(), limit: z.number().int().min(1).max(200).optional(), id: id.optional() }),
-  z.object({ type: z.literal('logout') }),
-  z.object({ type: z.literal('ping') }),
-  z.object({ type: z.literal('stop'), id }),
-]);
+export { MAX_MESSAGE_CHARS } from '../edge/client-frame-schemas.js';
 
 export type ParsedFrame = { ok: true; frame: ClientFrame } | { ok: false; message: string; id?: string };
 

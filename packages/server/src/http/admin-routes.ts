@@ -4,30 +4,65 @@ import { describeKey, describeSettings, SCOPES, settingsPatchSchema } from '../t
 import type { Services } from '../services.js';
 import { requireSecretKey } from './guards.js';
 import { optionalBody } from './optional-body.js';
-import { secretKeySecurity } from './schemas.js';
+import { noContent, secretKeySecurity } from './schemas.js';
+import { errorResponses, secretKeyErrors } from './error-schema.js';
+import { named } from '../edge/schema-registry.js';
 
 const keyParams = z.object({ id: z.string().max(64) });
-const keySchema = z.looseObject({
-  id: z.string(),
-  name: z.string(),
-  kind: z.enum(['secret', 'publishable']),
-  scopes: z.array(z.string()),
-  allowedIps: z.array(z.string()).nullable(),
-  expiresAt: z.number().int().nullable(),
-  createdAt: z.number().int(),
-  revokedAt: z.number().int().nullable(),
-  lastUsedAt: z.number().int().nullable().describe('Updated at most once a minute'),
-  replacedBy: z.string().nullable(),
-  rateLimitPerMinute: z.number().int().nullable(),
-  prefix: z.string().describe('sk_<id> or pk_<id>: enough to recognise a key, never enough to use it'),
-});
-const newKeySchema = keySchema.extend({ key: z.string().describe('The key itself: shown once, only its hash is stored') });
+const keySchema = named(
+  'ApiKey',
+  z.object({
+    id: z.string(),
+    name: z.string(),
+    kind: z.enum(['secret', 'publishable']),
+    scopes: z.array(z.string()),
+    allowedIps: z.array(z.string()).nullable(),
+    expiresAt: z.number().int().nullable(),
+    createdAt: z.number().int(),
+    revokedAt: z.number().int().nullable(),
+    lastUsedAt: z.number().int().nullable().describe('Updated at most once a minute'),
+    replacedBy: z.string().nullable(),
+    rateLimitPerMinute: z.number().int().nullable(),
+    prefix: z.string().describe('sk_<id> or pk_<id>: enough to recognise a key, never enough to use it'),
+  }),
+  'An API key: never its secret',
+);
+const newKeySchema = named(
+  'NewApiKey',
+  keySchema.extend({ key: z.string().describe('The key itself: shown once, only its hash is stored') }),
+  'A new API key, with the key itself (shown once)',
+);
+const part = z.record(z.string(), z.unknown());
+const settingsSchema = named(
+  'Settings',
+  z.looseObject({
+    tenantId: z.string(),
+    allowedOrigins: z.array(z.string()),
+    sessions: part.optional(),
+    tokens: part.optional(),
+    limits: part.optional(),
+    retention: part.optional(),
+    identity: part.nullable().optional(),
+    agent: part.optional().describe('With `signingSecret` (shown once) when a PATCH set `agent.url` and made the secret'),
+    oauth: part.optional(),
+    passkeys: part.optional(),
+    accounts: part.optional(),
+  }),
+  "The tenant's settings; secrets are never shown again (`[set]`)",
+);
+const errors = errorResponses(...secretKeyErrors);
 const ADMIN = { tags: ['Admin'], security: secretKeySecurity };
 
 /** Tenant settings and API keys: secret keys with the `admin` scope only. Every change is audited. */
 export function adminRoutes(services: Services): FastifyPluginAsyncZod {
   return async (app) => {
-    app.get('/v1/settings', { schema: { ...ADMIN, summary: 'Read tenant settings', description: 'Scope `admin`.' } }, async (request) => {
+    const readSettings = {
+      ...ADMIN,
+      summary: 'Read tenant settings',
+      description: 'Scope `admin`.',
+      response: { 200: settingsSchema, ...errors },
+    };
+    app.get('/v1/settings', { schema: readSettings }, async (request) => {
       const { tenant } = await requireSecretKey(services, request, 'admin');
       return { tenantId: tenant.id, ...describeSettings(tenant.settings) };
     });
@@ -41,6 +76,7 @@ export function adminRoutes(services: Services): FastifyPluginAsyncZod {
           description:
             'Any of allowedOrigins, identity, sessions, tokens, limits, retention, agent. Setting `agent.url` while the tenant has no agent signing secret makes one and shows it, once, as `agent.signingSecret` (`whsec_...`, Standard Webhooks). Scope `admin`.',
           body: settingsPatchSchema,
+          response: { 200: settingsSchema, ...errors },
         },
       },
       async (request) => {
@@ -68,6 +104,7 @@ export function adminRoutes(services: Services): FastifyPluginAsyncZod {
               signingSecret: z.string().describe('whsec_...: shown once, stored sealed'),
               previousSecretExpiresAt: z.number().int().nullable().describe('Epoch ms; null when there was no previous secret'),
             }),
+            ...errors,
           },
         },
       },
@@ -95,7 +132,7 @@ export function adminRoutes(services: Services): FastifyPluginAsyncZod {
               rateLimitPerMinute: z.number().int().min(1).max(1_000_000).optional().describe("This key's own limit; default: the server's"),
             })
             .strict(),
-          response: { 201: newKeySchema },
+          response: { 201: newKeySchema, ...errors },
         },
       },
       async (request, reply) => {
@@ -112,7 +149,7 @@ export function adminRoutes(services: Services): FastifyPluginAsyncZod {
           ...ADMIN,
           summary: 'List API keys',
           description: 'Never their secrets. Scope `admin`.',
-          response: { 200: z.object({ keys: z.array(keySchema) }) },
+          response: { 200: z.object({ keys: z.array(keySchema) }), ...errors },
         },
       },
       async (request) => {
@@ -143,7 +180,7 @@ export function adminRoutes(services: Services): FastifyPluginAsyncZod {
               .strict()
               .default({}),
           ),
-          response: { 201: newKeySchema },
+          response: { 201: newKeySchema, ...errorResponses(...secretKeyErrors, 404, 409) },
         },
       },
       async (request, reply) => {
@@ -163,6 +200,7 @@ export function adminRoutes(services: Services): FastifyPluginAsyncZod {
           summary: 'Revoke an API key',
           description: 'Effective on the very next request. Scope `admin`.',
           params: keyParams,
+          response: { 204: noContent, ...errorResponses(...secretKeyErrors, 404) },
         },
       },
       async (request, reply) => {

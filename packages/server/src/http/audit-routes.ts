@@ -4,8 +4,9 @@ import { MAX_AUDIT_PAGE } from '../tenancy/index.js';
 import type { Services } from '../services.js';
 import { requireSecretKey } from './guards.js';
 import { secretKeySecurity } from './schemas.js';
+import { errorResponses, secretKeyErrors } from './error-schema.js';
 
-const entrySchema = z.looseObject({
+const entrySchema = z.object({
   id: z.string(),
   at: z.number().int().describe('Epoch ms'),
   actor: z.string().describe('A key id (key_...), "cli", "system", or the session that acted'),
@@ -37,7 +38,10 @@ export function auditRoutes(services: Services): FastifyPluginAsyncZod {
               target: z.string().max(256).optional(),
             })
             .strict(),
-          response: { 200: z.object({ entries: z.array(entrySchema), nextCursor: z.string().nullable() }) },
+          response: {
+            200: z.object({ entries: z.array(entrySchema), nextCursor: z.string().nullable() }),
+            ...errorResponses(...secretKeyErrors),
+          },
         },
       },
       async (request) => {

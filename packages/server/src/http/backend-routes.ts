@@ -7,7 +7,8 @@ import { describeUser } from '../tenancy/index.js';
 import type { Services } from '../services.js';
 import { describeConversation } from '../sessions/index.js';
 import { requireSecretKey } from './guards.js';
-import { conversationInfoSchema, secretKeySecurity, sessionInfoSchema, userTokensSchema } from './schemas.js';
+import { conversationInfoSchema, noContent, secretKeySecurity, sessionInfoSchema, userTokensSchema } from './schemas.js';
+import { errorResponses, secretKeyErrors } from './error-schema.js';
 import { tokensResponse } from './session-routes.js';
 
 const profile = {
@@ -50,7 +51,7 @@ export function backendRoutes(services: Services): FastifyPluginAsyncZod {
               sessionId: z.string().min(1).max(64).optional().describe('An anonymous session to link instead of starting a new one'),
             })
             .strict(),
-          response: { 201: userTokensSchema },
+          response: { 201: userTokensSchema, ...errorResponses(...secretKeyErrors, 404, 409) },
         },
       },
       async (request, reply) => {
@@ -70,7 +71,7 @@ export function backendRoutes(services: Services): FastifyPluginAsyncZod {
           security: secretKeySecurity,
           params: sessionParams,
           body: z.object(profile).strict(),
-          response: { 201: userTokensSchema },
+          response: { 201: userTokensSchema, ...errorResponses(...secretKeyErrors, 404, 409) },
         },
       },
       async (request, reply) => {
@@ -88,6 +89,7 @@ export function backendRoutes(services: Services): FastifyPluginAsyncZod {
           description: 'Its tokens stop working at once and its sockets close. Idempotent. Scope `sessions:write`.',
           security: secretKeySecurity,
           params: sessionParams,
+          response: { 204: noContent, ...errorResponses(...secretKeyErrors, 404) },
         },
       },
       async (request, reply) => {
@@ -112,6 +114,7 @@ export function backendRoutes(services: Services): FastifyPluginAsyncZod {
                 sessionInfoSchema.extend({ lastSeenAt: z.number().int(), revokedAt: z.number().int().nullable(), active: z.boolean() }),
               ),
             }),
+            ...errorResponses(...secretKeyErrors, 404),
           },
         },
       },
@@ -130,7 +133,10 @@ export function backendRoutes(services: Services): FastifyPluginAsyncZod {
           description: 'Newest first. Scope `users:read`.',
           security: secretKeySecurity,
           params: userParams,
-          response: { 200: z.object({ conversations: z.array(conversationInfoSchema.extend({ sessionId: z.string() })) }) },
+          response: {
+            200: z.object({ conversations: z.array(conversationInfoSchema.extend({ sessionId: z.string() })) }),
+            ...errorResponses(...secretKeyErrors, 404),
+          },
         },
       },
       async (request) => {

@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { Services } from '../services.js';
 import { describeConversation, describeMessage } from '../sessions/index.js';
 import { requireAccessToken } from './guards.js';
+import { accessTokenErrors, errorResponses } from './error-schema.js';
+import { conversationInfoSchema, messageInfoSchema } from './schemas.js';
 
 /** The caller's own conversations and messages; anyone else's answer 404. */
 export function conversationRoutes(services: Services): FastifyPluginAsyncZod {
@@ -15,6 +17,7 @@ export function conversationRoutes(services: Services): FastifyPluginAsyncZod {
           summary: "The caller's conversations",
           description: "For a user: all of the user's, newest first; for an anonymous session: its own.",
           security: [{ accessToken: [] }],
+          response: { 200: z.object({ conversations: z.array(conversationInfoSchema) }), ...errorResponses(...accessTokenErrors) },
         },
       },
       async (request) => {
@@ -34,6 +37,7 @@ export function conversationRoutes(services: Services): FastifyPluginAsyncZod {
           security: [{ accessToken: [] }],
           params: z.object({ id: z.string().max(128) }),
           querystring: z.object({ before: z.string().max(128).optional(), limit: z.coerce.number().int().min(1).max(200).optional() }),
+          response: { 200: z.object({ messages: z.array(messageInfoSchema) }), ...errorResponses(...accessTokenErrors, 404) },
         },
       },
       async (request) => {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Services } from '../services.js';
 import { clientIpOf, requireAccessToken, requirePublishableKey } from './guards.js';
+import { errorResponses, publishableKeyErrors } from './error-schema.js';
 
 /** Codes mailed to an address; the chat then signs in with `POST /v1/auth/link {method: "email_code"}`. */
 export function emailCodeRoutes(services: Services): FastifyPluginAsyncZod {
@@ -24,7 +25,7 @@ export function emailCodeRoutes(services: Services): FastifyPluginAsyncZod {
                 .describe('`signup`: a new code for a sign-up waiting to be confirmed'),
             })
             .strict(),
-          response: { 202: z.object({}) },
+          response: { 202: z.object({}).describe('Accepted: the same for every address'), ...errorResponses(...publishableKeyErrors, 503) },
         },
       },
       async (request, reply) => {

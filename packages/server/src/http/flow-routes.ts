@@ -7,6 +7,8 @@ import { magicLinkCookie } from './magic-link-routes.js';
 import { serializeCookie } from '../edge/cookies.js';
 import { publicUrlOf } from '../edge/public-url.js';
 import { FLOW_TTL_MS } from '../sign-in/index.js';
+import { accessTokenErrors, errorResponses, publishableKeyErrors } from './error-schema.js';
+import { htmlPage } from './schemas.js';
 
 const flowParams = z.object({ flowId: z.string().min(1).max(64) });
 const providerInfo = z.object({ id: z.string(), kind: z.enum(['oidc', 'github']), name: z.string() });
@@ -23,7 +25,7 @@ export function flowRoutes(services: Services): FastifyPluginAsyncZod {
           summary: "The tenant's sign-in providers",
           description: 'What a sign-in card offers as "Continue with …" buttons.',
           security: [{ publishableKey: [] }, { accessToken: [] }],
-          response: { 200: z.object({ providers: z.array(providerInfo) }) },
+          response: { 200: z.object({ providers: z.array(providerInfo) }), ...errorResponses(...publishableKeyErrors) },
         },
       },
       async (request) => {
@@ -57,6 +59,7 @@ export function flowRoutes(services: Services): FastifyPluginAsyncZod {
               url: z.string().optional(),
               matchCode: z.string().optional(),
             }),
+            ...errorResponses(...accessTokenErrors, 404, 409, 429, 503),
           },
         },
       },
@@ -87,7 +90,10 @@ export function flowRoutes(services: Services): FastifyPluginAsyncZod {
           summary: 'The state of a sign-in flow of this session',
           security: [{ accessToken: [] }],
           params: flowParams,
-          response: { 200: z.object({ state: z.enum(['pending', 'completed', 'failed', 'expired']) }) },
+          response: {
+            200: z.object({ state: z.enum(['pending', 'completed', 'failed', 'expired']) }),
+            ...errorResponses(...accessTokenErrors, 404),
+          },
         },
       },
       async (request) => {
@@ -106,6 +112,10 @@ export function flowRoutes(services: Services): FastifyPluginAsyncZod {
             'Completes the flow its `state` names, once. Answers an HTML page that tells the chat that opened it (`postMessage` to the origin that started the flow) and closes; 410 `FLOW_EXPIRED` for a used or expired flow.',
           params: z.object({ provider: z.string().min(1).max(32) }),
           querystring: z.looseObject({}),
+          response: {
+            200: htmlPage('Signed in: the page tells the chat that opened it, and closes'),
+            '4XX': htmlPage('The flow failed (e.g. 410 FLOW_EXPIRED, 403 FLOW_DENIED): the page says why'),
+          },
         },
       },
       async (request, reply) => {

@@ -7,6 +7,8 @@ import type { SignInResult } from '../sign-in/index.js';
 import { describeUser } from '../tenancy/index.js';
 import { clientIpOf, requireAccessToken, requirePublishableKey } from './guards.js';
 import { tokensResponse } from './session-routes.js';
+import { accessTokenErrors, errorResponses, publishableKeyErrors } from './error-schema.js';
+import { linkedTokensSchema, userInfoSchema } from './schemas.js';
 
 const transport = z.enum(['body', 'cookie']).default('body');
 const credentials = z.discriminatedUnion('method', [
@@ -57,6 +59,7 @@ export function linkRoutes(services: Services): FastifyPluginAsyncZod {
             'Links the caller\'s session to a user proven by an identity token from the customer\'s app (`method: "jwt"`), a hosted password account, or a completed sign-in flow this session started (`method: "flow"`). History is kept; the session\'s old tokens stop working at once.',
           security: [{ accessToken: [] }],
           body: credentials,
+          response: { 200: linkedTokensSchema, ...errorResponses(...accessTokenErrors, 409, 410, 429, 503) },
         },
       },
       async (request, reply) => {
@@ -84,6 +87,13 @@ export function linkRoutes(services: Services): FastifyPluginAsyncZod {
               tokenTransport: transport,
             })
             .strict(),
+          response: {
+            201: z
+              .union([linkedTokensSchema, z.object({ user: userInfoSchema }).describe('The account (with only a publishable key)')])
+              .describe('The session signed in as the new account, or (with only a publishable key) the account'),
+            202: z.object({ verification: z.literal('email_code') }).describe('A code was mailed: sign in with it to finish'),
+            ...errorResponses(...publishableKeyErrors, 409, 503),
+          },
         },
       },
       async (request, reply) => {

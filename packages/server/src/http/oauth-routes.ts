@@ -7,6 +7,7 @@ import { isTesseraError } from '../errors.js';
 import type { Services } from '../services.js';
 import { requireSecretKey } from './guards.js';
 import { secretKeySecurity } from './schemas.js';
+import { named } from '../edge/schema-registry.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const TAG = 'Backend';
@@ -36,9 +37,12 @@ const introspectForm = z.looseObject({
   token_type_hint: param.optional().describe('Ignored: both kinds are recognised'),
 });
 
-const oauthError = z
-  .object({ error: z.string().describe('RFC 6749 error code, e.g. invalid_grant'), error_description: z.string().optional() })
-  .describe('RFC 6749 error');
+const oauthError = named(
+  'OAuthError',
+  z.object({ error: z.string().describe('RFC 6749 error code, e.g. invalid_grant'), error_description: z.string().optional() }),
+  'An RFC 6749 error (these routes only)',
+);
+const oauthErrors = { 400: oauthError, 401: oauthError, 429: oauthError, 500: oauthError };
 
 const exchanged = z.object({
   access_token: z.string().describe('A tool token (`typ: tessera-tool+jwt`)'),
@@ -102,7 +106,7 @@ export function oauthRoutes(services: Services): FastifyPluginAsyncZod {
           security: secretKeySecurity,
           consumes: [FORM],
           body: exchangeForm,
-          response: { 200: exchanged, 400: oauthError, 401: oauthError },
+          response: { 200: exchanged, ...oauthErrors },
         },
       },
       async (request, reply) => {
@@ -132,7 +136,7 @@ export function oauthRoutes(services: Services): FastifyPluginAsyncZod {
           security: secretKeySecurity,
           consumes: [FORM],
           body: introspectForm,
-          response: { 200: introspected, 400: oauthError, 401: oauthError },
+          response: { 200: introspected, ...oauthErrors },
         },
       },
       async (request, reply) => {

@@ -1,7 +1,11 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
-import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { createJsonSchemaTransform, createJsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { referenceSchemas } from '../edge/schema-registry.js';
+import { dropUnusedComponents } from './unused-components.js';
+import { describeResponses } from './response-descriptions.js';
 
 export interface RegisteredRoute {
   method: string;
@@ -15,8 +19,11 @@ const DESCRIPTION = `Identity and session layer for AI chat agents.
 Browsers and apps use a publishable key (\`X-Tessera-Key: pk_...\`) or a bearer access token;
 customer backends use a secret key (\`Authorization: Bearer sk_...\` or \`X-API-Key: sk_...\`)
 whose scopes (\`tokens:write\`, \`sessions:write\`, \`users:read\`, \`users:delete\`, \`tokens:exchange\`, \`tokens:introspect\`, \`admin\`) are
-checked on every route. Every error is \`{"error":{"code":"UPPER_SNAKE","message":"..."}}\`.
-Real-time chat runs over the WebSocket at \`GET /v1/ws\`.`;
+checked on every route. Every error is \`{"error":{"code":"UPPER_SNAKE","message":"..."}}\` (the \`Error\` schema).
+Real-time chat runs over the WebSocket at \`GET /v1/ws\`: its frames are in the AsyncAPI 3.0 document at \`/asyncapi.json\`.
+The authorization server metadata (RFC 8414) is at \`/.well-known/oauth-authorization-server\`.`;
+
+const transformObject = createJsonSchemaTransformObject({ schemaRegistry: referenceSchemas });
 
 const LOGO_SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" width="150" height="40" viewBox="0 0 150 40"><text x="0" y="29" font-family="sans-serif" font-size="26" font-weight="700" fill="#ffffff">Tessera</text></svg>';
@@ -26,9 +33,10 @@ const DOCS_CSP =
   "default-src 'self'; base-uri 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self' data:; frame-ancestors 'self'; form-action 'self'";
 
 /**
- * The OpenAPI 3.1 document, generated from the same zod schemas that validate requests
- * (one source of truth), served at `/openapi.json`, and a reference page at `/docs`
- * (Swagger UI, its assets bundled in the package and served from here: no CDN).
+ * The OpenAPI 3.1 document, generated from the same zod schemas that validate requests and
+ * serialize responses (one source of truth; the named ones are `components.schemas`), served
+ * at `/openapi.json`, and a reference page at `/docs` (Swagger UI, its assets bundled in the
+ * package and served from here: no CDN).
  * Call before any route is registered; returns the list of every route registered after.
  */
 export async function registerOpenApi(app: FastifyInstance, version: string): Promise<RegisteredRoute[]> {
@@ -62,7 +70,14 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         },
       },
     },
-    transform: jsonSchemaTransform,
+    transform: createJsonSchemaTransform({ schemaRegistry: referenceSchemas }),
+    transformObject: (document) => {
+      const built = transformObject(document);
+      // Every named schema is made twice (as read and as written); only the ones used are kept.
+      dropUnusedComponents(built);
+      describeResponses(built);
+      return built;
+    },
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',
@@ -71,6 +86,16 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
     theme: { title: 'Tessera API reference' },
     logo: { type: 'image/svg+xml', content: Buffer.from(LOGO_SVG) },
   });
-  app.get('/openapi.json', { schema: { tags: ['Health'], summary: 'This OpenAPI 3.1 document' } }, async () => app.swagger());
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        tags: ['Health'],
+        summary: 'This OpenAPI 3.1 document',
+        response: { 200: z.looseObject({ openapi: z.string(), paths: z.record(z.string(), z.unknown()) }).describe('OpenAPI 3.1') },
+      },
+    },
+    async () => app.swagger(),
+  );
   return routes;
 }

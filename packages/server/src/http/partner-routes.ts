@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { describePartner } from '../tenancy/index.js';
 import type { Services } from '../services.js';
 import { requireSecretKey } from './guards.js';
-import { secretKeySecurity } from './schemas.js';
+import { noContent, secretKeySecurity } from './schemas.js';
+import { errorResponses, secretKeyErrors } from './error-schema.js';
+import { named } from '../edge/schema-registry.js';
 
 const verification = z
   .union([
@@ -15,14 +17,19 @@ const verification = z
   ])
   .describe("How the partner's init tokens are verified: exactly one of the three");
 
-const partnerSchema = z.looseObject({
-  id: z.string().describe('ptn_...'),
-  name: z.string(),
-  allowedOrigins: z.array(z.string()),
-  verification: z.record(z.string(), z.string()).describe('A secret is shown as "[set]"'),
-  trustedToAssertUsers: z.boolean(),
-  createdAt: z.number().int(),
-});
+const partnerSchema = named(
+  'Partner',
+  z.object({
+    id: z.string().describe('ptn_...'),
+    name: z.string(),
+    allowedOrigins: z.array(z.string()),
+    verification: z.record(z.string(), z.string()).describe('A secret is shown as "[set]"'),
+    trustedToAssertUsers: z.boolean(),
+    createdAt: z.number().int(),
+  }),
+  'A partner that embeds the chat with init tokens it signs',
+);
+const errors = errorResponses(...secretKeyErrors);
 const params = z.object({ id: z.string().min(1).max(64) });
 const TAG = 'Partners';
 
@@ -49,7 +56,7 @@ export function partnerRoutes(services: Services): FastifyPluginAsyncZod {
               trustedToAssertUsers: z.boolean().optional(),
             })
             .strict(),
-          response: { 201: partnerSchema },
+          response: { 201: partnerSchema, ...errors },
         },
       },
       async (request, reply) => {
@@ -67,7 +74,7 @@ export function partnerRoutes(services: Services): FastifyPluginAsyncZod {
           summary: 'List partners',
           description: 'Scope `admin`.',
           security: secretKeySecurity,
-          response: { 200: z.object({ partners: z.array(partnerSchema) }) },
+          response: { 200: z.object({ partners: z.array(partnerSchema) }), ...errors },
         },
       },
       async (request) => {
@@ -85,7 +92,7 @@ export function partnerRoutes(services: Services): FastifyPluginAsyncZod {
           description: 'Scope `admin`.',
           security: secretKeySecurity,
           params,
-          response: { 200: partnerSchema },
+          response: { 200: partnerSchema, ...errorResponses(...secretKeyErrors, 404) },
         },
       },
       async (request) => {
@@ -103,6 +110,7 @@ export function partnerRoutes(services: Services): FastifyPluginAsyncZod {
           description: 'Its init tokens stop being accepted at once; sessions it already started go on. Scope `admin`.',
           security: secretKeySecurity,
           params,
+          response: { 204: noContent, ...errorResponses(...secretKeyErrors, 404) },
         },
       },
       async (request, reply) => {

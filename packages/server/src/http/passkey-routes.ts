@@ -6,6 +6,8 @@ import type { Services } from '../services.js';
 import { describePasskey } from '../sign-in/passkey-owner.js';
 import { requireAccessToken } from './guards.js';
 import { optionalBody } from './optional-body.js';
+import { accessTokenErrors, errorResponses } from './error-schema.js';
+import { noContent } from './schemas.js';
 
 const passkeyInfo = z.object({
   id: z.string(),
@@ -66,7 +68,7 @@ export function passkeyRoutes(services: Services): FastifyPluginAsyncZod {
             "For `navigator.credentials.create()` (or @simplewebauthn/browser's `startRegistration`): a challenge bound to this signed-in session, valid 5 minutes, used once. The user's passkeys are excluded. An anonymous session is `403 FORBIDDEN`.",
           security,
           body: noBody,
-          response: { 200: creationOptions },
+          response: { 200: creationOptions, ...errorResponses(...accessTokenErrors) },
         },
       },
       async (request, reply) => {
@@ -85,7 +87,7 @@ export function passkeyRoutes(services: Services): FastifyPluginAsyncZod {
             "The authenticator's `RegistrationResponseJSON` for this session's registration options. The passkey becomes one of the user's ways to sign in. `401 INVALID_CREDENTIALS` when it does not verify (wrong origin or RP ID, no user verification, no or a used challenge); `409 CONFLICT` when it is already registered.",
           security,
           body: z.object({ response: passkeyResponse, name: z.string().min(1).max(100).optional() }).strict(),
-          response: { 201: z.object({ passkey: passkeyInfo }) },
+          response: { 201: z.object({ passkey: passkeyInfo }), ...errorResponses(...accessTokenErrors, 409) },
         },
       },
       async (request, reply) => {
@@ -102,7 +104,7 @@ export function passkeyRoutes(services: Services): FastifyPluginAsyncZod {
           tags: ['Passkeys'],
           summary: "The signed-in user's passkeys",
           security,
-          response: { 200: z.object({ passkeys: z.array(passkeyInfo) }) },
+          response: { 200: z.object({ passkeys: z.array(passkeyInfo) }), ...errorResponses(...accessTokenErrors) },
         },
       },
       async (request) => {
@@ -121,6 +123,7 @@ export function passkeyRoutes(services: Services): FastifyPluginAsyncZod {
             "`404 NOT_FOUND` for a passkey that is not the signed-in user's; `409 CONFLICT` when it is their last way to sign in.",
           security,
           params: z.object({ id: z.string().min(1).max(64) }),
+          response: { 204: noContent, ...errorResponses(...accessTokenErrors, 404, 409) },
         },
       },
       async (request, reply) => {
@@ -140,7 +143,7 @@ export function passkeyRoutes(services: Services): FastifyPluginAsyncZod {
             'For `navigator.credentials.get()` (or `startAuthentication`): no credentials listed (the authenticator offers its passkeys for this site), user verification required, a challenge bound to this session, valid 5 minutes, used once. Answer with `POST /v1/auth/link {method: "passkey", response}` or the socket frame `{type: "authenticate", method: "passkey", response}`.',
           security,
           body: noBody,
-          response: { 200: requestOptions },
+          response: { 200: requestOptions, ...errorResponses(...accessTokenErrors) },
         },
       },
       async (request, reply) => {

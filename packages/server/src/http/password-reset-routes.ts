@@ -6,6 +6,8 @@ import type { Services } from '../services.js';
 import { clientIpOf, requirePublishableKey } from './guards.js';
 import { escapeHtml } from '../html.js';
 import { sendPage } from './html-page.js';
+import { errorResponses, publishableKeyErrors } from './error-schema.js';
+import { htmlPage, noContent } from './schemas.js';
 
 const FORM = 'application/x-www-form-urlencoded';
 const confirmBody = z.object({ token: z.string().min(1).max(128), password: z.string().min(1).max(1024) }).strict();
@@ -28,7 +30,7 @@ export function passwordResetRoutes(services: Services): FastifyPluginAsyncZod {
             "The same `202` for every address. A link goes out only to a hosted account's verified email (proven by a code or a link); it works once, for 30 minutes.",
           security: [{ publishableKey: [] }],
           body: z.object({ email: z.string().min(1).max(320) }).strict(),
-          response: { 202: z.object({}) },
+          response: { 202: z.object({}).describe('Accepted: the same for every address'), ...errorResponses(...publishableKeyErrors, 503) },
         },
       },
       async (request, reply) => {
@@ -50,6 +52,11 @@ export function passwordResetRoutes(services: Services): FastifyPluginAsyncZod {
           description:
             'With the mailed token: `204`, and every session of the account is revoked. A used or expired token is `410 FLOW_EXPIRED`. The reset page posts here as a form and gets a page back.',
           body: confirmBody,
+          response: {
+            200: htmlPage('From the reset page (a form post): the page for people, also for its errors (400, 410)'),
+            204: noContent.describe('Changed; every session of the account is revoked'),
+            ...errorResponses(400, 410, 429),
+          },
         },
       },
       async (request, reply) => {

@@ -16,6 +16,8 @@ import {
 } from '../edge/cookies.js';
 import { clientIpOf, requireAccessToken, requirePublishableKeyOf } from './guards.js';
 import { optionalBody } from './optional-body.js';
+import { accessTokenErrors, errorResponses, publishableKeyErrors } from './error-schema.js';
+import { meSchema, noContent, sessionTokensSchema } from './schemas.js';
 
 const REFRESH_COOKIE_PATH = '/v1/auth';
 
@@ -37,6 +39,7 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
               .strict()
               .default({ tokenTransport: 'body' }),
           ),
+          response: { 201: sessionTokensSchema, ...errorResponses(...publishableKeyErrors, 409) },
         },
       },
       async (request, reply) => {
@@ -84,6 +87,7 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
               .strict()
               .default({}),
           ),
+          response: { 200: sessionTokensSchema, ...errorResponses(...accessTokenErrors, 429) },
         },
       },
       async (request, reply) => {
@@ -109,6 +113,10 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
               .strict()
               .optional(),
           ),
+          response: {
+            204: noContent.describe('Logged out; the refresh and access cookies are cleared'),
+            ...errorResponses(...accessTokenErrors),
+          },
         },
       },
       async (request, reply) => {
@@ -126,7 +134,14 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
 
     app.get(
       '/v1/me',
-      { schema: { tags: ['Sessions'], summary: 'The caller: session, user and custom claims', security: [{ accessToken: [] }] } },
+      {
+        schema: {
+          tags: ['Sessions'],
+          summary: 'The caller: session, user and custom claims',
+          security: [{ accessToken: [] }],
+          response: { 200: meSchema, ...errorResponses(...accessTokenErrors) },
+        },
+      },
       async (request) => {
         const { session } = await requireAccessToken(services, request);
         const user = await services.sessions.userOf(session);

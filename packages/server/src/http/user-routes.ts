@@ -4,7 +4,9 @@ import type { Services } from '../services.js';
 import { eraseAnonymous, eraseUser, exportUser } from '../privacy/index.js';
 import { describeIdentity, describeUser, monthlyUsage } from '../tenancy/index.js';
 import { requireSecretKey } from './guards.js';
-import { secretKeySecurity } from './schemas.js';
+import { erasureReceiptSchema, identityInfoSchema, noContent, secretKeySecurity, userInfoSchema } from './schemas.js';
+import { errorResponses, secretKeyErrors } from './error-schema.js';
+import { userExportSchema } from './user-export-schema.js';
 
 const userParams = z.object({ userId: z.string().min(1).max(256) });
 
@@ -21,6 +23,10 @@ export function userRoutes(services: Services): FastifyPluginAsyncZod {
             "Identities: the customer's own login (`external`), a hosted `password`, provider accounts (`oauth`). Scope `users:read`.",
           security: secretKeySecurity,
           params: userParams,
+          response: {
+            200: z.object({ user: userInfoSchema, identities: z.array(identityInfoSchema) }),
+            ...errorResponses(...secretKeyErrors, 404),
+          },
         },
       },
       async (request) => {
@@ -40,6 +46,7 @@ export function userRoutes(services: Services): FastifyPluginAsyncZod {
           description: "409 `CONFLICT` for the user's last one. Removing `password` removes the password. Scope `users:delete`.",
           security: secretKeySecurity,
           params: userParams.extend({ identityId: z.string().min(1).max(64) }),
+          response: { 204: noContent, ...errorResponses(...secretKeyErrors, 404, 409) },
         },
       },
       async (request, reply) => {
@@ -66,6 +73,7 @@ export function userRoutes(services: Services): FastifyPluginAsyncZod {
           description: 'Including the anonymous ids linked to them. Scope `users:read`.',
           security: secretKeySecurity,
           params: userParams,
+          response: { 200: userExportSchema, ...errorResponses(...secretKeyErrors, 404) },
         },
       },
       async (request) => {
@@ -84,6 +92,7 @@ export function userRoutes(services: Services): FastifyPluginAsyncZod {
             "Their sessions, and the still-anonymous sessions of the anonymous ids (browsers) they signed in from in this tenant, with those sessions' conversations and messages; their links to those ids. A session of such a browser signed in as someone else, or at another tenant, stays. Ends the erased sessions' sockets; returns a receipt with counts. Scope `users:delete`.",
           security: secretKeySecurity,
           params: userParams,
+          response: { 200: erasureReceiptSchema, ...errorResponses(...secretKeyErrors, 404) },
         },
       },
       async (request) => {
@@ -101,6 +110,7 @@ export function userRoutes(services: Services): FastifyPluginAsyncZod {
           description: 'Scope `users:delete`.',
           security: secretKeySecurity,
           params: z.object({ anonymousId: z.string().min(1).max(64) }),
+          response: { 200: erasureReceiptSchema, ...errorResponses(...secretKeyErrors, 404) },
         },
       },
       async (request) => {
@@ -118,6 +128,16 @@ export function userRoutes(services: Services): FastifyPluginAsyncZod {
           description: 'Unique anonymous visitors and users, sessions and messages of a month. Scope `users:read`.',
           security: secretKeySecurity,
           querystring: z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month must be YYYY-MM') }),
+          response: {
+            200: z.object({
+              month: z.string(),
+              uniqueAnonymous: z.number().int(),
+              uniqueUsers: z.number().int(),
+              sessions: z.number().int(),
+              messages: z.number().int(),
+            }),
+            ...errorResponses(...secretKeyErrors),
+          },
         },
       },
       async (request) => {

@@ -22,13 +22,18 @@ export class AccessTokens {
 
   constructor(
     private readonly keys: SigningKeyStore,
-    private readonly issuer: string,
+    /** Our `iss`, or how to read it when a token is signed or checked (see edge/issuer.ts). */
+    private readonly issuer: string | (() => string),
   ) {}
+
+  private currentIssuer(): string {
+    return typeof this.issuer === 'string' ? this.issuer : this.issuer();
+  }
 
   sign(input: AccessTokenInput, nowMs: number, ttlSeconds: number): { token: string; claims: AccessClaims; expiresAt: number } {
     const key = this.keys.signingKey(nowMs);
     const iat = Math.floor(nowMs / 1000);
-    const claims: AccessClaims = { iss: this.issuer, ...input, iat, exp: iat + ttlSeconds, jti: newSecret(12) };
+    const claims: AccessClaims = { iss: this.currentIssuer(), ...input, iat, exp: iat + ttlSeconds, jti: newSecret(12) };
     if (claims.uid === undefined) delete claims.uid;
     return { token: signCompactJws(key, ACCESS_TOKEN_TYP, claims), claims, expiresAt: claims.exp * 1000 };
   }
@@ -56,7 +61,7 @@ export class AccessTokens {
     );
     if (!signed) throw invalid('bad signature');
     const claims = decodeJson(payload) as unknown as AccessClaims & { nbf?: unknown };
-    if (claims.iss !== this.issuer) throw invalid('wrong issuer');
+    if (claims.iss !== this.currentIssuer()) throw invalid('wrong issuer');
     if (audience !== undefined && claims.aud !== audience) throw invalid('wrong audience');
     if (typeof claims.sid !== 'string' || typeof claims.ver !== 'number' || typeof claims.aud !== 'string') {
       throw invalid('missing claims');

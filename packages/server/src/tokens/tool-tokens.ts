@@ -38,14 +38,19 @@ export type ToolTokenInput = Omit<ToolClaims, 'iss' | 'jti' | 'iat' | 'exp'>;
 export class ToolTokens {
   constructor(
     private readonly keys: SigningKeyStore,
-    private readonly issuer: string,
+    /** Our `iss`, or how to read it when a token is signed or checked (see edge/issuer.ts). */
+    private readonly issuer: string | (() => string),
   ) {}
+
+  private currentIssuer(): string {
+    return typeof this.issuer === 'string' ? this.issuer : this.issuer();
+  }
 
   sign(input: ToolTokenInput, nowMs: number, ttlSeconds = MAX_TOOL_TOKEN_TTL_SECONDS): { token: string; claims: ToolClaims } {
     const key = this.keys.signingKey(nowMs);
     const iat = Math.floor(nowMs / 1000);
     const claims: ToolClaims = {
-      iss: this.issuer,
+      iss: this.currentIssuer(),
       ...input,
       jti: newSecret(12),
       iat,
@@ -64,7 +69,7 @@ export class ToolTokens {
           if (!key || key.alg !== header.alg) throw new TesseraError('INVALID_TOKEN', 'token was not signed by a Tessera key');
           return key.publicKey;
         },
-        { typ: TOOL_TOKEN_TYP, issuer: this.issuer, currentDate: new Date(nowMs), requiredClaims: ['sid', 'ver', 'sub', 'exp'] },
+        { typ: TOOL_TOKEN_TYP, issuer: this.currentIssuer(), currentDate: new Date(nowMs), requiredClaims: ['sid', 'ver', 'sub', 'exp'] },
       );
       return payload as unknown as ToolClaims;
     } catch (error) {

@@ -9,6 +9,13 @@ import type { SettingsPatch } from '../../src/tenancy/settings.js';
 
 export const ORIGIN = 'http://localhost:3000';
 
+/**
+ * The issuer of test servers: one for all, as a deployment's nodes share one, so a restart on
+ * another port (or a sibling node) accepts the tokens of the first. `config: {issuer: undefined}`
+ * for the default (the URL the server listens on).
+ */
+export const TEST_ISSUER = 'http://tessera.test';
+
 /** Origins that look like ORIGIN and must never pass for it: no prefix, suffix, port or scheme games. */
 export const ORIGIN_LOOK_ALIKES = [
   'http://localhost:3000.evil.com',
@@ -43,7 +50,15 @@ export interface TestServerOptions extends AppOptions {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tessera-test-'));
   const app = await buildApp(
-    { dataDir, port: options.port ?? 0, host: '127.0.0.1', logLevel: 'silent', cleanupIntervalMs: 0, ...options.config },
+    {
+      dataDir,
+      port: options.port ?? 0,
+      host: '127.0.0.1',
+      logLevel: 'silent',
+      cleanupIntervalMs: 0,
+      issuer: TEST_ISSUER,
+      ...options.config,
+    },
     options,
   );
   let keys = options.keys;

@@ -34,14 +34,14 @@ describe('access tokens: what we issue', () => {
     expect(key.d).toBeUndefined(); // never the private part
 
     const { payload, protectedHeader } = await jwtVerify(tokens.accessToken, createLocalJWKSet(jwks.body), {
-      issuer: 'tessera',
+      issuer: server.app.services.issuer.value,
       audience: server.tenantId,
       typ: 'at+jwt',
       algorithms: ['ES256'],
     });
     expect(protectedHeader.kid).toBe(header.kid);
     expect(payload).toEqual({
-      iss: 'tessera',
+      iss: server.app.services.issuer.value,
       aud: server.tenantId,
       sub: tokens.session.anonymousId,
       sid: tokens.session.id,
@@ -199,7 +199,11 @@ describe('signing-key rotation', () => {
     const after = await startAnonymousSession(server);
     expect(decodeJwt(after.accessToken).header.kid).toBe(fresh.kid);
     for (const token of [before.accessToken, after.accessToken]) {
-      await jwtVerify(token, createLocalJWKSet(jwks), { audience: server.tenantId, issuer: 'tessera', typ: 'at+jwt' });
+      await jwtVerify(token, createLocalJWKSet(jwks), {
+        audience: server.tenantId,
+        issuer: server.app.services.issuer.value,
+        typ: 'at+jwt',
+      });
       expect((await me(server, token)).status).toBe(200);
     }
     const socket = connect(server, { token: before.accessToken });

@@ -1,0 +1,24 @@
+import type { Server } from 'node:http';
+import type { ServerConfig } from '../config.js';
+import { publicUrlOf } from './public-url.js';
+
+/**
+ * `iss` of every token this node signs and accepts: `config.issuer`, else the public URL
+ * (`publicUrl`, else `http://localhost:{the port it listens on}`). Read when a token is signed
+ * or checked, so a node started on port 0 names the port it got.
+ */
+export class Issuer {
+  private server: Server | null = null;
+
+  constructor(private readonly config: Pick<ServerConfig, 'issuer' | 'publicUrl' | 'port'>) {}
+
+  /** The HTTP server whose port the default names. */
+  listensOn(server: Server): void {
+    this.server = server;
+  }
+
+  get value(): string {
+    if (this.config.issuer) return this.config.issuer;
+    return this.server ? publicUrlOf(this.config, this.server) : (this.config.publicUrl ?? `http://localhost:${this.config.port}`);
+  }
+}
