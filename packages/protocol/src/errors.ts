@@ -16,8 +16,12 @@ export const ERROR_CODES = {
   FORBIDDEN: { http: 403, ws: null },
   ORIGIN_NOT_ALLOWED: { http: 403, ws: null },
   NOT_FOUND: { http: 404, ws: null },
+  /** The path exists, not with this method; the answer's `Allow` header lists the methods it has. */
+  METHOD_NOT_ALLOWED: { http: 405, ws: null },
   CONFLICT: { http: 409, ws: null },
   PAYLOAD_TOO_LARGE: { http: 413, ws: CLOSE.MESSAGE_TOO_BIG },
+  /** A request body of a media type the route does not take (JSON routes take `application/json`). */
+  UNSUPPORTED_MEDIA_TYPE: { http: 415, ws: null },
   RATE_LIMITED: { http: 429, ws: null },
   INTERNAL: { http: 500, ws: CLOSE.INTERNAL_ERROR },
   UNAVAILABLE: { http: 503, ws: CLOSE.SERVICE_RESTART },

@@ -25,8 +25,11 @@ import { auditRoutes } from './http/audit-routes.js';
 import { passkeyRoutes } from './http/passkey-routes.js';
 import { websocketRoute } from './http/websocket-route.js';
 import { registerOpenApi, type RegisteredRoute } from './http/openapi.js';
+import { registerUnmatchedRoutes } from './http/unmatched-routes.js';
 import { instrumentRequests, metricsRoutes } from './http/metrics-routes.js';
 import { widgetRoutes } from './http/widget-routes.js';
+import { asyncApiRoutes } from './http/asyncapi-routes.js';
+import { authorizationServerRoutes } from './http/authorization-server-routes.js';
 import { demoRoutes, type DemoRoutesOptions } from './demo/index.js';
 
 export interface TesseraApp {
@@ -57,6 +60,7 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
     trustProxy: false,
     requestIdHeader: false,
   });
+  services.issuer.listensOn(http.server);
   http.setValidatorCompiler(validatorCompiler);
   http.setSerializerCompiler(serializerCompiler);
   http.decorateRequest('clientIp', '');
@@ -67,6 +71,7 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
   registerErrorHandling(http);
   registerCors(http, services);
   const routes = await registerOpenApi(http, 'v1');
+  registerUnmatchedRoutes(http, routes);
   await http.register(healthRoutes(services));
   await http.register(sessionRoutes(services));
   await http.register(conversationRoutes(services));
@@ -83,6 +88,8 @@ export async function buildApp(input: ServerConfigInput, options: AppOptions = {
   await http.register(auditRoutes(services));
   await http.register(passkeyRoutes(services));
   await http.register(websocketRoute());
+  await http.register(asyncApiRoutes(services));
+  await http.register(authorizationServerRoutes(services));
   await http.register(widgetRoutes());
   if (config.demo) await http.register(demoRoutes(services, options.demo));
 

@@ -1,16 +1,19 @@
 import { resolve } from 'node:path';
-import { buildApp } from './app.js';
 import { loadConfig, type ServerConfigInput } from './config.js';
 import { createLogger } from './logger.js';
 import { readEnvironment } from './main.js';
-import { createServices, type Services } from './services.js';
+import type { Services } from './services.js';
 import { initialise, type InitResult } from './tenancy/index.js';
 import { cleanupAllTenants } from './sessions/index.js';
-import { startPartnerSite, type PartnerSite } from './demo/index.js';
-import { positionals, USAGE, values } from './cli/arguments.js';
+import type { PartnerSite } from './demo/index.js';
+import { positionals, values } from './cli/arguments.js';
+import { isCommand, overview, usageOf } from './cli/help.js';
 import { initialisedTenant } from './cli/initialised-tenant.js';
 import { keyCommand } from './cli/key-commands.js';
 import { partnerCommand } from './cli/partner-commands.js';
+import { originCommand } from './cli/origin-commands.js';
+import { settingsCommand } from './cli/settings-commands.js';
+import { UsageError } from './cli/usage-error.js';
 import { assertInitialised, listenHost, listenMetrics } from './cli/start-options.js';
 import { type ExampleAgent, startExampleAgent } from './cli/example-agent.js';
 
@@ -24,6 +27,7 @@ const configInput = (): ServerConfigInput => ({
   metricsPort: values['metrics-port'] !== undefined ? Number(values['metrics-port']) : environment.metricsPort,
   metricsHost: values['metrics-host'] ?? environment.metricsHost,
   publicUrl: environment.publicUrl,
+  issuer: values.issuer ?? environment.issuer,
   smtpUrl: environment.smtpUrl,
   mailFrom: environment.mailFrom,
   databaseUrl: environment.databaseUrl,
@@ -35,6 +39,8 @@ const configInput = (): ServerConfigInput => ({
 
 async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
   const config = loadConfig({ ...configInput(), logLevel: 'warn' });
+  // Loaded when needed: `tessera help` and misuse answer at once, without the whole server.
+  const { createServices } = await import('./services.js');
   const services = await createServices(config, createLogger('warn'));
   try {
     return await work(services);
@@ -74,6 +80,7 @@ async function start(): Promise<void> {
   // Off unless asked for (`npm start` asks): the demo's pretend login must never reach production.
   const demo = values.demo;
   let partnerUrl: string | null = null;
+  const { buildApp } = await import('./app.js');
   const app = await buildApp({ ...configInput(), demo }, { demo: { partnerUrl: () => partnerUrl } });
   const address = await app.http.listen({ port: app.services.config.port, host: app.services.config.host });
   const loopbackDemo = demo && values.host === undefined && environment.host === undefined;
@@ -95,6 +102,7 @@ async function start(): Promise<void> {
     const partnerPort = values['demo-partner-port'] !== undefined ? Number(values['demo-partner-port']) : port === 8080 ? 8081 : null;
     if (partnerPort !== null) {
       try {
+        const { startPartnerSite } = await import('./demo/index.js');
         partnerSite = await startPartnerSite({
           services: app.services,
           tesseraUrl: shopUrl,
@@ -144,9 +152,15 @@ async function audit(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const [command, action, id] = positionals;
-  if (values.help || !command) {
-    console.log(USAGE);
+  const [command, action, ...args] = positionals;
+  if (command === undefined || (command === 'help' && action === undefined && !values.help)) {
+    console.log(overview());
+    return;
+  }
+  const asked = command === 'help' ? (action ?? 'help') : command;
+  if (!isCommand(asked)) throw new UsageError(`unknown command ${asked}`);
+  if (command === 'help' || values.help) {
+    console.log(usageOf(asked));
     return;
   }
   switch (command) {
@@ -156,13 +170,17 @@ async function main(): Promise<void> {
     case 'start':
       return start();
     case 'keys':
-      return withServices((services) => keyCommand(services, action, id));
+      return keyCommand(action, args[0], withServices);
     case 'partners':
-      return withServices((services) => partnerCommand(services, action, id));
+      return partnerCommand(action, args[0], withServices);
+    case 'settings':
+      return settingsCommand(action, args, withServices);
+    case 'origins':
+      return originCommand(action, args, withServices);
     case 'audit':
       return audit();
     case 'signing-key':
-      if (action !== 'rotate') throw new Error(USAGE);
+      if (action !== 'rotate') throw new UsageError('signing-key has one action: rotate', 'signing-key');
       await withServices(async (services) => {
         // Published now, signing in ten minutes: verifiers' JWKS caches (max-age 300 s) pick it up first.
         const key = await services.signingKeys.rotate({ activateAfterMs: SIGNING_KEY_ACTIVATION_DELAY_MS });
@@ -176,12 +194,15 @@ async function main(): Promise<void> {
       console.log(JSON.stringify(report));
       return;
     }
-    default:
-      throw new Error(`unknown command ${command}\n\n${USAGE}`);
   }
 }
 
 main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    // Misuse: what was wrong, then how to use it; exit 2 as shells expect.
+    console.error(`${error.message}\n\n${error.command ? usageOf(error.command) : overview()}`);
+    process.exit(2);
+  }
   console.error(error instanceof Error ? error.message : error);
   process.exit(1);
 });

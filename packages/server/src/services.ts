@@ -29,6 +29,7 @@ import {
   Audit,
   OriginPolicy,
   Partners,
+  RefusedOrigins,
   SecretBox,
   SpikeGuard,
   Tenants,
@@ -36,10 +37,13 @@ import {
   VisitorLimits,
 } from './tenancy/index.js';
 import { AccessTokens, ExternalTokenVerifier, loadServerSecret, SigningKeyStore, ToolTokens, VerifiedTokens } from './tokens/index.js';
+import { Issuer } from './edge/issuer.js';
 
 /** Every domain service of one node, wired once. Edges (HTTP, WebSocket, CLI) only call these. */
 export interface Services extends SignInServices {
   config: ServerConfig;
+  /** `iss` of our tokens: configured, else the public URL (see edge/issuer.ts). */
+  issuer: Issuer;
   clock: Clock;
   logger: Logger;
   store: Store;
@@ -119,7 +123,8 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
   const redis = config.redisUrl ? await openRedis(config.redisUrl, { logger, clock }) : null;
   const bus = overrides.bus ?? redis?.bus ?? new MemoryBus();
   const signingKeys = await SigningKeyStore.open(config.dataDir, clock);
-  const accessTokens = new AccessTokens(signingKeys, config.issuer);
+  const issuer = new Issuer(config);
+  const accessTokens = new AccessTokens(signingKeys, () => issuer.value);
   const audit = new Audit(store, clock, logger);
   const secretBox = new SecretBox(loadServerSecret(config.dataDir, 'tenant-secrets'));
   const tenants = new Tenants({ store, clock, bus, audit, secretBox });
@@ -177,7 +182,7 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     breaker: new CircuitBreaker(clock, { ...DEFAULT_CIRCUIT_BREAKER, ...overrides.circuitBreaker }),
   });
   const agents = new Agents(overrides.agent ?? new DemoAgent(), (tenant) => httpAgents.agentFor(tenant));
-  const toolTokens = new ToolTokens(signingKeys, config.issuer);
+  const toolTokens = new ToolTokens(signingKeys, () => issuer.value);
   const running = new RunningTurns(config.maxAgentCallsInFlight);
   const chat = new ChatTurns({
     clock,
@@ -220,6 +225,7 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
   metrics.reportBusWith(() => bus.reliable);
   return {
     config,
+    issuer,
     clock,
     logger,
     store,
@@ -228,7 +234,7 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     accessTokens,
     externalTokens,
     tenants,
-    origins: new OriginPolicy({ tenants, partners }),
+    origins: new OriginPolicy({ tenants, partners, refusals: new RefusedOrigins({ logger, clock }) }),
     apiKeys,
     users,
     sessionCache,

@@ -161,7 +161,7 @@ describe('tessera keys', () => {
     expect(scoped.code).toBe(1);
     expect(scoped.stderr).toMatch(/publishable keys have no scopes/);
     expect(await names()).not.toContain('typo');
-  });
+  }, 60_000);
 
   it('fails cleanly: unknown key, missing name, unknown scope, uninitialised directory, unknown command', async () => {
     const unknownKey = await runCli(['keys', 'revoke', 'key_doesnotexist000000', '--data', dataDir]);
@@ -175,8 +175,8 @@ describe('tessera keys', () => {
     expect(empty.code).toBe(1);
     expect(empty.stderr).toMatch(/not initialised/);
     const unknown = await runCli(['frobnicate']);
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/unknown command/);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^unknown command frobnicate\n\ntessera <command> \[options\]\n/);
   });
 });
 
@@ -209,7 +209,7 @@ describe('tessera cleanup', () => {
       await current.stop();
     }
     expect(await runCliJson(['cleanup', '--data', dataDir])).toEqual({ sessions: 0, refreshTokens: 0, conversations: 0, messages: 0 });
-  });
+  }, 60_000);
 });
 
 describe('tessera start', () => {

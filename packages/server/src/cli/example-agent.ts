@@ -44,7 +44,7 @@ export async function startExampleAgent(services: Services, tenantId: string, te
       HOST: '127.0.0.1',
       PORT: String(port),
       TESSERA_URL: tesseraUrl,
-      TESSERA_ISSUER: services.config.issuer,
+      TESSERA_ISSUER: services.issuer.value,
       TOOL_AUDIENCE: agentSettingsOf(await services.tenants.get(tenantId)).toolAudience,
       AGENT_SIGNING_SECRET: secret,
     },

@@ -1,10 +1,35 @@
 import type { Services } from '../services.js';
 import { describeKey, SCOPES } from '../tenancy/index.js';
-import { USAGE, values } from './arguments.js';
-import { CLI, initialisedTenant } from './initialised-tenant.js';
+import { values } from './arguments.js';
+import { DATA_OPTIONS, TENANT_OPTION } from './common-options.js';
+import { CLI, initialisedTenant, type OpenServices } from './initialised-tenant.js';
+import { UsageError } from './usage-error.js';
 
-/** `tessera keys create|list|rotate|revoke`. */
-export async function keyCommand(services: Services, action: string | undefined, id: string | undefined): Promise<void> {
+export const KEYS_USAGE = `tessera keys create --name NAME [--kind secret|publishable] [--scope S]... [--ip CIDR]...
+                   [--expires 2027-01-31|30d|12h] [--rate-limit PER_MINUTE]
+tessera keys list
+tessera keys rotate ID [--grace SECONDS]
+tessera keys revoke ID
+
+  create   a new key, printed once (only its hash is kept). Scopes, for secret keys: tokens:write,
+           sessions:write, users:read, users:delete, tokens:exchange, tokens:introspect, admin
+           (default tokens:write only). --ip restricts where it may be used from.
+  rotate   a new key with the same name and powers; the old one works --grace seconds more (default 0)
+  revoke   the key stops working on the next request
+
+  --json         machine-readable output
+${DATA_OPTIONS}
+${TENANT_OPTION}`;
+
+/** `tessera keys create|list|rotate|revoke`; the store is opened once the action makes sense. */
+export async function keyCommand(action: string | undefined, id: string | undefined, open: OpenServices): Promise<void> {
+  if (!(action === 'create' || action === 'list' || ((action === 'rotate' || action === 'revoke') && id))) {
+    throw new UsageError(action ? `unknown or incomplete: keys ${action}` : 'keys needs an action', 'keys');
+  }
+  return open((services) => run(services, action, id));
+}
+
+async function run(services: Services, action: string, id: string | undefined): Promise<void> {
   const tenant = await initialisedTenant(services);
   if (action === 'create') {
     if (!values.name) throw new Error('keys create needs --name');
@@ -42,7 +67,7 @@ export async function keyCommand(services: Services, action: string | undefined,
     await services.apiKeys.revoke(tenant.id, id, CLI);
     console.log(values.json ? JSON.stringify({ id, revoked: true }) : `${id} revoked`);
   } else {
-    throw new Error(USAGE);
+    throw new UsageError(action ? `unknown or incomplete: keys ${action}` : 'keys needs an action', 'keys');
   }
 }
 

@@ -2,11 +2,34 @@ import { readFileSync } from 'node:fs';
 import { newSecret } from '../ids.js';
 import type { Services } from '../services.js';
 import { describePartner } from '../tenancy/index.js';
-import { USAGE, values } from './arguments.js';
-import { CLI, initialisedTenant } from './initialised-tenant.js';
+import { values } from './arguments.js';
+import { DATA_OPTIONS, TENANT_OPTION } from './common-options.js';
+import { CLI, initialisedTenant, type OpenServices } from './initialised-tenant.js';
+import { UsageError } from './usage-error.js';
 
-/** `tessera partners add|list|remove`. */
-export async function partnerCommand(services: Services, action: string | undefined, id: string | undefined): Promise<void> {
+export const PARTNERS_USAGE = `tessera partners add --name NAME --origin URL... [--trusted]
+                     [--secret S | --secret-file F | --public-key-file PEM | --jwks-url URL]
+tessera partners list
+tessera partners remove ID
+
+  add      a third party that embeds the chat on its own origins, starting sessions with init
+           tokens it signs. No key given: a new HS256 secret is generated and printed once.
+           --trusted: its init tokens may name a signed-in user.
+  remove   its init tokens are refused from the next one on
+
+  --json         machine-readable output
+${DATA_OPTIONS}
+${TENANT_OPTION}`;
+
+/** `tessera partners add|list|remove`; the store is opened once the action makes sense. */
+export async function partnerCommand(action: string | undefined, id: string | undefined, open: OpenServices): Promise<void> {
+  if (!(action === 'add' || action === 'list' || (action === 'remove' && id))) {
+    throw new UsageError(action ? `unknown or incomplete: partners ${action}` : 'partners needs an action', 'partners');
+  }
+  return open((services) => run(services, action, id));
+}
+
+async function run(services: Services, action: string, id: string | undefined): Promise<void> {
   const tenant = await initialisedTenant(services);
   if (action === 'add') {
     if (!values.name) throw new Error('partners add needs --name');
@@ -45,6 +68,6 @@ export async function partnerCommand(services: Services, action: string | undefi
     await services.partners.remove(tenant.id, id, CLI);
     console.log(values.json ? JSON.stringify({ id, removed: true }) : `${id} removed`);
   } else {
-    throw new Error(USAGE);
+    throw new UsageError(action ? `unknown or incomplete: partners ${action}` : 'partners needs an action', 'partners');
   }
 }

@@ -129,8 +129,10 @@ export class Gateway {
    */
   private refused(code: ErrorCode, request: IncomingMessage, ip: string, sessionId?: string): void {
     this.services.metrics.handshakeFailures.inc({ code });
+    // The origin policy logged it already, rated: a refused page retrying must not flood the log.
+    if (code === 'ORIGIN_NOT_ALLOWED') return;
     const origin = request.headers.origin?.slice(0, 200);
-    const level = code === 'ORIGIN_NOT_ALLOWED' || code === 'RATE_LIMITED' ? 'warn' : 'info';
+    const level = code === 'RATE_LIMITED' ? 'warn' : 'info';
     this.services.logger[level]({ code, ip, origin, sessionId }, 'websocket handshake refused');
   }
 

@@ -45,7 +45,7 @@ export async function authenticateHandshake(
   const { origins } = services;
   const origin = request.headers.origin;
   // An origin no tenant or partner allows is refused before any credential is looked at.
-  if (origin !== undefined && !(await origins.isKnown(origin))) throw new TesseraError('ORIGIN_NOT_ALLOWED', 'origin not allowed');
+  await origins.assertKnown(origin);
   const credentials = credentialsOf(request, url);
   if (credentials.kind === 'token') {
     if (credentials.via === 'cookie' && origin === undefined) {

@@ -1,4 +1,4 @@
-export { Tenants, type TenantsDeps } from './tenants.js';
+export { Tenants, TENANT_CACHE_TTL_MS, type TenantsDeps } from './tenants.js';
 export {
   applySettingsPatch,
   DEFAULT_SETTINGS,
@@ -13,6 +13,7 @@ export { ApiKeys, describeKey, hasScope, SCOPES, type CreateKeyInput, type Scope
 export { ApiKeyAccess, type ApiKeyAccessDeps } from './api-key-access.js';
 export { Partners, describePartner, MAX_PARTNER_ORIGINS, MAX_PARTNERS_PER_TENANT, type CreatePartnerInput } from './partners.js';
 export { OriginPolicy } from './origin-policy.js';
+export { RefusedOrigins, REFUSED_ORIGIN_LOG_INTERVAL_MS } from './refused-origins.js';
 export { SpikeGuard, DEFAULT_SPIKE_GUARD, type SpikeGuardOptions, type SpikeVerdict } from './spike-guard.js';
 export { ipAllowed, parseAllowlist, MAX_ALLOWLIST_ENTRIES } from './ip-allowlist.js';
 export { Users, describeUser, type UserProfile } from './users.js';

@@ -1,6 +1,7 @@
 import { TesseraError } from '../errors.js';
 import type { Tenant } from '../store/index.js';
 import type { Partners } from './partners.js';
+import type { RefusedOrigins } from './refused-origins.js';
 import type { Tenants } from './tenants.js';
 
 /**
@@ -10,17 +11,25 @@ import type { Tenants } from './tenants.js';
  * A request without `Origin` (not a browser) passes.
  */
 export class OriginPolicy {
-  constructor(private readonly deps: { tenants: Tenants; partners: Partners }) {}
+  constructor(private readonly deps: { tenants: Tenants; partners: Partners; refusals?: RefusedOrigins }) {}
 
   /** Allowed by some tenant or partner: enough for CORS, and to refuse a handshake before any credential is read. */
   async isKnown(origin: string): Promise<boolean> {
     return (await this.deps.tenants.allOrigins()).has(origin) || (await this.deps.partners.allOrigins()).has(origin);
   }
 
+  /** Refuses (and logs, rated) an origin no tenant or partner allows: a handshake's first check. */
+  async assertKnown(origin: string | undefined): Promise<void> {
+    if (origin === undefined || (await this.isKnown(origin))) return;
+    this.deps.refusals?.note(origin);
+    throw new TesseraError('ORIGIN_NOT_ALLOWED', 'origin not allowed');
+  }
+
   /** For callers naming the tenant by key: the tenant's own origins only. */
   assertTenantOrigin(tenant: Tenant, origin: string | undefined, extraOrigins: readonly string[] = []): void {
     if (origin === undefined) return;
     if (tenant.settings.allowedOrigins.includes(origin) || extraOrigins.includes(origin)) return;
+    this.deps.refusals?.note(origin, tenant.id);
     throw new TesseraError('ORIGIN_NOT_ALLOWED', 'origin not allowed');
   }
 

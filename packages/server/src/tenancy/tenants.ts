@@ -18,12 +18,18 @@ export interface TenantsDeps {
 }
 
 /**
+ * How long a cached tenant is trusted without word of a change: what another process wrote to the
+ * store with no bus between them (the `tessera` CLI next to a single node) is seen within this.
+ */
+export const TENANT_CACHE_TTL_MS = 5_000;
+
+/**
  * Tenants and their settings, cached in memory: settings are read on every request.
  * A change tells every node (`tenant.changed`) and, when it has an actor, is audited.
  */
 export class Tenants {
-  private readonly cache = new Map<string, Tenant>();
-  private knownOrigins: Promise<Set<string>> | null = null;
+  private readonly cache = new Map<string, { tenant: Tenant; readAt: number }>();
+  private knownOrigins: { origins: Promise<Set<string>>; readAt: number } | null = null;
   private readonly store: Store;
   private readonly clock: Clock;
 
@@ -45,11 +51,12 @@ export class Tenants {
 
   async get(id: string): Promise<Tenant> {
     const cached = this.cache.get(id);
-    if (cached) return cached;
+    if (cached && this.fresh(cached.readAt)) return cached.tenant;
+    const readAt = this.clock.now();
     const tenant = await this.store.tenants.get(id);
     if (!tenant) throw new TesseraError('NOT_FOUND', 'no such tenant');
     tenant.settings = withDefaults(tenant.settings);
-    this.cache.set(id, tenant);
+    this.cache.set(id, { tenant, readAt });
     return tenant;
   }
 
@@ -76,10 +83,15 @@ export class Tenants {
 
   /** Origins allowed by any tenant: enough to answer a CORS preflight, which carries no key. */
   allOrigins(): Promise<Set<string>> {
-    this.knownOrigins ??= this.store.tenants
-      .list()
-      .then((tenants) => new Set(tenants.flatMap((t) => withDefaults(t.settings).allowedOrigins)));
-    return this.knownOrigins;
+    if (this.knownOrigins && this.fresh(this.knownOrigins.readAt)) return this.knownOrigins.origins;
+    const origins = this.store.tenants.list().then((tenants) => new Set(tenants.flatMap((t) => withDefaults(t.settings).allowedOrigins)));
+    this.knownOrigins = { origins, readAt: this.clock.now() };
+    return origins;
+  }
+
+  private fresh(readAt: number): boolean {
+    const age = this.clock.now() - readAt;
+    return age >= 0 && age < TENANT_CACHE_TTL_MS;
   }
 
   invalidate(id: string): void {

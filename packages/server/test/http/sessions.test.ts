@@ -140,11 +140,13 @@ describe('POST /v1/sessions: anonymous sessions over HTTP', () => {
       expect(response.body.error.code).toBe('ORIGIN_NOT_ALLOWED');
       expect(response.body.accessToken).toBeUndefined();
       expect(setCookie(response.headers, 'tessera_anon')).toBeNull();
-      expect(response.headers.get('access-control-allow-origin')).toBeNull();
+      // The page may read its refusal (so the SDK can say why), never with credentials.
+      expect(response.headers.get('access-control-allow-origin')).toBe(origin);
+      expect(response.headers.get('access-control-allow-credentials')).toBeNull();
     });
   }
 
-  it('answers CORS only for allowed origins', async () => {
+  it('lets only allowed origins make credentialed calls; an unknown origin passes the preflight without credentials', async () => {
     const allowed = await fetch(`${server.url}/v1/sessions`, {
       method: 'OPTIONS',
       headers: { origin: ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-tessera-key' },
@@ -156,7 +158,18 @@ describe('POST /v1/sessions: anonymous sessions over HTTP', () => {
       method: 'OPTIONS',
       headers: { origin: 'http://localhost:3000.evil.com', 'access-control-request-method': 'POST' },
     });
-    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+    expect(evil.headers.get('access-control-allow-credentials')).toBeNull();
+    // Its calls then carry no cookie, and only a refusal is readable by it.
+    const refused = await fetch(`${server.url}/v1/auth/providers`, {
+      headers: { origin: 'http://localhost:3000.evil.com', 'x-tessera-key': server.publishableKey },
+    });
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('access-control-allow-origin')).toBe('http://localhost:3000.evil.com');
+    expect(refused.headers.get('access-control-allow-credentials')).toBeNull();
+    expect((await refused.json()).error.code).toBe('ORIGIN_NOT_ALLOWED');
+    const health = await fetch(`${server.url}/healthz`, { headers: { origin: 'http://localhost:3000.evil.com' } });
+    expect(health.status).toBe(200);
+    expect(health.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('refuses a missing, malformed, unknown or secret key with INVALID_API_KEY', async () => {
