@@ -70,6 +70,13 @@ module.exports = {
       to: { path: '^packages/(client/src/|server/)' },
     },
     {
+      name: 'react-uses-the-client-api-only',
+      comment: 'The React bindings are built on the client SDK as any adopter would use it.',
+      severity: 'error',
+      from: { path: '^packages/react/src/' },
+      to: { path: '^packages/(client/src/|server/|widget/)' },
+    },
+    {
       name: 'client-needs-no-server',
       severity: 'error',
       from: { path: '^packages/(client|protocol)/src/' },

@@ -140,6 +140,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     pingIntervalMs: options.pingIntervalMs ?? 25_000,
     socketTimeoutMs: options.socketTimeoutMs ?? 10_000,
     watchEnvironment: options.watchEnvironment !== false,
+    probeOrigin: (accessToken) => api.providers(accessToken ? { accessToken } : { publishableKey: options.publishableKey ?? '' }),
     report: (error) => {
       if (!reported.has(error)) events.emit('error', error);
     },

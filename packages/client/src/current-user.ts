@@ -9,6 +9,10 @@ export interface CurrentUser {
   auth: AuthState;
   sessionId: string | null;
   anonymousId: string | null;
+  /** The signed-in user's display name (the token's `name`), null while anonymous or unknown. */
+  name: string | null;
+  /** The signed-in user's avatar URL (the token's `picture`), null while anonymous or unknown. */
+  avatar: string | null;
   /** Custom claims set by your backend (role, workspaceId, permissions...). */
   custom: Record<string, unknown>;
   /** Access-token expiry, epoch ms (server clock). */
@@ -23,6 +27,8 @@ export function currentUserFromClaims(claims: Partial<AccessClaims> | null): Cur
     auth: claims.auth ?? (claims.uid ? 'user' : 'anonymous'),
     sessionId: claims.sid ?? null,
     anonymousId: claims.anon ?? null,
+    name: claims.name ?? null,
+    avatar: claims.picture ?? null,
     custom: claims.custom ?? {},
     expiresAt: claims.exp ? claims.exp * 1000 : null,
   };

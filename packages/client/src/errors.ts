@@ -37,3 +37,12 @@ export function isRetryableError(error: unknown): boolean {
   if (error.code === 'NETWORK_ERROR' || error.code === 'TIMEOUT') return true;
   return error.status !== undefined && (error.status >= 500 || error.status === 429);
 }
+
+/**
+ * True when a connection cannot go on by retrying: the session is gone, there are no credentials,
+ * or the server refuses this origin (a deployment setting only an administrator can change).
+ */
+export function endsConnection(error: unknown): boolean {
+  if (isTerminalAuthError(error)) return true;
+  return error instanceof TesseraError && (error.code === 'NO_CREDENTIALS' || error.code === 'ORIGIN_NOT_ALLOWED');
+}

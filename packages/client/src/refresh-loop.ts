@@ -38,6 +38,8 @@ export interface RefreshLoopOptions {
   reacquire: (() => Promise<TokenPair | null>) | null;
   /** Reports a failed round (`onRefreshError`); returns it as a TesseraError. */
   report(error: unknown): TesseraError;
+  /** Reports the session's end (`onRefreshError`), unless it was reported already. */
+  reportEnd(error: unknown): void;
 }
 
 /** The timed part of the token manager: when to refresh, one refresh at a time, retries, locks. */
@@ -109,6 +111,8 @@ export function createRefreshLoop(options: RefreshLoopOptions): RefreshLoop {
       // Newer tokens arrived meanwhile (sign-in, another tab): the failure is moot.
       const pair = held();
       if (pair && pair !== startPair) return pair;
+      // Dropped meanwhile (a logout, or the session's end the socket told of): nothing more to tell.
+      if (!pair && startPair) throw error;
       if (isTerminalAuthError(error) || (error instanceof TesseraError && error.status === 401)) {
         dispatch({ type: 'ended' });
         // Your backend may still vouch for the user: then nobody needs to hear about it.
@@ -116,11 +120,13 @@ export function createRefreshLoop(options: RefreshLoopOptions): RefreshLoop {
           const fresh = await options.reacquire().catch(() => null);
           if (fresh) return fresh;
         }
-        options.report(error);
+        options.reportEnd(error);
         throw error;
       }
       const failure = options.report(error);
-      if (failure.code !== 'CLIENT_CLOSED') dispatch({ type: 'round-failed', retryAtMs: clock.now() + options.retry.maxDelayMs });
+      // A refused origin is a deployment setting: no timer retries it, only a wake (`check()`) or new tokens.
+      const pauseMs = failure.code === 'ORIGIN_NOT_ALLOWED' ? Number.POSITIVE_INFINITY : options.retry.maxDelayMs;
+      if (failure.code !== 'CLIENT_CLOSED') dispatch({ type: 'round-failed', retryAtMs: clock.now() + pauseMs });
       throw failure;
     }
   }

@@ -1,39 +1,16 @@
-import type { ClientFrame, ServerFrame, TokenPair } from '@tessera/protocol';
+import type { ClientFrame, TokenPair } from '@tessera/protocol';
 import { BEARER_PROTOCOL_PREFIX, CLOSE, isErrorCode, SUBPROTOCOL } from '@tessera/protocol';
-import { backoffDelayMs, type BackoffOptions } from './backoff.js';
+import { backoffDelayMs } from './backoff.js';
 import { closeAction } from './close-policy.js';
-import { sleep, type Clock } from './clock.js';
-import type { ConnectionStateMachine } from './connection.js';
-import { isTerminalAuthError, TesseraError } from './errors.js';
-import type { Outbox } from './outbox.js';
+import { sleep } from './clock.js';
+import { endsConnection, TesseraError } from './errors.js';
+import { originRefusalOf } from './handshake-refusal.js';
 import { isPageHidden, onPageWake } from './page-events.js';
-import type { PendingRequests } from './pending-requests.js';
-import { CLIENT_CLOSE_REASONS, openSocket, type SocketHandle, type WebSocketConstructor } from './socket.js';
-import type { TokenManager } from './token-manager.js';
+import { CLIENT_CLOSE_REASONS, openSocket, type HandshakeFailure, type SocketHandle } from './socket.js';
+import type { SocketLifecycleOptions } from './socket-lifecycle-options.js';
 import { sessionKeyOf } from './token-state.js';
 
-export interface SocketLifecycleOptions {
-  WebSocket: WebSocketConstructor;
-  /** The socket base URL, `wss://chat.example.com`. */
-  wsBase: string;
-  publishableKey?: string;
-  clock: Clock;
-  tokens: TokenManager;
-  /** Start anonymous sessions over HTTP before connecting (the cookie), rather than let the socket start one. */
-  createSessionOverHttp: boolean;
-  connection: ConnectionStateMachine;
-  outbox: Outbox;
-  requests: PendingRequests;
-  /** Hands a frame on; a returned promise delays the greeting until it settles. */
-  route(frame: ServerFrame): Promise<void> | undefined;
-  reconnect: BackoffOptions;
-  pingIntervalMs: number;
-  socketTimeoutMs: number;
-  /** Reconnect (or ping) at once when the page becomes visible or comes back online. */
-  watchEnvironment: boolean;
-  /** Tells the client's listeners of an error the client ends on (unless they heard of it already). */
-  report(error: TesseraError): void;
-}
+export type { SocketLifecycleOptions };
 
 /** The socket's life: connect, greet, hand renewed tokens over, reconnect with backoff, close for good. */
 export interface SocketLifecycle {
@@ -99,9 +76,8 @@ export function createSocketLifecycle(options: SocketLifecycleOptions): SocketLi
       token = await tokens.getAccessToken({ createSession: options.createSessionOverHttp });
     } catch (error) {
       if (current !== generation) return;
-      if (isTerminalAuthError(error) || (error as TesseraError).code === 'NO_CREDENTIALS') {
-        await end(error as TesseraError);
-      } else scheduleReconnect();
+      if (endsConnection(error)) await end(error as TesseraError);
+      else scheduleReconnect();
       return;
     }
     if (current !== generation) return;
@@ -186,12 +162,14 @@ export function createSocketLifecycle(options: SocketLifecycleOptions): SocketLi
     if (connection.state === 'connected') connection.transition('reconnecting');
   }
 
-  function socketClosed(code: number, reason: string): void {
+  function socketClosed(code: number, reason: string, refused: HandshakeFailure | null): void {
     socket = null;
     if (loggingOut) return;
     requests.socketLost(new TesseraError('NETWORK_ERROR', `connection closed (${code})`));
     if (connection.state === 'connected' && clock.now() - connectedAtMs >= STABLE_CONNECTION_MS) attempt = 0;
-    switch (closeAction(code)) {
+    const action = closeAction(code);
+    if (refused && action === 'reconnect') return void handshakeFailed(refused);
+    switch (action) {
       case 'closed':
         void end(null, reason || 'closed by server', true);
         return;
@@ -212,6 +190,15 @@ export function createSocketLifecycle(options: SocketLifecycleOptions): SocketLi
     scheduleReconnect();
   }
 
+  /** A refused origin ends the connection (retrying cannot help); anything else is retried. */
+  async function handshakeFailed(failure: HandshakeFailure): Promise<void> {
+    const current = generation;
+    const refusal = await originRefusalOf(failure, () => options.probeOrigin(socketToken));
+    if (current !== generation) return;
+    if (refusal) await end(refusal);
+    else scheduleReconnect();
+  }
+
   /** Ends the connection for good (until the next `connect()`), optionally dropping the tokens. */
   function end(error: TesseraError | null, reason?: string, clearTokens = false): Promise<void> {
     return shutDown({
@@ -230,7 +217,8 @@ export function createSocketLifecycle(options: SocketLifecycleOptions): SocketLi
     wakeReconnect?.();
     socket?.close(CLOSE.NORMAL, how.closeReason);
     socket = null;
-    if (how.clearTokens) await tokens.clear();
+    // A server-side end (revoked, invalid) is the session's end: the token manager reports it once.
+    if (how.clearTokens) await (how.error ? tokens.end(how.error) : tokens.clear());
     for (const undo of unwatch.splice(0)) undo();
     tokens.stop();
     // Closed for good, queued messages cannot be sent; paused, they wait for the next connect.
@@ -238,7 +226,8 @@ export function createSocketLifecycle(options: SocketLifecycleOptions): SocketLi
     requests.rejectAll(how.failure);
     settleWaiters(how.failure);
     if (connection.state !== 'closed') connection.transition(how.to, how.reason);
-    if (how.error) options.report(how.error);
+    // With the tokens dropped, the token manager told of the error (or had, when it ended first).
+    if (how.error && !how.clearTokens) options.report(how.error);
   }
 
   function watchEnvironment(): void {

@@ -42,8 +42,16 @@ export interface SocketOptions {
   /** How long to wait for the handshake, or for any frame after a ping. */
   responseTimeoutMs: number;
   onFrame(frame: ServerFrame): void;
-  /** Called once, when the server or the network ended the socket (not after `close()`). */
-  onClose(code: number, reason: string): void;
+  /**
+   * Called once, when the server or the network ended the socket (not after `close()`).
+   * `refused` when it never opened (the handshake failed), with what the error event said, if anything.
+   */
+  onClose(code: number, reason: string, refused: HandshakeFailure | null): void;
+}
+
+/** A handshake that failed: `ws` and React Native name the HTTP status in the error's message; browsers say nothing. */
+export interface HandshakeFailure {
+  message?: string;
 }
 
 export interface SocketHandle {
@@ -53,11 +61,15 @@ export interface SocketHandle {
   close(code?: number, reason?: string): void;
 }
 
+const ignoreEvent = () => undefined;
+
 /** One WebSocket: JSON frames in and out, a heartbeat that notices a dead network. */
 export function openSocket(options: SocketOptions): SocketHandle {
   const { clock } = options;
   const ws = new options.WebSocket(options.url, options.protocols);
   let finished = false;
+  let opened = false;
+  let errorMessage: string | undefined;
   let pingTimer: unknown;
   let deadline: unknown;
 
@@ -74,7 +86,7 @@ export function openSocket(options: SocketOptions): SocketHandle {
   const finish = (code: number, reason: string) => {
     if (finished) return;
     detach();
-    options.onClose(code, reason);
+    options.onClose(code, reason, opened ? null : { ...(errorMessage !== undefined && { message: errorMessage }) });
   };
   const expectResponse = () => {
     deadline ??= clock.setTimeout(() => {
@@ -100,7 +112,10 @@ export function openSocket(options: SocketOptions): SocketHandle {
   };
 
   expectResponse(); // the handshake must complete in time too
-  ws.onopen = armPing;
+  ws.onopen = () => {
+    opened = true;
+    armPing();
+  };
   ws.onmessage = (event) => {
     clock.clearTimeout(deadline);
     deadline = undefined;
@@ -114,8 +129,10 @@ export function openSocket(options: SocketOptions): SocketHandle {
     if (frame && typeof frame.type === 'string') options.onFrame(frame);
   };
   ws.onclose = (event) => finish(event.code, event.reason);
-  ws.onerror = () => {
-    /* a close event follows */
+  ws.onerror = (event) => {
+    // A close event follows; its code (1006) says nothing of why a handshake failed, the error may.
+    const message = (event as { message?: unknown } | null)?.message;
+    if (typeof message === 'string') errorMessage = message;
   };
 
   return {
@@ -124,6 +141,8 @@ export function openSocket(options: SocketOptions): SocketHandle {
     close(code = CLOSE.NORMAL, reason = '') {
       if (finished) return;
       detach();
+      // `ws` reports closing a socket still connecting as an error event: one nobody handles would throw.
+      ws.onerror = ignoreEvent;
       try {
         ws.close(code, reason);
       } catch {

@@ -1,10 +1,13 @@
 import type { SessionInfo, TokenPair } from '@tessera/protocol';
 import type { Issued, TesseraApi } from './api.js';
 import { TesseraError } from './errors.js';
+import { createSessionHint, type SessionHint } from './session-hint.js';
 import type { TokenSource } from './token-state.js';
 
 export interface TokenAcquisitionOptions {
   api: TesseraApi;
+  /** Tessera's base URL: names this browser's session hint (cookie transport). */
+  baseUrl: string;
   publishableKey?: string;
   tokenProvider?: () => Promise<TokenPair>;
   /** Takes a pair into the token manager. */
@@ -20,11 +23,15 @@ export interface TokenAcquisition {
   acquire(createSession: boolean): Promise<TokenPair | null>;
   /** Starts an anonymous session with the publishable key. */
   startSession(): Promise<{ tokens: TokenPair; session?: SessionInfo }>;
+  /** The session is over (logout, revoked, refused): the next page load does not look for its cookie. */
+  forget(): void;
 }
 
 export function createTokenAcquisition(options: TokenAcquisitionOptions): TokenAcquisition {
   const { api, take } = options;
   let acquiring: Promise<TokenPair | null> | null = null;
+  // Only the cookie is out of sight: storage the client reads itself needs no hint.
+  const hint: SessionHint | null = api.transport.kind === 'cookie' ? createSessionHint(options.baseUrl.replace(/\/+$/, '')) : null;
 
   /** One attempt at a time: callers meanwhile share it; the next call after it settles starts anew. */
   function acquire(createSession: boolean): Promise<TokenPair | null> {
@@ -40,11 +47,14 @@ export function createTokenAcquisition(options: TokenAcquisitionOptions): TokenA
   }
 
   async function attemptOnce(createSession: boolean): Promise<TokenPair | null> {
-    const restored = api.restore ? await api.restore() : null;
+    // Without the hint this browser never had a session here: no refresh probe (and no 401 in the console).
+    const restored = api.restore && (hint?.present() ?? true) ? await api.restore() : null;
     if (restored) {
+      hint?.set();
       take(restored.tokens, 'server', restored);
       return restored.tokens;
     }
+    hint?.clear();
     if (options.tokenProvider) return await fromProvider(options.tokenProvider);
     if (createSession && options.publishableKey) return (await startSession()).tokens;
     return null;
@@ -67,9 +77,10 @@ export function createTokenAcquisition(options: TokenAcquisitionOptions): TokenA
   async function startSession(): Promise<{ tokens: TokenPair; session?: SessionInfo }> {
     if (!options.publishableKey) throw new TesseraError('NO_CREDENTIALS', 'a publishableKey is needed to start a session');
     const result = await api.startSession(options.publishableKey);
+    hint?.set();
     take(result.tokens, 'server', result);
     return { tokens: result.tokens, session: result.session };
   }
 
-  return { acquire, startSession };
+  return { acquire, startSession, forget: () => hint?.clear() };
 }

@@ -55,7 +55,11 @@ export interface TokenManagerOptions {
   watchEnvironment?: boolean;
   /** Called with every new pair the SDK takes (refreshed, adopted from another tab, signed in). */
   onTokenRefresh?: (tokens: TokenPair) => void;
-  /** Called when a refresh fails: terminally (the pair was cleared), or after all retries. */
+  /**
+   * Called when a refresh fails after all retries, and once at every end of a session: its refresh
+   * token refused (revoked, expired, reused), or the server ending it (revoked, erased). Not called
+   * for a logout, here or in another tab: that end was asked for.
+   */
   onRefreshError?: (error: TesseraError) => void;
 }
 
@@ -82,6 +86,8 @@ export interface TokenManager {
   /** Takes a pair the server just issued (session frame, sign-in, your backend). */
   setTokens(tokens: TokenPair, source?: 'server' | 'provider'): Promise<void>;
   clear(): Promise<void>;
+  /** The server ended the session (a socket closed as revoked or invalid): drops the pair and reports the end, once. */
+  end(error: TesseraError): Promise<void>;
   /** Re-checks expiry at once (page visible again, back online, device woke). */
   check(): void;
   /** Resolves when no refresh is in flight. */
@@ -113,19 +119,25 @@ export function createTokenManagerWith(options: TokenManagerOptions, api: Tesser
   let running = false;
   let coordinator: TabCoordinator | null = null;
   let detach: Array<() => void> = [];
+  /** Whether the end of the latest pair's session was reported: a session ends once, however many notice. */
+  let endReported = false;
 
   /** Every change of state or pair goes through here: the pure transition, then its effects. */
   function dispatch(event: TokenEvent): void {
     snapshot = nextTokenSnapshot(snapshot, event);
-    if (event.type === 'tokens') announce(event.tokens, event.source);
-    else if (event.type === 'cleared' || event.type === 'ended') announce(null);
+    if (event.type === 'tokens') {
+      endReported = false; // a new pair, a session whose end is yet to be told
+      announce(event.tokens, event.source);
+    } else if (event.type === 'cleared' || event.type === 'ended') announce(null);
     loop.schedule();
   }
 
   /** A new pair (or none) is saved, told to the other tabs and to the listeners. */
   function announce(tokens: TokenPair | null, source?: TokenSource): void {
-    if (!tokens) persist(() => storage.clear());
-    else if (source !== 'stored') {
+    if (!tokens) {
+      persist(() => storage.clear());
+      sources.forget(); // the session is over: a reload does not look for its refresh cookie
+    } else if (source !== 'stored') {
       persist(() => storage.save(tokens));
       if (source !== 'adopted') coordinator?.publish(sessionKeyOf(tokens), tokens);
       options.onTokenRefresh?.(tokens);
@@ -150,6 +162,12 @@ export function createTokenManagerWith(options: TokenManagerOptions, api: Tesser
     return failure;
   }
 
+  function reportEnd(error: unknown): void {
+    if (endReported) return;
+    endReported = true;
+    report(error);
+  }
+
   const sources = createTokenAcquisition({ ...options, api, take });
   const loop = createRefreshLoop({
     api,
@@ -167,6 +185,7 @@ export function createTokenManagerWith(options: TokenManagerOptions, api: Tesser
     coordinator: () => coordinator,
     reacquire: options.tokenProvider ? () => sources.acquire(false) : null,
     report,
+    reportEnd,
   });
 
   /** A pair another tab (or the storage) announced: taken when it is newer for the same session. */
@@ -232,6 +251,13 @@ export function createTokenManagerWith(options: TokenManagerOptions, api: Tesser
 
     async clear() {
       dispatch({ type: 'cleared', refreshInFlight: loop.inFlight });
+      await persisting;
+    },
+
+    async end(error) {
+      const held = snapshot.pair !== null;
+      dispatch({ type: 'ended' });
+      if (held) reportEnd(error);
       await persisting;
     },
 

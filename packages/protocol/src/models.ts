@@ -61,6 +61,10 @@ export interface AccessClaims {
   ver: number;
   uid?: string;
   custom?: Record<string, unknown>;
+  /** The signed-in user's display name (OIDC `name`), when known. */
+  name?: string;
+  /** The signed-in user's avatar URL (OIDC `picture`), when known. */
+  picture?: string;
   /** Epoch seconds of the last sign-in or re-authentication (signed-in sessions only). */
   auth_time?: number;
   /** How the person signed in, RFC 8176 values (`pwd`, `otp`, `email`, `hwk`, `swk`, `fed`, `jwt`, `srv`). */

@@ -33,6 +33,8 @@ export function accessClaimsOf(tenant: Tenant, session: Session, user: User | nu
     auth: user ? 'user' : 'anonymous',
     ver: session.ver,
     ...(user ? { uid: user.externalId, custom: user.custom } : {}),
+    ...(user?.name ? { name: user.name } : {}),
+    ...(user?.avatar ? { picture: user.avatar } : {}),
     ...signInClaimsOf(session, user),
   };
 }

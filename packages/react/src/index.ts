@@ -1,0 +1,10 @@
+export { TesseraProvider } from './tessera-provider.js';
+export type { TesseraProviderProps } from './tessera-provider.js';
+export { useTessera } from './tessera-context.js';
+export { useSession } from './use-session.js';
+export type { TesseraSession } from './use-session.js';
+export { useCurrentUser } from './use-current-user.js';
+export { useChat } from './use-chat.js';
+export type { TesseraChat } from './use-chat.js';
+export type { ChatMessage, ChatMessageStatus } from './chat-store.js';
+export type { ChatClient, ChatClientOptions, CurrentUser, TesseraError } from '@tessera/client';
