@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { TesseraError } from '../errors.js';
+import { errorResponses } from './error-schema.js';
 
 /**
  * `GET /v1/ws` as the OpenAPI document shows it. Upgrades never reach this handler
@@ -24,12 +25,17 @@ export function websocketRoute(): FastifyPluginAsyncZod {
             '',
             'The `Origin` must be an allowed origin of the tenant (or partner), else the upgrade is refused with 403.',
             'Close codes: 1008 invalid or revoked token, 4001 token expired, 4002 auth state changed, 1009 frame too large, 1012 server restart.',
+            'Every frame, both ways, and the close codes: the AsyncAPI 3.0 document at `/asyncapi.json`.',
           ].join('\n'),
           querystring: z.object({
             token: z.string().optional().describe('An access token (prefer the subprotocol)'),
             init: z.string().optional().describe("A partner's init token"),
             key: z.string().optional().describe('A publishable key, `pk_...`'),
           }),
+          response: {
+            101: z.undefined().describe('Switching Protocols: the socket is open (an `Upgrade: websocket` request)'),
+            ...errorResponses(400, 401, 403, 429, 503),
+          },
         },
       },
       async () => {
