@@ -1,5 +1,6 @@
 import { h } from './dom.js';
 import { createEmailCodeForm, type EmailCodeActions } from './email-code-form.js';
+import { t, withEmail } from './strings.js';
 
 /**
  * Why a hosted account's address needs its code: just signed up (the server mailed a code
@@ -17,11 +18,7 @@ export function createConfirmEmailStep(
   reason: ConfirmEmailReason,
   extra: HTMLElement[] = [],
 ): HTMLFormElement {
-  const address = h('strong', {}, email);
-  const intro =
-    reason === 'signed-up'
-      ? h('p', {}, 'We sent a code to ', address, '. Enter it to confirm your address and sign in.')
-      : h('p', {}, 'Please confirm your email address first: enter the code we sent to ', address, ', or send a new one.');
+  const intro = h('p', {}, ...withEmail(reason === 'signed-up' ? t.confirmSignedUp : t.confirmUnconfirmed, email));
   // A new code for the sign-up itself, so the password chosen there stays.
   const resend: EmailCodeActions = { ...codes, requestCode: (address) => codes.requestCode(address, 'signup') };
   return createEmailCodeForm({ codes: resend, email, intro, extra });

@@ -1,6 +1,7 @@
 import { h } from './dom.js';
 import { emailErrorText } from './email-sign-in.js';
 import { createOneFieldForm } from './one-field-form.js';
+import { t } from './strings.js';
 
 /** What the code step needs: mail a code to an address, sign the chat in with it. */
 export interface EmailCodeActions {
@@ -35,13 +36,13 @@ export function createEmailCodeForm({ codes, email, intro, extra = [] }: EmailCo
     pattern: '[0-9 ]{6,7}',
     maxlength: '7',
   });
-  const resend = h('button', { type: 'button', class: 'link' }, 'Send a new code');
+  const resend = h('button', { type: 'button', class: 'link' }, t.sendNewCode);
   const form = createOneFieldForm({
-    name: 'Sign in with the code',
-    label: 'Six-digit code',
+    name: t.signInWithCode,
+    label: t.codeLabel,
     intro,
     input,
-    submit: 'Sign in with code',
+    submit: t.signInWithCode,
     extra: [resend, ...extra],
     async run(code) {
       await codes.signInWithCode(email, code);
@@ -52,7 +53,7 @@ export function createEmailCodeForm({ codes, email, intro, extra = [] }: EmailCo
     resend.disabled = true;
     try {
       await codes.requestCode(email);
-      line.textContent = 'A new code is on its way.';
+      line.textContent = t.newCodeSent;
       input.value = '';
       input.focus();
     } catch (failure) {

@@ -3,6 +3,7 @@ import { createEmailCodeForm } from './email-code-form.js';
 import type { EmailSignIn } from './email-sign-in.js';
 import { createMatchCodeWaiting } from './match-code.js';
 import { createOneFieldForm } from './one-field-form.js';
+import { t, withEmail } from './strings.js';
 
 type Mode = 'code' | 'link';
 
@@ -25,17 +26,17 @@ export function createEmailSignInChoice(emailSignIn: EmailSignIn): HTMLElement {
   function choices(): void {
     const pick = (mode: Mode, text: string) =>
       h('button', { type: 'button', class: 'provider', 'data-email': mode, onclick: () => askAddress(mode) }, text);
-    box.replaceChildren(pick('code', 'Email me a code'), pick('link', 'Email me a link'));
+    box.replaceChildren(pick('code', t.emailCode), pick('link', t.emailLink));
   }
 
   function askAddress(mode: Mode): void {
     const input = h('input', { name: 'email', type: 'email', required: true, autocomplete: 'email', value: address });
     const form = createOneFieldForm({
-      name: mode === 'code' ? 'Email me a code' : 'Email me a link',
-      label: 'Your email',
+      name: mode === 'code' ? t.emailCode : t.emailLink,
+      label: t.yourEmail,
       input,
-      submit: mode === 'code' ? 'Send code' : 'Send link',
-      extra: [back('Back', choices)],
+      submit: mode === 'code' ? t.sendCode : t.sendLink,
+      extra: [back(t.back, choices)],
       async run(email) {
         address = email;
         if (mode === 'code') {
@@ -55,8 +56,8 @@ export function createEmailSignInChoice(emailSignIn: EmailSignIn): HTMLElement {
       createEmailCodeForm({
         codes: emailSignIn,
         email,
-        intro: h('p', {}, 'We sent a six-digit code to ', h('strong', {}, email), '. It works for 10 minutes.'),
-        extra: [back('Use another email', () => askAddress('code'))],
+        intro: h('p', {}, ...withEmail(t.codeSent, email)),
+        extra: [back(t.useAnotherEmail, () => askAddress('code'))],
       }),
     );
   }

@@ -1,6 +1,7 @@
 import { TesseraError, type AuthenticatedEvent, type ChatClient, type MagicLinkFlow } from '@tessera/client';
 import { createPendingFlowMemory, type PendingFlow } from './pending-flow.js';
 import { errorText } from './text.js';
+import { t } from './strings.js';
 
 /** Where the magic link of this tab stands, for the cards that show it. */
 export type MagicLinkStatus =
@@ -158,13 +159,13 @@ export function emailErrorText(error: unknown): string {
   const { code } = (error ?? {}) as { code?: string };
   switch (code) {
     case 'CODE_INVALID':
-      return 'That code is wrong or expired.';
+      return t.errCodeInvalid;
     case 'RATE_LIMITED':
-      return 'Too many emails asked for. Please wait a few minutes and try again.';
+      return t.errTooManyEmails;
     case 'UNAVAILABLE':
-      return "Sign-in by email isn't available right now.";
+      return t.errEmailUnavailable;
     case 'BAD_REQUEST':
-      return 'Please check the email address.';
+      return t.errCheckEmail;
     default:
       return errorText(error);
   }
@@ -173,7 +174,7 @@ export function emailErrorText(error: unknown): string {
 /** Why a link did not sign the chat in. */
 export function magicLinkErrorText(error: unknown): string {
   const { code } = (error ?? {}) as { code?: string };
-  if (code === 'CODE_INVALID') return 'The link was refused: the match code was typed wrong too often. Send a new link.';
-  if (code === 'FLOW_EXPIRED') return 'That link expired. Send a new one.';
+  if (code === 'CODE_INVALID') return t.errLinkRefused;
+  if (code === 'FLOW_EXPIRED') return t.errLinkExpired;
   return emailErrorText(error);
 }

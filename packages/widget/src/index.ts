@@ -1,8 +1,10 @@
 import { mount, type TesseraWidget } from './mount.js';
 import { scriptOptions, type WidgetOptions } from './options.js';
 import type { WidgetUser } from './profile.js';
+import type { Strings } from './strings.js';
+import type { Theme } from './theme.js';
 
-export type { TesseraWidget, WidgetOptions, WidgetUser };
+export type { Strings, TesseraWidget, Theme, WidgetOptions, WidgetUser };
 
 export interface TesseraGlobal {
   readonly version: string;
@@ -14,12 +16,14 @@ export interface TesseraGlobal {
 
 const script = document.currentScript as HTMLScriptElement | null;
 const scriptOrigin = script?.src ? new URL(script.src, location.href).origin : null;
+/** The on-demand chunks (Markdown, passkeys) sit next to widget.js, wherever that is hosted. */
+const assetBase = script?.src ? new URL('.', new URL(script.src, location.href)).href : undefined;
 
 const api: TesseraGlobal = {
   version: '0.1.0',
   widget: null,
   mount(options) {
-    const widget = mount(options, scriptOrigin);
+    const widget = mount(options, scriptOrigin, assetBase);
     api.widget ??= widget;
     return widget;
   },

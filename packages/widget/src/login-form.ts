@@ -1,6 +1,7 @@
 import { createConfirmEmailStep, type ConfirmEmailReason } from './confirm-email-step.js';
 import { h } from './dom.js';
 import type { EmailCodeActions } from './email-code-form.js';
+import { t } from './strings.js';
 
 /** How a hosted-account submit ended: signed in, or the address must be proven by a mailed code first. */
 export type HostedOutcome = 'signed-in' | 'confirm-email';
@@ -33,13 +34,13 @@ export function createLoginForm(
   { id = 'tessera-login', others = [] }: LoginFormOptions = {},
 ): { content: Node[]; focus: HTMLElement } {
   let creating = false;
-  const heading = h('h3', {}, 'Sign in');
-  const nameField = h('label', { hidden: true }, 'Name (optional)', h('input', { name: 'name', autocomplete: 'name' }));
+  const heading = h('h3', {}, t.signIn);
+  const nameField = h('label', { hidden: true }, t.nameOptional, h('input', { name: 'name', autocomplete: 'name' }));
   const email = h('input', { name: 'email', type: 'email', required: true, autocomplete: 'email' });
   const password = h('input', { name: 'password', type: 'password', required: true, autocomplete: 'current-password', minlength: '8' });
   const error = h('p', { class: 'error', role: 'alert' });
-  const submit = h('button', { type: 'submit', class: 'primary' }, 'Sign in');
-  const toggle = h('button', { type: 'button', class: 'link' }, 'Create an account');
+  const submit = h('button', { type: 'submit', class: 'primary' }, t.signIn);
+  const toggle = h('button', { type: 'button', class: 'link' }, t.createAccount);
   const cancel = h(
     'button',
     {
@@ -50,13 +51,13 @@ export function createLoginForm(
         handlers.cancel();
       },
     },
-    'Cancel',
+    t.cancel,
   );
   toggle.addEventListener('click', () => {
     creating = !creating;
-    heading.textContent = creating ? 'Create an account' : 'Sign in';
-    submit.textContent = creating ? 'Create account' : 'Sign in';
-    toggle.textContent = creating ? 'I have an account' : 'Create an account';
+    heading.textContent = creating ? t.createAccount : t.signIn;
+    submit.textContent = creating ? t.createAccountSubmit : t.signIn;
+    toggle.textContent = creating ? t.haveAccount : t.createAccount;
     nameField.hidden = !creating;
     password.setAttribute('autocomplete', creating ? 'new-password' : 'current-password');
   });
@@ -64,8 +65,8 @@ export function createLoginForm(
     'form',
     { class: 'login', 'aria-labelledby': id },
     nameField,
-    h('label', {}, 'Email', email),
-    h('label', {}, 'Password', password),
+    h('label', {}, t.email, email),
+    h('label', {}, t.password, password),
     error,
     h('div', { class: 'row' }, submit, toggle, cancel),
   );
@@ -73,7 +74,7 @@ export function createLoginForm(
 
   /** The code step in the form's place (the password is not asked again). */
   function confirmEmail(address: string, reason: ConfirmEmailReason): void {
-    heading.textContent = 'Confirm your email';
+    heading.textContent = t.confirmEmail;
     for (const other of others) other.hidden = true;
     const step = createConfirmEmailStep(handlers.codes, address, reason, [cancel]);
     form.replaceWith(step);

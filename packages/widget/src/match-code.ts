@@ -1,5 +1,6 @@
 import { h } from './dom.js';
 import { magicLinkErrorText, type EmailSignIn, type MagicLinkStatus } from './email-sign-in.js';
+import { fill, t, withEmail } from './strings.js';
 
 /**
  * While a magic link waits: "Check your mail", and the two-digit match code the link's page asks
@@ -10,20 +11,24 @@ export function createMatchCodeWaiting(
   link: { email: string; matchCode: string },
   again: () => void,
 ): HTMLElement {
-  const progress = h('p', { class: 'flow-progress', role: 'status' }, 'Waiting for you to open the link…');
+  const progress = h('p', { class: 'flow-progress', role: 'status' }, t.waitingForLink);
   const failure = h('p', { class: 'error', role: 'alert' });
-  const another = h('button', { type: 'button', class: 'link', onclick: again }, 'Use another email');
+  const another = h('button', { type: 'button', class: 'link', onclick: again }, t.useAnotherEmail);
   const box = h(
     'div',
     { class: 'magic-link-waiting' },
-    h('h4', {}, 'Check your mail'),
-    h('p', {}, 'We sent a sign-in link to ', h('strong', {}, link.email), '. Open it, and this chat signs in.'),
+    h('h4', {}, t.checkMail),
+    h('p', {}, ...withEmail(t.linkSent, link.email)),
     h(
       'p',
       { class: 'match' },
-      'On another device? Enter ',
-      h('strong', { class: 'match-code', 'aria-label': `match code ${link.matchCode.split('').join(' ')}` }, link.matchCode),
-      " on the link's page.",
+      t.matchCodeBefore,
+      h(
+        'strong',
+        { class: 'match-code', 'aria-label': fill(t.matchCodeLabel, { digits: link.matchCode.split('').join(' ') }) },
+        link.matchCode,
+      ),
+      t.matchCodeAfter,
     ),
     progress,
     failure,
@@ -36,9 +41,9 @@ export function createMatchCodeWaiting(
       return false;
     }
     if (status.state === 'waiting') return true; // (a newer link: its own card shows it)
-    progress.textContent = status.state === 'signing-in' ? 'Signing in…' : status.state === 'signed-in' ? 'Signed in.' : '';
+    progress.textContent = status.state === 'signing-in' ? t.signingIn : status.state === 'signed-in' ? t.signedInShort : '';
     failure.textContent = status.state === 'failed' ? magicLinkErrorText(status.error) : '';
-    if (status.state === 'failed') another.textContent = 'Send a new link';
+    if (status.state === 'failed') another.textContent = t.sendNewLink;
     return true;
   });
   return box;

@@ -1,6 +1,7 @@
 import type { AuthenticatedEvent, ChatClient, MessageInfo, StateChange, UserInfo } from '@tessera/client';
 import { createEmailSignIn } from './email-sign-in.js';
 import { createLiveReplies } from './live-replies.js';
+import { createMarkdown } from './markdown.js';
 import { offerPasskey } from './passkey-offer.js';
 import { createWidgetPasskeys } from './passkeys.js';
 import { resolveOptions, type WidgetOptions } from './options.js';
@@ -10,6 +11,7 @@ import { createWidgetSession } from './session.js';
 import { createSignIn } from './sign-in.js';
 import { createSocialSignIn } from './social-sign-in.js';
 import { readTabValue, writeTabValue } from './tab-storage.js';
+import { fill, t, useStrings } from './strings.js';
 import { errorText, isTransient } from './text.js';
 import { createTranscript } from './transcript.js';
 import { createView } from './view.js';
@@ -42,8 +44,12 @@ export interface TesseraWidget {
 const OPEN_KEY = 'tessera.widget.open';
 const HISTORY_LIMIT = 100;
 
-export function mount(input: WidgetOptions, scriptOrigin: string | null = null): TesseraWidget {
+/** `assetBase`: where widget.js came from (its on-demand chunks sit next to it); default Tessera's URL. */
+export function mount(input: WidgetOptions, scriptOrigin: string | null = null, assetBase?: string): TesseraWidget {
+  useStrings(input.locale, input.strings);
   const options = resolveOptions(input, scriptOrigin);
+  const chunk = (name: string) => new URL(name, assetBase ?? `${options.url}/`).href;
+  const markdown = createMarkdown(chunk('widget-markdown.js'));
   const session = createWidgetSession(options);
   const { client } = session;
   const social = createSocialSignIn({
@@ -52,7 +58,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
     now: serverNow,
     notice: (error) => view.notice(errorText(error), 'error'),
   });
-  const passkeys = createWidgetPasskeys(client, options.passkeys === true);
+  const passkeys = createWidgetPasskeys(client, options.passkeys === true, chunk('widget-passkeys.js'));
   const email = createEmailSignIn({
     client,
     enabled: options.emailSignIn === true,
@@ -68,13 +74,14 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
   const view = createView(shadow, {
     title: options.title,
     position: options.position,
-    accentColor: options.accentColor,
+    theme: options.theme,
     canSignIn: canSignIn(),
     onToggle: () => setOpen(!view.isOpen()),
     onSend: (text) => void sendMessage(text),
     onStop: () => replies.stop(),
     onSignIn: () => signIn.request(),
     onSignOut: () => void logout(true),
+    format: markdown.render,
   });
   // Mounted from a script in <head>: the host element goes in once there is a body.
   if (options.container ?? document.body) (options.container ?? document.body).append(host);
@@ -198,12 +205,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
     const wasSignedIn = profile.user !== null;
     profile.set(null);
     resetConversation();
-    view.system(
-      wasSignedIn || reason === 'logout'
-        ? 'You were signed out. Send a message to start a new chat.'
-        : 'This chat session ended. Send a message to start a new one.',
-      serverNow(),
-    );
+    view.system(wasSignedIn || reason === 'logout' ? t.signedOutElsewhere : t.sessionEnded, serverNow());
   }
 
   async function sendMessage(text: string): Promise<void> {
@@ -228,7 +230,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
     profile.set({ userId: event.user.id, name: event.user.name });
     view.hideCard();
     signIn.removeCard();
-    view.system(`Signed in as ${event.user.name ?? event.user.id}. Your conversation is kept.`, serverNow());
+    view.system(fill(t.signedInKept, { name: event.user.name ?? event.user.id }), serverNow());
     options.onAuthenticated?.(event.user);
     const earlier = event.previousConversations.filter((conversation) => conversation.messageCount > 0);
     if (earlier.length > 0) view.askResume(earlier, (id) => void resume(id));
@@ -242,7 +244,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
       resetConversation();
       resumeMemory.keep(conversationId, client.getCurrentUser()?.sessionId);
       showMessages(messages);
-      view.system('Continuing your earlier conversation.', serverNow());
+      view.system(t.continuing, serverNow());
     } catch (error) {
       view.notice(errorText(error), 'error');
     }
@@ -259,7 +261,7 @@ export function mount(input: WidgetOptions, scriptOrigin: string | null = null):
     }
     profile.set(null);
     resetConversation();
-    view.system('You signed out.', serverNow());
+    view.system(t.signedOut, serverNow());
     if (fromWidget) options.onLogout?.();
     ensureConnected();
   }

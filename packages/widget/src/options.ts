@@ -1,4 +1,6 @@
 import type { UserInfo } from '@tessera/client';
+import { t, type Strings } from './strings.js';
+import type { Theme } from './theme.js';
 
 /** Everything `Tessera.mount()` takes; the script tag's `data-*` attributes map onto it. */
 export interface WidgetOptions {
@@ -50,8 +52,17 @@ export interface WidgetOptions {
   open?: boolean;
   /** Corner (`data-position`). Default right. */
   position?: 'right' | 'left';
-  /** Accent colour, any CSS colour (`data-accent-color`). */
+  /** Accent colour, any CSS colour (`data-accent-color`); the same as `theme: {accent}`. */
   accentColor?: string;
+  /**
+   * The look, as the widget's CSS custom properties without their `--tessera-` prefix:
+   * `{accent, accentText, text, muted, background, surface, border, font, fontSize, radius}`.
+   */
+  theme?: Theme;
+  /** The language (`data-locale`), e.g. `fr` or `en-GB`. Default: the browser's (`navigator.languages`); English and French are built in. */
+  locale?: string;
+  /** Your own wording for single strings (see strings-en.ts for the keys), over the language's table. */
+  strings?: Partial<Strings>;
   /** Where the widget's host element goes. Default `document.body`. */
   container?: Element;
 }
@@ -63,6 +74,7 @@ export interface ResolvedOptions extends WidgetOptions {
   greeting: string;
   position: 'right' | 'left';
   storageMaxIdleMinutes: number;
+  theme: Theme;
 }
 
 export function resolveOptions(options: WidgetOptions, scriptOrigin: string | null): ResolvedOptions {
@@ -81,10 +93,11 @@ export function resolveOptions(options: WidgetOptions, scriptOrigin: string | nu
     ...options,
     url: tessera,
     mode,
-    title: options.title ?? 'Chat with us',
-    greeting: options.greeting ?? 'Hi! Ask me anything. Try "who am I" or "show my orders".',
+    title: options.title ?? t.title,
+    greeting: options.greeting ?? t.greeting,
     position: options.position === 'left' ? 'left' : 'right',
     storageMaxIdleMinutes: options.storageMaxIdleMinutes ?? 60,
+    theme: { ...(options.accentColor && { accent: options.accentColor }), ...options.theme },
   };
 }
 
@@ -108,6 +121,7 @@ export function scriptOptions(script: HTMLScriptElement): WidgetOptions {
     open: flag(data.open),
     position: data.position as WidgetOptions['position'],
     accentColor: data.accentColor,
+    locale: data.locale,
   };
   const merged: WidgetOptions = { ...settings };
   for (const [key, value] of Object.entries(fromTag)) if (value !== undefined) (merged as Record<string, unknown>)[key] = value;

@@ -1,5 +1,6 @@
 import { h } from './dom.js';
 import { passkeyErrorText, type WidgetPasskeys } from './passkeys.js';
+import { t } from './strings.js';
 
 /**
  * "Use a passkey", with a line saying why it did not work. On success the chat is signed in;
@@ -7,7 +8,7 @@ import { passkeyErrorText, type WidgetPasskeys } from './passkeys.js';
  */
 export function createPasskeyButton(passkeys: WidgetPasskeys): HTMLElement {
   const failure = h('p', { class: 'error', role: 'alert' });
-  const button = h('button', { type: 'button', class: 'provider', 'data-passkey': '' }, 'Use a passkey');
+  const button = h('button', { type: 'button', class: 'provider', 'data-passkey': '' }, t.usePasskey);
   button.addEventListener('click', async () => {
     button.disabled = true;
     failure.textContent = '';

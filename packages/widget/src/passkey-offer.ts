@@ -1,5 +1,6 @@
 import { h } from './dom.js';
 import { passkeyErrorText, type WidgetPasskeys } from './passkeys.js';
+import { t } from './strings.js';
 
 /**
  * After a sign-in, when the user has no passkey yet: an item in the conversation offering to
@@ -8,12 +9,12 @@ import { passkeyErrorText, type WidgetPasskeys } from './passkeys.js';
 export async function offerPasskey(passkeys: WidgetPasskeys, place: (item: HTMLElement) => void): Promise<void> {
   if (!(await passkeys.worthOffering().catch(() => false))) return;
   const status = h('p', { class: 'error', role: 'alert' });
-  const add = h('button', { type: 'button', class: 'primary' }, 'Add a passkey');
-  const later = h('button', { type: 'button', class: 'link' }, 'Not now');
+  const add = h('button', { type: 'button', class: 'primary' }, t.addPasskey);
+  const later = h('button', { type: 'button', class: 'link' }, t.notNow);
   const item = h(
     'li',
     { class: 'signin-card passkey-offer', role: 'group', 'aria-labelledby': 'tessera-passkey-offer' },
-    h('p', { id: 'tessera-passkey-offer', class: 'reason' }, 'Sign in faster next time with a passkey.'),
+    h('p', { id: 'tessera-passkey-offer', class: 'reason' }, t.passkeyOffer),
     h('div', { class: 'row' }, add, later),
     status,
   );
@@ -23,7 +24,7 @@ export async function offerPasskey(passkeys: WidgetPasskeys, place: (item: HTMLE
     status.textContent = '';
     try {
       await passkeys.add();
-      item.replaceChildren(h('p', { class: 'reason' }, 'Passkey added. Next time, choose “Use a passkey”.'));
+      item.replaceChildren(h('p', { class: 'reason' }, t.passkeyAdded));
     } catch (error) {
       status.textContent = passkeyErrorText(error);
       add.disabled = false;

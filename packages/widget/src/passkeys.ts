@@ -1,6 +1,7 @@
-import { browserSupportsWebAuthn, startAuthentication, startRegistration } from '@simplewebauthn/browser';
 import type { AuthenticatedEvent, ChatClient, PasskeyInfo } from '@tessera/client';
+import type * as Ceremony from './passkey-ceremony.js';
 import { errorText } from './text.js';
+import { t } from './strings.js';
 
 /** Passkeys in the widget: "Use a passkey" to sign in, "Add a passkey" once signed in. */
 export interface WidgetPasskeys {
@@ -14,16 +15,22 @@ export interface WidgetPasskeys {
   worthOffering(): Promise<boolean>;
 }
 
-export function createWidgetPasskeys(client: ChatClient, wanted: boolean): WidgetPasskeys {
-  const enabled = wanted && browserSupportsWebAuthn();
+/**
+ * `chunkUrl`: the passkeys chunk (passkey-ceremony.ts), loaded at once when passkeys are offered, so
+ * that it is there before the visitor's click.
+ */
+export function createWidgetPasskeys(client: ChatClient, wanted: boolean, chunkUrl: string): WidgetPasskeys {
+  const enabled = wanted && typeof globalThis.PublicKeyCredential === 'function';
+  const ceremony: Promise<typeof Ceremony> | null = enabled ? import(/* webpackIgnore: true */ chunkUrl) : null;
+  ceremony?.catch(() => undefined); // reported when used
   return {
     enabled,
     async signIn() {
-      const optionsJSON = await client.passkeyAuthenticationOptions();
+      const [{ startAuthentication }, optionsJSON] = await Promise.all([ceremony!, client.passkeyAuthenticationOptions()]);
       return client.signInWithPasskey(await startAuthentication({ optionsJSON }));
     },
     async add() {
-      const optionsJSON = await client.passkeyRegistrationOptions();
+      const [{ startRegistration }, optionsJSON] = await Promise.all([ceremony!, client.passkeyRegistrationOptions()]);
       return client.registerPasskey(await startRegistration({ optionsJSON }));
     },
     async worthOffering() {
@@ -55,11 +62,9 @@ function userTokens(client: ChatClient): Promise<boolean> {
 /** What went wrong with a passkey, for people: the browser's refusals, then Tessera's. */
 export function passkeyErrorText(error: unknown): string {
   const { name, code } = (error ?? {}) as { name?: string; code?: string };
-  if (name === 'AbortError' || name === 'NotAllowedError' || code === 'ERROR_CEREMONY_ABORTED') return 'No passkey was used.';
-  if (code === 'ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED' || name === 'InvalidStateError')
-    return 'This device already has a passkey for your account.';
-  if (name === 'SecurityError' || code === 'ERROR_INVALID_DOMAIN' || code === 'ERROR_INVALID_RP_ID')
-    return 'Passkeys are not set up for this website.';
-  if (code === 'INVALID_CREDENTIALS') return 'That passkey was not accepted. Please try again.';
+  if (name === 'AbortError' || name === 'NotAllowedError' || code === 'ERROR_CEREMONY_ABORTED') return t.errNoPasskey;
+  if (code === 'ERROR_AUTHENTICATOR_PREVIOUSLY_REGISTERED' || name === 'InvalidStateError') return t.errPasskeyExists;
+  if (name === 'SecurityError' || code === 'ERROR_INVALID_DOMAIN' || code === 'ERROR_INVALID_RP_ID') return t.errPasskeyNotSetUp;
+  if (code === 'INVALID_CREDENTIALS') return t.errPasskeyRefused;
   return errorText(error);
 }

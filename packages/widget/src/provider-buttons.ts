@@ -2,10 +2,11 @@ import type { SignInProviderInfo } from '@tessera/client';
 import { h } from './dom.js';
 import type { FlowStatus, SocialSignIn } from './social-sign-in.js';
 import { errorText } from './text.js';
+import { fill, t } from './strings.js';
 
-const STATUS_TEXT: Partial<Record<FlowStatus['state'], string>> = {
-  starting: 'Opening sign-in…',
-  waiting: 'Finish signing in in the new window.',
+const STATUS_TEXT: Partial<Record<FlowStatus['state'], 'openingSignIn' | 'finishInWindow'>> = {
+  starting: 'openingSignIn',
+  waiting: 'finishInWindow',
 };
 
 /**
@@ -22,7 +23,7 @@ export function createProviderButtons(providers: readonly SignInProviderInfo[], 
         'data-provider': provider.id,
         onclick: () => void social.start(provider.id).catch(() => undefined), // shown through the status
       },
-      `Continue with ${provider.name}`,
+      fill(t.continueWith, { name: provider.name }),
     ),
   );
   const progress = h('p', { class: 'flow-progress', role: 'status' });
@@ -35,7 +36,8 @@ export function createProviderButtons(providers: readonly SignInProviderInfo[], 
       return false;
     }
     for (const button of buttons) button.disabled = status.state === 'starting';
-    progress.textContent = STATUS_TEXT[status.state] ?? '';
+    const progressText = STATUS_TEXT[status.state];
+    progress.textContent = progressText ? t[progressText] : '';
     failure.textContent = status.state === 'failed' ? errorText(status.error) : '';
     return true;
   });

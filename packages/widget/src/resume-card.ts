@@ -1,6 +1,7 @@
 import type { ConversationInfo } from '@tessera/client';
 import { h } from './dom.js';
 import { formatDate } from './text.js';
+import { fill, t } from './strings.js';
 
 /**
  * "Continue a previous conversation?": up to five of them to choose from, or keep this one.
@@ -25,22 +26,18 @@ export function createResumeCard(
             choose(conversation.id);
           },
         },
-        conversation.preview ?? 'Conversation',
+        conversation.preview ?? t.conversation,
         h(
           'small',
           {},
-          `${formatDate(conversation.updatedAt)} · ${conversation.messageCount} message${conversation.messageCount === 1 ? '' : 's'}`,
+          `${formatDate(conversation.updatedAt)} · ${conversation.messageCount === 1 ? t.messageCountOne : fill(t.messageCount, { count: conversation.messageCount })}`,
         ),
       ),
     ),
   );
-  const keep = h('button', { type: 'button', class: 'link', onclick: close }, 'No, keep this conversation');
+  const keep = h('button', { type: 'button', class: 'link', onclick: close }, t.keepThis);
   return {
-    content: [
-      h('h3', { id: 'tessera-resume' }, 'Continue a previous conversation?'),
-      h('ul', { 'aria-labelledby': 'tessera-resume' }, ...items),
-      keep,
-    ],
+    content: [h('h3', { id: 'tessera-resume' }, t.resumeQuestion), h('ul', { 'aria-labelledby': 'tessera-resume' }, ...items), keep],
     focus: items[0]?.querySelector('button') ?? keep,
   };
 }

@@ -1,5 +1,6 @@
 import { h } from './dom.js';
 import { createLoginForm, type LoginFormHandlers } from './login-form.js';
+import { t } from './strings.js';
 
 export interface SignInChoicesOptions {
   /** "Use a passkey", when the page offers passkeys. */
@@ -22,14 +23,14 @@ export function createSignInChoices({ passkey, providers, email, password, close
   if (password) {
     const quick = [passkey, providers, email].filter((choice): choice is HTMLElement => choice !== undefined);
     if (quick.length === 0) return createLoginForm(password, close);
-    const or = h('p', { class: 'or' }, email ? 'or with a password' : 'or with email');
+    const or = h('p', { class: 'or' }, email ? t.orWithPassword : t.orWithEmail);
     const [heading, ...rest] = createLoginForm(password, close, { others: [...quick, or] }).content;
     return { content: [heading!, ...quick, or, ...rest], focus: quick[0]!.querySelector('button') };
   }
-  const cancel = h('button', { type: 'button', class: 'link', onclick: close }, 'Cancel');
+  const cancel = h('button', { type: 'button', class: 'link', onclick: close }, t.cancel);
   return {
     content: [
-      h('h3', { id: 'tessera-login' }, 'Sign in'),
+      h('h3', { id: 'tessera-login' }, t.signIn),
       ...(passkey ? [passkey] : []),
       ...(providers ? [providers] : []),
       ...(email ? [email] : []),

@@ -12,6 +12,7 @@ import { createSignInChoices } from './sign-in-choices.js';
 import type { SocialSignIn } from './social-sign-in.js';
 import { errorText } from './text.js';
 import type { View } from './view.js';
+import { t } from './strings.js';
 
 export interface SignInDeps {
   options: ResolvedOptions;
@@ -49,7 +50,7 @@ export function createSignIn({ options, session, view, social, passkeys, email, 
     try {
       return (await session.linkFromMainApp(identityToken)).user;
     } catch (error) {
-      view.notice(`Sign-in failed. ${errorText(error)}`, 'error');
+      view.notice(`${t.signInFailed} ${errorText(error)}`, 'error');
       throw error;
     }
   }

@@ -1,5 +1,6 @@
 import { h } from './dom.js';
 import { createLoginForm, type LoginFormHandlers } from './login-form.js';
+import { t } from './strings.js';
 
 export interface SignInCardOptions {
   /** Why the assistant asks (the agent's words). */
@@ -28,7 +29,7 @@ export function createSignInCard({ reason, viaHost, passkey, providers, email, p
   if (passkey) body.push(passkey);
   if (providers) body.push(providers);
   if (email) body.push(email);
-  if (viaHost) body.push(h('button', { type: 'button', class: 'primary', onclick: () => viaHost() }, 'Sign in'));
+  if (viaHost) body.push(h('button', { type: 'button', class: 'primary', onclick: () => viaHost() }, t.signIn));
   if (password) {
     const form = createLoginForm(password, dismiss, {
       id: 'tessera-card-login',
@@ -36,7 +37,7 @@ export function createSignInCard({ reason, viaHost, passkey, providers, email, p
     }).content;
     if (viaHost) {
       const more = h('div', { hidden: true }, ...form);
-      const reveal = h('button', { type: 'button', class: 'link' }, 'Use email and password');
+      const reveal = h('button', { type: 'button', class: 'link' }, t.useEmailPassword);
       reveal.addEventListener('click', () => {
         reveal.remove();
         more.hidden = false;
@@ -47,8 +48,8 @@ export function createSignInCard({ reason, viaHost, passkey, providers, email, p
       body.push(...form);
     }
   }
-  if (body.length === 0) body.push(h('p', {}, 'Sign in on this site to continue.'));
-  if (!password) body.push(h('button', { type: 'button', class: 'link', onclick: dismiss }, 'Not now'));
+  if (body.length === 0) body.push(h('p', {}, t.signInOnSite));
+  if (!password) body.push(h('button', { type: 'button', class: 'link', onclick: dismiss }, t.notNow));
   return h(
     'li',
     { class: 'signin-card', role: 'group', 'aria-labelledby': 'tessera-signin-reason' },

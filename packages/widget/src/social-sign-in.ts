@@ -1,5 +1,6 @@
 import { TesseraError, type ChatClient, type SignInProviderInfo, type TesseraErrorCode, type UserInfo } from '@tessera/client';
 import { createPendingFlowMemory, type PendingFlow } from './pending-flow.js';
+import { t } from './strings.js';
 
 /** Where the provider sign-in of this tab stands, for the cards that show it. */
 export type FlowStatus =
@@ -145,8 +146,8 @@ export function createSocialSignIn({ client, origin, now, notice }: SocialSignIn
     }
     if (!popup || popup.closed) return null;
     try {
-      popup.document.title = 'Signing in…';
-      popup.document.body.textContent = 'Opening sign-in…';
+      popup.document.title = t.signingIn;
+      popup.document.body.textContent = t.openingSignIn;
     } catch {
       // a window of another origin (an earlier attempt's): it is about to be navigated anyway
     }

@@ -1,59 +1,47 @@
 import type { ConnectionState } from '@tessera/client';
+import type { Strings } from './strings-en.js';
+import { fill, t } from './strings.js';
 
-/** What the widget says to people. Codes stay for programs; these are for humans. */
-export const STATE_TEXT: Record<ConnectionState, string> = {
-  disconnected: 'Offline',
-  connecting: 'Connecting…',
-  connected: 'Online',
-  reconnecting: 'Reconnecting…',
-  closed: 'Not connected',
+/** What the widget says to people about the connection. Codes stay for programs; these are for humans. */
+export function stateText(state: ConnectionState): string {
+  const key = {
+    disconnected: 'stateDisconnected',
+    connecting: 'stateConnecting',
+    connected: 'stateConnected',
+    reconnecting: 'stateReconnecting',
+    closed: 'stateClosed',
+  } as const;
+  return t[key[state]];
+}
+
+const ERROR_TEXT: Record<string, keyof Strings> = {
+  PAYLOAD_TOO_LARGE: 'errTooLong',
+  INVALID_CREDENTIALS: 'errCredentials',
+  ORIGIN_NOT_ALLOWED: 'errOrigin',
+  SESSION_REVOKED: 'errSessionEnded',
+  INVALID_TOKEN: 'errSessionEnded',
+  REFRESH_TOKEN_REUSED: 'errSessionEnded',
+  TOKEN_EXPIRED: 'errSessionEnded',
+  UNAUTHENTICATED: 'errSessionEnded',
+  NETWORK_ERROR: 'errNetwork',
+  TIMEOUT: 'errNetwork',
+  UNAVAILABLE: 'errUnavailable',
+  CONFLICT: 'errConflict',
+  FORBIDDEN: 'errForbidden',
+  BAD_REQUEST: 'errBadRequest',
+  AGENT_UNAVAILABLE: 'errAgentUnavailable',
+  AGENT_TIMEOUT: 'errAgentTimeout',
+  FLOW_DENIED: 'errFlowDenied',
+  FLOW_EXPIRED: 'errFlowExpired',
+  CLIENT_CLOSED: 'errClientClosed',
 };
 
 export function errorText(error: unknown): string {
   const { code, retryAfterMs } = (error ?? {}) as { code?: string; retryAfterMs?: number };
-  switch (code) {
-    case 'RATE_LIMITED': {
-      const seconds = Math.max(1, Math.ceil((retryAfterMs ?? 0) / 1000));
-      return retryAfterMs
-        ? `You're sending messages too quickly. Please wait ${seconds} second${seconds === 1 ? '' : 's'} and try again.`
-        : "You're sending messages too quickly. Please wait a moment and try again.";
-    }
-    case 'PAYLOAD_TOO_LARGE':
-      return 'That message is too long. Please shorten it.';
-    case 'INVALID_CREDENTIALS':
-      return 'That email and password did not match an account.';
-    case 'ORIGIN_NOT_ALLOWED':
-      return 'This chat is not enabled on this website.';
-    case 'SESSION_REVOKED':
-    case 'INVALID_TOKEN':
-    case 'REFRESH_TOKEN_REUSED':
-    case 'TOKEN_EXPIRED':
-    case 'UNAUTHENTICATED':
-      return 'Your chat session has ended.';
-    case 'NETWORK_ERROR':
-    case 'TIMEOUT':
-      return "Can't reach the chat service right now. Retrying…";
-    case 'UNAVAILABLE':
-      return 'The chat service is restarting. Retrying…';
-    case 'CONFLICT':
-      return 'This chat is already signed in as someone else. Sign out first.';
-    case 'FORBIDDEN':
-      return 'Sign-in is not available here.';
-    case 'BAD_REQUEST':
-      return "The chat service didn't accept that. Please check and try again.";
-    case 'AGENT_UNAVAILABLE':
-      return "The assistant couldn't answer that just now. Please try again.";
-    case 'AGENT_TIMEOUT':
-      return 'The assistant took too long to answer. Please try again.';
-    case 'FLOW_DENIED':
-      return 'Sign-in was cancelled.';
-    case 'FLOW_EXPIRED':
-      return 'That sign-in expired. Please try again.';
-    case 'CLIENT_CLOSED':
-      return 'The chat was closed before that was sent.';
-    default:
-      return 'Something went wrong. Please try again.';
+  if (code === 'RATE_LIMITED') {
+    return retryAfterMs ? fill(t.errRateLimitedFor, { seconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) }) : t.errRateLimited;
   }
+  return t[(code && ERROR_TEXT[code]) || 'errUnknown'];
 }
 
 /** Failures the widget recovers from by itself, shown only as the connection state. */
@@ -64,7 +52,7 @@ export function isTransient(error: unknown): boolean {
 
 export function formatDate(epochMs: number): string {
   try {
-    return new Date(epochMs).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+    return new Date(epochMs).toLocaleString(t.locale, { dateStyle: 'medium', timeStyle: 'short' });
   } catch {
     return new Date(epochMs).toISOString();
   }

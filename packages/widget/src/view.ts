@@ -1,16 +1,19 @@
 import type { ConnectionState, ConversationInfo } from '@tessera/client';
+import { createComposer } from './composer.js';
 import { h, icon, ICONS } from './dom.js';
-
-export type { MessageItem };
-import { styles } from './styles.js';
 import { createMessageItem, type MessageItem, type MessageItemOptions } from './message-item.js';
 import { createResumeCard } from './resume-card.js';
-import { STATE_TEXT } from './text.js';
+import { fill, t } from './strings.js';
+import { styles } from './styles.js';
+import { stateText } from './text.js';
+import { applyTheme, type Theme } from './theme.js';
+
+export type { MessageItem };
 
 export interface ViewOptions {
   title: string;
   position: 'left' | 'right';
-  accentColor?: string;
+  theme: Theme;
   canSignIn: boolean;
   onToggle(): void;
   onSend(text: string): void;
@@ -18,25 +21,21 @@ export interface ViewOptions {
   onStop(): void;
   onSignIn(): void;
   onSignOut(): void;
+  /** An assistant's whole message, formatted (Markdown), or null to keep it plain. */
+  format(content: string): Promise<DocumentFragment | null>;
 }
-
-const DEFAULT_ACCENT = '#5b4cdb';
-/** A CSS colour without anything that could end the declaration. */
-const SAFE_COLOR = /^[#(),.%\w\s-]{1,64}$/;
-const MAX_MESSAGE_CHARS = 8000;
 
 export type View = ReturnType<typeof createView>;
 
 /** The widget's DOM inside its shadow root; no chat logic. */
 export function createView(shadow: ShadowRoot, options: ViewOptions) {
-  const accent = options.accentColor && SAFE_COLOR.test(options.accentColor) ? options.accentColor : DEFAULT_ACCENT;
   const badge = h('span', { class: 'badge', 'aria-hidden': 'true', hidden: true });
   const launcher = h(
     'button',
     {
       class: 'launcher',
       type: 'button',
-      'aria-label': 'Open chat',
+      'aria-label': t.openChat,
       'aria-expanded': 'false',
       'aria-controls': 'tessera-panel',
       onclick: () => options.onToggle(),
@@ -44,24 +43,24 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
     icon(ICONS.chat),
     badge,
   );
-  const stateText = h('span', { class: 'state' }, STATE_TEXT.disconnected);
+  const stateLine = h('span', { class: 'state' }, stateText('disconnected'));
   const who = h('span', { class: 'who' });
   const status = h(
     'div',
     { class: 'status', role: 'status', 'data-state': 'disconnected' },
     h('span', { class: 'dot', 'aria-hidden': 'true' }),
-    stateText,
+    stateLine,
     who,
   );
   const signInButton = h(
     'button',
     { type: 'button', class: 'signin', hidden: !options.canSignIn, onclick: () => options.onSignIn() },
-    'Sign in',
+    t.signIn,
   );
-  const signOutButton = h('button', { type: 'button', class: 'signout', hidden: true, onclick: () => options.onSignOut() }, 'Sign out');
+  const signOutButton = h('button', { type: 'button', class: 'signout', hidden: true, onclick: () => options.onSignOut() }, t.signOut);
   const closeButton = h(
     'button',
-    { type: 'button', class: 'close', 'aria-label': 'Close chat', onclick: () => options.onToggle() },
+    { type: 'button', class: 'close', 'aria-label': t.closeChat, onclick: () => options.onToggle() },
     icon(ICONS.close),
   );
   const noticeText = h('p');
@@ -69,7 +68,7 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
     'div',
     { class: 'notice', role: 'alert', hidden: true },
     noticeText,
-    h('button', { type: 'button', 'aria-label': 'Dismiss', onclick: () => hideNotice() }, '×'),
+    h('button', { type: 'button', 'aria-label': t.dismiss, onclick: () => hideNotice() }, '×'),
   );
   const card = h('div', { class: 'card', hidden: true });
   const log = h('ol', {
@@ -77,37 +76,16 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
     role: 'log',
     'aria-live': 'polite',
     'aria-relevant': 'additions',
-    'aria-label': 'Messages',
+    'aria-label': t.messages,
     tabindex: '0',
   });
   const typing = h(
     'div',
     { class: 'typing', hidden: true, role: 'status' },
     h('span', { class: 'dots', 'aria-hidden': 'true' }, h('i'), h('i'), h('i')),
-    h('span', {}, 'Assistant is typing…'),
+    h('span', {}, t.typing),
   );
-  const input = h('textarea', {
-    id: 'tessera-input',
-    rows: '1',
-    placeholder: 'Type a message…',
-    maxlength: String(MAX_MESSAGE_CHARS),
-    autocomplete: 'off',
-    enterkeyhint: 'send',
-  });
-  const sendButton = h('button', { type: 'submit', class: 'send', 'aria-label': 'Send message', disabled: true }, icon(ICONS.send));
-  const stopButton = h(
-    'button',
-    { type: 'button', class: 'stop', 'aria-label': 'Stop the reply', hidden: true, onclick: () => options.onStop() },
-    icon(ICONS.stop),
-  );
-  const composer = h(
-    'form',
-    { class: 'composer' },
-    h('label', { class: 'sr', for: 'tessera-input' }, 'Message'),
-    input,
-    stopButton,
-    sendButton,
-  );
+  const composer = createComposer({ onSend: options.onSend, onStop: options.onStop });
   const panel = h(
     'section',
     { class: 'panel', id: 'tessera-panel', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': 'tessera-title', hidden: true },
@@ -123,39 +101,17 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
     card,
     log,
     typing,
-    composer,
+    composer.form,
   );
-  const root = h('div', { class: `root ${options.position}` }, panel, launcher);
+  const root = h('div', { class: `root ${options.position}`, lang: t.locale }, panel, launcher);
+  applyTheme(root, options.theme);
   const style = document.createElement('style');
-  style.textContent = styles(accent);
+  style.textContent = styles();
   shadow.append(style, root);
 
   let unread = 0;
   let restoreFocus: (() => void) | null = null;
 
-  const submit = () => {
-    const text = input.value.trim();
-    if (!text) return;
-    input.value = '';
-    resize();
-    options.onSend(text);
-  };
-  const resize = () => {
-    input.style.height = 'auto';
-    input.style.height = `${Math.min(input.scrollHeight + 2, 120)}px`;
-    sendButton.disabled = input.value.trim().length === 0;
-  };
-  composer.addEventListener('submit', (event) => {
-    event.preventDefault();
-    submit();
-  });
-  input.addEventListener('input', resize);
-  input.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      submit();
-    }
-  });
   panel.addEventListener('keydown', (event) => {
     if (event.key !== 'Escape') return;
     event.stopPropagation();
@@ -176,6 +132,30 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
     scrollToEnd();
   }
 
+  /**
+   * An assistant's message is shown at once as text, then formatted when its Markdown is rendered;
+   * a reply streaming in is formatted as it grows (only its newest text, once the chunk is there).
+   */
+  function message(role: 'user' | 'assistant', content: string, createdAt: number, itemOptions: MessageItemOptions = {}): MessageItem {
+    const item = createMessageItem(role, content, createdAt, itemOptions);
+    if (role === 'user') return item;
+    let latest = content;
+    const format = (text: string) =>
+      void options.format(text).then((rich) => {
+        if (!rich || text !== latest) return;
+        item.setRich(rich);
+        scrollToEnd();
+      });
+    const setText = item.setText;
+    item.setText = (text) => {
+      latest = text;
+      setText(text);
+      format(text);
+    };
+    format(content);
+    return item;
+  }
+
   function hideNotice(): void {
     notice.hidden = true;
     noticeText.textContent = '';
@@ -186,7 +166,7 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
     card.replaceChildren();
     const restore = restoreFocus;
     restoreFocus = null;
-    if (restore && !panel.hidden) input.focus();
+    if (restore && !panel.hidden) composer.input.focus();
   }
 
   function showCard(content: Node[], focus: HTMLElement | null): void {
@@ -204,13 +184,13 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
       panel.hidden = !open;
       root.classList.toggle('open', open);
       launcher.setAttribute('aria-expanded', String(open));
-      launcher.setAttribute('aria-label', open ? 'Close chat' : 'Open chat');
+      launcher.setAttribute('aria-label', open ? t.closeChat : t.openChat);
       if (open) {
         unread = 0;
         badge.hidden = true;
         scrollToEnd();
         const firstInCard = card.hidden ? null : card.querySelector<HTMLElement>('input,button');
-        if (focus) (firstInCard ?? input).focus();
+        if (focus) (firstInCard ?? composer.input).focus();
       } else if (shadow.activeElement) {
         launcher.focus();
       }
@@ -221,29 +201,29 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
       unread += 1;
       badge.textContent = String(unread);
       badge.hidden = false;
-      launcher.setAttribute('aria-label', `Open chat (${unread} new message${unread === 1 ? '' : 's'})`);
+      launcher.setAttribute('aria-label', unread === 1 ? t.openChatUnreadOne : fill(t.openChatUnread, { count: unread }));
     },
 
     setState(state: ConnectionState): void {
       status.dataset.state = state;
-      stateText.textContent = STATE_TEXT[state];
+      stateLine.textContent = stateText(state);
     },
 
     setUser(name: string | null, canSignIn: boolean): void {
-      who.textContent = name ? ` · Signed in as ${name}` : '';
+      who.textContent = name ? ` · ${fill(t.signedInAs, { name })}` : '';
       signInButton.hidden = name !== null || !canSignIn;
       signOutButton.hidden = name === null;
     },
 
-    addMessage(role: 'user' | 'assistant', content: string, createdAt: number, options?: MessageItemOptions): MessageItem {
-      const item = createMessageItem(role, content, createdAt, options);
+    addMessage(role: 'user' | 'assistant', content: string, createdAt: number, itemOptions?: MessageItemOptions): MessageItem {
+      const item = message(role, content, createdAt, itemOptions);
       place(item.element, createdAt);
       return item;
     },
 
     /** Puts a new item where `old` is (a streamed reply's bubble becomes its final message). */
-    replaceMessage(old: MessageItem, role: 'user' | 'assistant', content: string, options?: MessageItemOptions): MessageItem {
-      const item = createMessageItem(role, content, old.createdAt, options);
+    replaceMessage(old: MessageItem, role: 'user' | 'assistant', content: string, itemOptions?: MessageItemOptions): MessageItem {
+      const item = message(role, content, old.createdAt, itemOptions);
       item.element.dataset.at = old.element.dataset.at;
       old.element.replaceWith(item.element);
       scrollToEnd();
@@ -258,10 +238,7 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
       place(h('li', { class: `system ${kind ?? ''}`.trim() }, text), createdAt);
     },
 
-    /** The stop button shows while a reply streams in. */
-    setStoppable(on: boolean): void {
-      stopButton.hidden = !on;
-    },
+    setStoppable: composer.setStoppable,
 
     clearMessages(): void {
       log.replaceChildren();
@@ -281,14 +258,14 @@ export function createView(shadow: ShadowRoot, options: ViewOptions) {
 
     /** "Continue a previous conversation?": nothing is resumed unless one is chosen. */
     askResume(conversations: ConversationInfo[], choose: (id: string) => void): void {
-      const card = createResumeCard(conversations, choose, hideCard);
-      showCard(card.content, card.focus);
+      const resumeCard = createResumeCard(conversations, choose, hideCard);
+      showCard(resumeCard.content, resumeCard.focus);
     },
 
     /** The sign-in card (providers, the hosted-accounts form); `build` gets what hides it. */
     showSignInCard(build: (close: () => void) => { content: Node[]; focus: HTMLElement | null }): void {
-      const card = build(hideCard);
-      showCard(card.content, card.focus);
+      const built = build(hideCard);
+      showCard(built.content, built.focus);
     },
     hideCard,
   };

@@ -1,4 +1,5 @@
 import type { Agent, AgentEvent, AgentTurn, IdentityContext } from './agent.js';
+import { formatDemoPrice } from './demo-catalog.js';
 import { ordersTool } from './orders-tool.js';
 
 const WHO_AM_I = /\bwho\s*am\s*i\b|\bwhoami\b/i;
@@ -36,8 +37,12 @@ function answerOf(content: string, identity: IdentityContext): { text: string; s
   if (ORDERS.test(content)) {
     const result = ordersTool(identity);
     if (!result.ok) return { text: 'Please log in to see your orders.', signInFor: 'Sign in to see your orders.' };
-    const lines = result.orders.map((order) => `${order.id}: ${order.item}, ${order.status}, $${(order.totalCents / 100).toFixed(2)}`);
-    return { text: `Your orders, ${identity.name ?? identity.userId}:\n${lines.join('\n')}` };
+    // Markdown, as a model would answer: the widget renders the list.
+    const lines = result.orders.map(
+      (order) =>
+        `- **${order.item}** × ${order.quantity} at ${formatDemoPrice(order.unitPriceCents)}: ${formatDemoPrice(order.totalCents)}, ${order.status} (\`${order.id}\`)`,
+    );
+    return { text: `Your orders, ${identity.name ?? identity.userId}:\n\n${lines.join('\n')}` };
   }
   return { text: `Got it: "${truncate(content, 80)}". Ask me "who am I" or about your orders.` };
 }

@@ -1,6 +1,7 @@
 export type { Agent, AgentDirectory, AgentEvent, AgentTurn, IdentityContext } from './agent.js';
 export { DemoAgent } from './demo-agent.js';
 export { ordersTool, demoOrdersOf, type Order } from './orders-tool.js';
+export { DEMO_PRODUCTS, formatDemoPrice, type DemoProduct } from './demo-catalog.js';
 export { ToolTokenIssuer } from './tool-token-issuer.js';
 export { Agents } from './agent-directory.js';
 export { LiveTokens, type LiveToken, type LiveTokensDeps } from './live-tokens.js';

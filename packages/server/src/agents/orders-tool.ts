@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { IdentityContext } from './agent.js';
+import { DEMO_PRODUCTS } from './demo-catalog.js';
 
 export interface Order {
   id: string;
   item: string;
   status: 'processing' | 'shipped' | 'delivered';
+  quantity: number;
+  /** The catalogue's price of the item (demo-catalog.ts), the one the shop shows. */
+  unitPriceCents: number;
   totalCents: number;
 }
 
-const ITEMS = ['Walnut desk lamp', 'Linen throw', 'Espresso cups (set of 4)', 'Trail running shoes', 'Wool beanie', 'Cast iron skillet'];
 const STATUSES: Order['status'][] = ['processing', 'shipped', 'delivered'];
 
 /**
@@ -20,14 +23,20 @@ export function ordersTool(identity: IdentityContext): { ok: true; orders: Order
   return { ok: true, orders: demoOrdersOf(identity.tenantId, identity.userId) };
 }
 
-/** Deterministic pretend orders of one user. */
+/** Deterministic pretend orders of one user, of the shop's products at the shop's prices. */
 export function demoOrdersOf(tenantId: string, userId: string): Order[] {
   const digest = createHash('sha256').update(`${tenantId}:${userId}`).digest();
   const count = 1 + (digest[0] % 3);
-  return Array.from({ length: count }, (_, i) => ({
-    id: `ord_${digest.subarray(1 + i * 4, 5 + i * 4).toString('hex')}`,
-    item: ITEMS[digest[10 + i] % ITEMS.length],
-    status: STATUSES[digest[20 + i] % STATUSES.length],
-    totalCents: 500 + ((digest[24 + i] * 97) % 20000),
-  }));
+  return Array.from({ length: count }, (_, i) => {
+    const product = DEMO_PRODUCTS[digest[10 + i] % DEMO_PRODUCTS.length];
+    const quantity = 1 + (digest[24 + i] % 2);
+    return {
+      id: `ord_${digest.subarray(1 + i * 4, 5 + i * 4).toString('hex')}`,
+      item: product.name,
+      status: STATUSES[digest[20 + i] % STATUSES.length],
+      quantity,
+      unitPriceCents: product.priceCents,
+      totalCents: product.priceCents * quantity,
+    };
+  });
 }

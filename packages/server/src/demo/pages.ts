@@ -1,14 +1,6 @@
+import { DEMO_PRODUCTS, formatDemoPrice } from '../agents/index.js';
 import { escapeHtml } from '../html.js';
 import { DEMO_USERS } from './demo-users.js';
-
-const PRODUCTS = [
-  { name: 'Walnut desk lamp', price: '$89', hue: 28 },
-  { name: 'Linen throw', price: '$64', hue: 200 },
-  { name: 'Espresso cups (set of 4)', price: '$38', hue: 12 },
-  { name: 'Trail running shoes', price: '$129', hue: 145 },
-  { name: 'Wool beanie', price: '$24', hue: 265 },
-  { name: 'Cast iron skillet', price: '$45', hue: 0 },
-];
 
 const BASE_CSS = `
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d1d1f;background:#faf8f5}
@@ -50,9 +42,10 @@ export function shopPage(options: ShopPageOptions): string {
         `<button type="button" data-user="${key}">${escapeHtml(user.name)}<small>user id ${escapeHtml(user.id)}</small></button>`,
     )
     .join('');
-  const products = PRODUCTS.map(
+  // The agent's orders are of these products at these prices (one catalogue: agents/demo-catalog.ts).
+  const products = DEMO_PRODUCTS.map(
     (p) =>
-      `<article class="card"><div class="img" style="background:linear-gradient(135deg,hsl(${p.hue} 45% 78%),hsl(${p.hue + 30} 40% 60%))" role="img" aria-label="${escapeHtml(p.name)}"></div><div class="body"><span>${escapeHtml(p.name)}</span><span class="price">${p.price}</span></div></article>`,
+      `<article class="card"><div class="img" style="background:linear-gradient(135deg,hsl(${p.hue} 45% 78%),hsl(${p.hue + 30} 40% 60%))" role="img" aria-label="${escapeHtml(p.name)}"></div><div class="body"><span class="name">${escapeHtml(p.name)}</span><span class="price">${formatDemoPrice(p.priceCents)}</span></div></article>`,
   ).join('');
   const partner = options.partnerUrl
     ? `<li>Then open the <a href="${escapeHtml(options.partnerUrl)}">partner site</a> (another origin): the same chat, embedded with an init token.</li>`
@@ -61,7 +54,7 @@ export function shopPage(options: ShopPageOptions): string {
     ? ''
     : '<p><strong>Note:</strong> this tenant verifies identity tokens with its own key, so the demo login cannot sign the chat in.</p>';
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,">
 <title>Lumen &amp; Oak: a Tessera demo shop</title><style>${BASE_CSS}</style></head>
 <body>
 <header class="site"><div class="brand">Lumen <span>&amp;</span> Oak</div>
@@ -117,17 +110,25 @@ const SHOP_SCRIPT = `
     label.textContent = state.user ? 'Hi, ' + state.user.name : 'Not logged in';
     button.textContent = state.user ? 'Log out' : 'Log in';
   }
+  // Every tab's header follows a login or logout in any other (and re-checks when shown again).
+  var tabs = 'BroadcastChannel' in window ? new BroadcastChannel('demo-shop-account') : null;
+  function announce() { if (tabs) tabs.postMessage({ user: state.user }); }
+  if (tabs) tabs.onmessage = function (event) { state.user = event.data.user; render(); };
+  function loadSession() {
+    return fetch('/demo/session').then(function (r) { return r.json(); }).then(function (result) { state.user = result.user; render(); });
+  }
+  document.addEventListener('visibilitychange', function () { if (!document.hidden) loadSession().catch(function () {}); });
   function openLogin() { if (!dialog.open) dialog.showModal(); }
   function login(key) {
     return post('/demo/login', { user: key }).then(function (result) {
-      state.user = result.user; render(); dialog.close();
+      state.user = result.user; render(); announce(); dialog.close();
       return widget().then(function (w) { return w.linkFromMainApp(result.identityToken); });
     });
   }
   function logout(options) {
     var chatToo = !options || options.chatToo !== false;
     return post('/demo/logout').then(function () {
-      state.user = null; render();
+      state.user = null; render(); announce();
       if (chatToo) return widget().then(function (w) { return w.logout(); });
     });
   }
@@ -160,7 +161,7 @@ const SHOP_SCRIPT = `
     b.addEventListener('click', function (event) { event.preventDefault(); login(b.getAttribute('data-user')).catch(function (e) { console.warn(e); }); });
   });
   window.demoShop = { openLogin: openLogin, logout: logout, login: login };
-  fetch('/demo/session').then(function (r) { return r.json(); }).then(function (result) { state.user = result.user; render(); syncChat(); });
+  loadSession().then(syncChat);
 })();`;
 
 export interface PartnerPageOptions {
@@ -171,7 +172,7 @@ export interface PartnerPageOptions {
 /** A partner's site on another origin, embedding the chat with an init token from its own backend. */
 export function partnerPage(options: PartnerPageOptions): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="data:,">
 <title>Trailhead Journal: a Tessera partner demo</title>
 <style>
 body{margin:0;font:17px/1.6 Georgia,"Times New Roman",serif;color:#222;background:#f4f7f4}
@@ -188,8 +189,8 @@ code{font-size:13px}
 The chat below starts its session with an <b>init token</b> that this site's backend mints (<code>POST /init-token</code>, signed with the partner's key).
 Tessera accepts it only from this partner's registered origins, and the widget keeps its tokens in localStorage with a short idle lifetime.
 Back to the <a href="${escapeHtml(options.shopUrl)}">demo shop</a>.</div>
-<p>Ask the chat <i>who am I</i>: on a partner site you start anonymous.</p></article></main>
+<p>Ask the chat <i>who am I</i>: on a partner site you start anonymous. Ask it to <i>show my orders</i> and it offers the tenant's own ways to sign in, right in the conversation: the demo provider, or a code or link by email (the demo mailbox is on the shop's page).</p></article></main>
 <script>document.getElementById('origin').textContent = location.origin;</script>
-<script src="${escapeHtml(options.tesseraUrl)}/widget.js" data-init-token-url="/init-token" data-title="Trail help" data-accent-color="#21463a" async></script>
+<script src="${escapeHtml(options.tesseraUrl)}/widget.js" data-init-token-url="/init-token" data-title="Trail help" data-accent-color="#21463a" data-email-sign-in async></script>
 </body></html>`;
 }

@@ -108,7 +108,7 @@ export function chat(page: Page) {
     async reply(pattern: RegExp) {
       const message = root.locator(REPLY).filter({ hasText: pattern }).last();
       await message.waitFor();
-      return (await message.textContent()).replace(/^Assistant:\s*/, '');
+      return (await message.locator('.body').textContent()) ?? ''; // the words, without the time
     },
     /** Sends and waits for the reply matching `pattern`. */
     async ask(text: string, pattern: RegExp) {

@@ -44,6 +44,8 @@ export interface DemoServers {
    */
   held(): number;
   release(): void;
+  /** Messages containing `marker` get `reply` as the agent's whole answer (e.g. Markdown to render). */
+  script(marker: string, reply: string): void;
   stop(): Promise<void>;
 }
 
@@ -65,9 +67,15 @@ export async function startDemoServers(options: DemoServersOptions = {}): Promis
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-e2e-'));
   const gates: Array<() => void> = [];
   const demoAgent = new DemoAgent();
+  const scripts = new Map<string, string>();
   const agent: Agent = {
     async *reply(turn, signal) {
       const { content } = turn.message;
+      const scripted = [...scripts].find(([marker]) => content.includes(marker));
+      if (scripted) {
+        yield { type: 'delta', content: scripted[1] };
+        return;
+      }
       if (content.includes('(hold)')) await new Promise<void>((resolve) => gates.push(resolve));
       if (content.includes('(fail)')) {
         yield { type: 'delta', content: 'Half an answer ' };
@@ -122,6 +130,9 @@ export async function startDemoServers(options: DemoServersOptions = {}): Promis
     partner,
     foreignPartnerUrl: partner.url.replace('127.0.0.1', 'localhost'),
     held: () => gates.length,
+    script: (marker, reply) => {
+      scripts.set(marker, reply);
+    },
     release: () => {
       for (const open of gates.splice(0)) open();
     },
