@@ -15,7 +15,7 @@ const WHO_AM_I = /\bwho\s*am\s*i\b/i;
  * The agent (`POST /agent`) and the orders tool API (`GET /orders`) on one `node:http` server.
  * `ordersUrl` is where the agent calls the tool; by default this same server.
  */
-export function createAgentBackend({ signingSecret, tesseraUrl, toolAudience, issuer = 'tessera', ordersUrl, wordDelayMs = 30 }) {
+export function createAgentBackend({ signingSecret, tesseraUrl, toolAudience, issuer = tesseraUrl, ordersUrl, wordDelayMs = 30 }) {
   const webhook = new Webhook(signingSecret); // takes the `whsec_…` string as Tessera shows it
   const handleOrders = createOrdersApi({ jwksUrl: new URL('/.well-known/jwks.json', tesseraUrl), issuer, audience: toolAudience });
   const server = createServer((request, response) => {
@@ -126,7 +126,7 @@ function ownUrl(server) {
 
 // Run as a program: configured by the environment.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { AGENT_SIGNING_SECRET, TOOL_AUDIENCE, TESSERA_URL = 'http://localhost:8080', TESSERA_ISSUER = 'tessera' } = process.env;
+  const { AGENT_SIGNING_SECRET, TOOL_AUDIENCE, TESSERA_URL = 'http://localhost:8080', TESSERA_ISSUER = TESSERA_URL } = process.env;
   if (!AGENT_SIGNING_SECRET?.startsWith('whsec_')) throw new Error('set AGENT_SIGNING_SECRET (whsec_…, shown once when agent.url is set)');
   if (!TOOL_AUDIENCE) throw new Error("set TOOL_AUDIENCE (the tenant's agent.toolAudience, default tessera:tools:<tenantId>)");
   const server = createAgentBackend({
