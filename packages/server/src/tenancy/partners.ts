@@ -5,7 +5,7 @@ import type { Partner, Store } from '../store/index.js';
 import { validateVerification } from '../tokens/index.js';
 import type { Audit, Auditor } from './audit.js';
 import { isOrigin } from './settings.js';
-import type { Tenants } from './tenants.js';
+import { TENANT_CACHE_TTL_MS, type Tenants } from './tenants.js';
 
 export const MAX_PARTNERS_PER_TENANT = 100;
 export const MAX_PARTNER_ORIGINS = 50;
@@ -34,11 +34,13 @@ export function describePartner(partner: Partner) {
  * Third parties that embed a tenant's chat on their own sites, each with its own
  * origins and token-verification key. Partners are read from the store on every
  * init token (removal is effective at once); only the union of their origins,
- * which CORS consults on every request, is cached (dropped on `tenant.changed`).
+ * which CORS consults on every request, is cached (dropped on `tenant.changed`, and
+ * after TENANT_CACHE_TTL_MS: what the CLI writes next to a single node is seen too).
  */
 export class Partners {
   private origins: Promise<Set<string>> | null = null;
   private readonly originsByTenant = new Map<string, Promise<string[]>>();
+  private cachedAt = 0;
 
   private readonly store: Store;
 
@@ -112,6 +114,7 @@ export class Partners {
 
   /** Every partner's origins (all tenants): which cross-origin callers CORS answers. */
   allOrigins(): Promise<Set<string>> {
+    this.dropStale();
     this.origins ??= this.store.partners.allOrigins().then(
       (origins) => new Set(origins),
       (error: unknown) => {
@@ -124,6 +127,7 @@ export class Partners {
 
   /** The origins of one tenant's partners, where sessions they started may be used. */
   originsOf(tenantId: string): Promise<string[]> {
+    this.dropStale();
     let origins = this.originsByTenant.get(tenantId);
     if (!origins) {
       origins = this.store.partners.list(tenantId).then(
@@ -141,5 +145,12 @@ export class Partners {
   invalidate(): void {
     this.origins = null;
     this.originsByTenant.clear();
+  }
+
+  private dropStale(): void {
+    const now = this.deps.clock.now();
+    if (now >= this.cachedAt && now - this.cachedAt < TENANT_CACHE_TTL_MS) return;
+    this.invalidate();
+    this.cachedAt = now;
   }
 }

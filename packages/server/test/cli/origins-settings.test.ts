@@ -87,6 +87,25 @@ describe('tessera origins and settings, next to a running `tessera start`', () =
   );
 
   it(
+    '`partners add` next to a running server: its origin passes CORS without a restart',
+    async () => {
+      const partnerOrigin = 'https://partner.example';
+      const preflight = async () =>
+        (
+          await fetch(`${server.url}/v1/sessions`, {
+            method: 'OPTIONS',
+            headers: { origin: partnerOrigin, 'access-control-request-method': 'POST' },
+          })
+        ).headers.get('access-control-allow-credentials');
+      expect(await preflight()).toBeNull();
+      const added = await runCli(['partners', 'add', '--name', 'Partner', '--origin', partnerOrigin, ...data()]);
+      expect(added.code, added.stderr).toBe(0);
+      await eventually(async () => (await preflight()) === 'true', SEEN_WITHIN_MS);
+    },
+    SLOW_MS,
+  );
+
+  it(
     'origins: normalised, idempotent, refuses what is not an origin, and a remove of a missing one exits 1',
     async () => {
       const added = await runCli(['origins', 'add', 'HTTPS://Shop.Example:443', 'https://shop.example/', ...data(), '--json']);
