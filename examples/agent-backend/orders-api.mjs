@@ -6,18 +6,30 @@ import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 
 const TOOL_TOKEN_TYP = 'tessera-tool+jwt';
-const ITEMS = ['Field notebook', 'Fountain pen', 'Desk plant', 'Noise-cancelling headphones', 'Wool socks (3 pairs)', 'Pour-over kettle'];
+/** The demo shop's shelf, at the shop's prices (so that `npm start -- --example-agent` tells the shop's truth). */
+export const PRODUCTS = [
+  { name: 'Walnut desk lamp', priceCents: 8900 },
+  { name: 'Linen throw', priceCents: 6400 },
+  { name: 'Espresso cups (set of 4)', priceCents: 3800 },
+  { name: 'Trail running shoes', priceCents: 12900 },
+  { name: 'Wool beanie', priceCents: 2400 },
+  { name: 'Cast iron skillet', priceCents: 4500 },
+];
 const STATUSES = ['processing', 'shipped', 'delivered'];
 
 /** Deterministic pretend orders of one user, keyed by the customer's user id (`uid`). */
 export function ordersOf(userId) {
   const digest = createHash('sha256').update(`example-agent:${userId}`).digest();
-  return Array.from({ length: 1 + (digest[0] % 3) }, (_, i) => ({
-    id: `A-${1000 + (digest.readUInt16BE(1 + i * 2) % 9000)}`,
-    item: ITEMS[digest[10 + i] % ITEMS.length],
-    status: STATUSES[digest[20 + i] % STATUSES.length],
-    totalCents: 500 + ((digest[24 + i] * 97) % 20000),
-  }));
+  return Array.from({ length: 1 + (digest[0] % 3) }, (_, i) => {
+    const product = PRODUCTS[digest[10 + i] % PRODUCTS.length];
+    const quantity = 1 + (digest[24 + i] % 2);
+    return {
+      id: `A-${1000 + (digest.readUInt16BE(1 + i * 2) % 9000)}`,
+      item: quantity > 1 ? `${product.name} × ${quantity}` : product.name,
+      status: STATUSES[digest[20 + i] % STATUSES.length],
+      totalCents: product.priceCents * quantity,
+    };
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ordersOf } from '../../../../examples/agent-backend/orders-api.mjs';
+import { ordersOf, PRODUCTS } from '../../../../examples/agent-backend/orders-api.mjs';
+import { DEMO_PRODUCTS } from '../../src/agents/demo-catalog.js';
 import { type ExampleAgent, startExampleAgent } from '../../src/cli/example-agent.js';
 import { api, chat, connectAnonymous, startTestServer, type TestServer } from '../support/test-server.js';
 
@@ -26,6 +27,15 @@ describe('the example agent backend', () => {
   afterAll(async () => {
     await agent?.close();
     await server?.stop({ removeData: true });
+  });
+
+  it("sells the demo shop's products at the shop's prices", () => {
+    expect(PRODUCTS).toEqual(DEMO_PRODUCTS.map(({ name, priceCents }) => ({ name, priceCents })));
+    for (const order of ordersOf('someone') as Array<{ item: string; totalCents: number }>) {
+      const product = DEMO_PRODUCTS.find((each) => order.item.startsWith(each.name));
+      expect(product, order.item).toBeDefined();
+      expect(order.totalCents % (product?.priceCents ?? 1)).toBe(0);
+    }
   });
 
   it('configures the tenant: its agent URL on loopback, orders:read for signed-in users only', async () => {
