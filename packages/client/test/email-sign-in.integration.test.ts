@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpTestServer, type SmtpTestServer } from '../../server/test/support/smtp-test-server.js';
-import { createChatClient, type ChatClient } from '../src/chat-client.js';
+import type { ChatClient } from '../src/chat-client.js';
 import type { FlowCompletedEvent } from '../src/chat-events.js';
-import { api, browserLike, eventually, startTestServer, type TestServer } from './support/real-server.js';
+import { api, browserLike, eventually, startTestServer, type TestServer, pageClient } from './support/real-server.js';
 
 // Email codes and magic links against the real server (packages/server), its mail going to a real
 // SMTP server in this process. The person reading the mail is this test: it reads the code, or
@@ -28,14 +28,7 @@ describe('email sign-in against the real server and SMTP', () => {
 
   function client() {
     const page = browserLike();
-    const chat = createChatClient({
-      url: server.url,
-      publishableKey: server.publishableKey,
-      WebSocket: page.WebSocket,
-      fetch: page.fetch,
-      crossTab: false,
-      watchEnvironment: false,
-    });
+    const chat = pageClient(server, page);
     clients.push(chat);
     const completed: FlowCompletedEvent[] = [];
     chat.on('flow_completed', (event) => completed.push(event));

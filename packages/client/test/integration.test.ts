@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TokenPair } from '@tessera/protocol';
-import { createChatClient, type ChatClient, type ChatClientOptions } from '../src/chat-client.js';
+import type { ChatClient, ChatClientOptions } from '../src/chat-client.js';
 import { TesseraError } from '../src/errors.js';
 import { createLocalStorage } from '../src/storage/web-storage.js';
 import {
@@ -13,6 +13,7 @@ import {
   startAnonymousSession,
   startTestServer,
   type TestServer,
+  pageClient,
 } from './support/real-server.js';
 
 // Against the real server (packages/server) on 127.0.0.1, port 0, with a real `ws` socket.
@@ -35,13 +36,7 @@ function client(target: TestServer, options: Partial<ChatClientOptions> = {}) {
   const page = browserLike();
   const errors: TesseraError[] = [];
   const states: string[] = [];
-  const created = createChatClient({
-    url: target.url,
-    publishableKey: target.publishableKey,
-    WebSocket: page.WebSocket,
-    fetch: page.fetch,
-    crossTab: false,
-    watchEnvironment: false,
+  const created = pageClient(target, page, {
     ...options,
   });
   created.on('error', (error) => errors.push(error));

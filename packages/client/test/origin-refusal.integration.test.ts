@@ -1,11 +1,11 @@
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TokenPair } from '@tessera/protocol';
-import { createChatClient, type ChatClient } from '../src/chat-client.js';
+import type { ChatClient } from '../src/chat-client.js';
 import type { FetchLike } from '../src/http.js';
 import type { WebSocketConstructor } from '../src/socket.js';
 import { createTokenManager, type TokenManager } from '../src/token-manager.js';
-import { api, sleep, startTestServer, type TestServer } from './support/real-server.js';
+import { api, sleep, startTestServer, type TestServer, pageClient } from './support/real-server.js';
 
 // A page on an origin the tenant does not allow: the server refuses it (HTTP 403
 // ORIGIN_NOT_ALLOWED, on the upgrade too). No retry can change that, so the client says so and stops.
@@ -56,13 +56,7 @@ function pageOn(origin: string | null, options: { hideHandshakeStatus?: boolean;
 function chatOn(target: TestServer, page: ReturnType<typeof pageOn>, initialTokens?: TokenPair) {
   const errors: string[] = [];
   const states: string[] = [];
-  const chat: ChatClient = createChatClient({
-    url: target.url,
-    publishableKey: target.publishableKey,
-    WebSocket: page.WebSocket,
-    fetch: page.fetch,
-    crossTab: false,
-    watchEnvironment: false,
+  const chat: ChatClient = pageClient(target, page, {
     minReconnectDelayMs: 20,
     maxReconnectDelayMs: 50,
     ...(initialTokens && { initialTokens }),

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SoftAuthenticator } from '../../server/test/support/soft-authenticator.js';
-import { createChatClient, type ChatClient } from '../src/chat-client.js';
-import { api, browserLike, ORIGIN, startTestServer, type TestServer } from './support/real-server.js';
+import type { ChatClient } from '../src/chat-client.js';
+import { api, browserLike, ORIGIN, startTestServer, type TestServer, pageClient } from './support/real-server.js';
 
 // The SDK's passkey calls against the real server, the authenticator a software one (the
 // browser's part, `navigator.credentials`, is the app's: here the test's).
@@ -16,14 +16,7 @@ afterEach(async () => {
 
 function client(server: TestServer) {
   const page = browserLike();
-  const chat = createChatClient({
-    url: server.url,
-    publishableKey: server.publishableKey,
-    WebSocket: page.WebSocket,
-    fetch: page.fetch,
-    crossTab: false,
-    watchEnvironment: false,
-  });
+  const chat = pageClient(server, page);
   clients.push(chat);
   return { chat, wire: page.wire };
 }

@@ -1,9 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TokenPair } from '@tessera/protocol';
-import { createChatClient, type ChatClient, type ChatClientOptions } from '../src/chat-client.js';
+import type { ChatClient, ChatClientOptions } from '../src/chat-client.js';
 import type { TesseraError } from '../src/errors.js';
 import { createLocalStorage } from '../src/storage/web-storage.js';
-import { api, browserLike, eventually, sharedLocalStorage, sleep, startTestServer, type TestServer } from './support/real-server.js';
+import {
+  api,
+  browserLike,
+  eventually,
+  sharedLocalStorage,
+  sleep,
+  startTestServer,
+  type TestServer,
+  pageClient,
+} from './support/real-server.js';
 
 // How a session ends, against the real server: each end is told once (`onRefreshError` and the
 // `error` event), and a logout (here or in another tab) is no error.
@@ -25,13 +34,7 @@ function client(target: TestServer, options: Partial<ChatClientOptions> = {}) {
   const page = browserLike();
   const refreshErrors: string[] = [];
   const errors: string[] = [];
-  const created = createChatClient({
-    url: target.url,
-    publishableKey: target.publishableKey,
-    WebSocket: page.WebSocket,
-    fetch: page.fetch,
-    crossTab: false,
-    watchEnvironment: false,
+  const created = pageClient(target, page, {
     onRefreshError: (error: TesseraError) => refreshErrors.push(error.code),
     ...options,
   });

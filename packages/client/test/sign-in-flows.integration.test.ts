@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startGitHubTestServer, type GitHubTestServer } from '../../server/test/support/github-test-server.js';
 import type { OidcTestProvider } from '../../server/test/support/oidc-test-provider.js';
 import { addOidcProvider, deliverCallback, followToCallback, registerProvider } from '../../server/test/sign-in/flow-support.js';
-import { createChatClient, type ChatClient } from '../src/chat-client.js';
+import type { ChatClient } from '../src/chat-client.js';
 import type { FlowCompletedEvent, FlowFailedEvent } from '../src/chat-events.js';
-import { api, browserLike, eventually, startTestServer, type TestServer } from './support/real-server.js';
+import { api, browserLike, eventually, startTestServer, type TestServer, pageClient } from './support/real-server.js';
 
 // Sign-in flows against the real server (packages/server) and local providers: an OpenID provider
 // (oidc-provider over https, signing `ada` in at once) and a GitHub-shaped one. The "browser" at
@@ -29,14 +29,7 @@ async function serverWithOidc(): Promise<TestServer> {
 
 function client(server: TestServer) {
   const page = browserLike();
-  const chat = createChatClient({
-    url: server.url,
-    publishableKey: server.publishableKey,
-    WebSocket: page.WebSocket,
-    fetch: page.fetch,
-    crossTab: false,
-    watchEnvironment: false,
-  });
+  const chat = pageClient(server, page);
   clients.push(chat);
   const completed: FlowCompletedEvent[] = [];
   const failed: FlowFailedEvent[] = [];

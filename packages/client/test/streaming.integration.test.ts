@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent, AgentEvent, AgentTurn } from '../../server/src/agents/agent.js';
 import { DemoAgent } from '../../server/src/agents/demo-agent.js';
 import type { AssistantMessage, AuthRequiredEvent, DeltaEvent, ReplyFailedEvent } from '../src/chat-events.js';
-import { createChatClient, type ChatClient } from '../src/chat-client.js';
+import type { ChatClient } from '../src/chat-client.js';
 import type { TesseraError } from '../src/errors.js';
-import { api, browserLike, eventually, identityToken, startTestServer, type TestServer } from './support/real-server.js';
+import { api, browserLike, eventually, identityToken, startTestServer, type TestServer, pageClient } from './support/real-server.js';
 
 // Streamed replies, stop, the sign-in an agent asks for, and agent failures, against the real
 // server (packages/server) with its demo agent. Messages with "(slow)" get a long reply, a word
@@ -51,14 +51,7 @@ class TestAgent implements Agent {
 /** A client on the allowed origin, and everything it tells its listeners. */
 function watched(target: TestServer) {
   const page = browserLike();
-  const chat = createChatClient({
-    url: target.url,
-    publishableKey: target.publishableKey,
-    WebSocket: page.WebSocket,
-    fetch: page.fetch,
-    crossTab: false,
-    watchEnvironment: false,
-  });
+  const chat = pageClient(target, page);
   const seen = {
     deltas: [] as DeltaEvent[],
     messages: [] as AssistantMessage[],

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import WebSocket from 'ws';
+import { type ChatClient, type ChatClientOptions, createChatClient } from '../../src/chat-client.js';
 import type { FetchLike } from '../../src/http.js';
 import type { WebSocketConstructor } from '../../src/socket.js';
 import { ORIGIN } from '../../../server/test/support/test-server.js';
@@ -49,6 +50,23 @@ export function browserLike(): { WebSocket: WebSocketConstructor; fetch: FetchLi
 }
 
 /** An identity token as the customer's main app would mint it (HS256). */
+/** A chat client as a page runs it (one tab, no page events to watch), against `target`. */
+export function pageClient(
+  target: { url: string; publishableKey: string },
+  page: { WebSocket: WebSocketConstructor; fetch: FetchLike },
+  options: Partial<ChatClientOptions> = {},
+): ChatClient {
+  return createChatClient({
+    url: target.url,
+    publishableKey: target.publishableKey,
+    WebSocket: page.WebSocket,
+    fetch: page.fetch,
+    crossTab: false,
+    watchEnvironment: false,
+    ...options,
+  });
+}
+
 export function identityToken(secret: string, claims: Record<string, unknown>): string {
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
