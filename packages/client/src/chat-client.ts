@@ -46,6 +46,12 @@ export interface ChatClient extends PasskeyMethods, EmailSignInMethods {
   connect(): Promise<void>;
   /** Closes the socket; queued messages wait for the next `connect()`. */
   disconnect(): void;
+  /**
+   * The app is back (a React Native app in the foreground, a page made visible): reconnects at once
+   * instead of waiting out the reconnect delay, or checks the open socket. Browsers call it by
+   * themselves (`watchEnvironment`).
+   */
+  wake(): void;
   /** Sends a message (queued while offline); resolves with the server's ack. */
   send(content: string, options?: { conversationId?: string }): Promise<Ack>;
   /**
@@ -199,6 +205,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     tokens,
     connect: () => socket.connect(),
     disconnect: () => socket.disconnect(),
+    wake: () => socket.wake(),
 
     send(content, { conversationId } = {}) {
       if (connection.state === 'closed') return Promise.reject(closedError());

@@ -24,6 +24,8 @@ export interface SocketLifecycle {
   tokenAccepted(accessToken: string): void;
   /** Runs `revoke` while the server closing the socket is expected, then clears the tokens and closes. */
   logout(revoke: () => Promise<void>): Promise<void>;
+  /** The page or app is back (visible, online, foreground): reconnects now if waiting to, else pings. */
+  wake(): void;
 }
 
 /** How a connection stops: for good (`closed`), or until the next `connect()` (`disconnected`). */
@@ -230,15 +232,18 @@ export function createSocketLifecycle(options: SocketLifecycleOptions): SocketLi
     if (how.error && !how.clearTokens) options.report(how.error);
   }
 
+  function wake(): void {
+    if (connection.state === 'reconnecting') wakeReconnect?.();
+    else socket?.ping();
+  }
+
   function watchEnvironment(): void {
     if (unwatch.length) return;
     unwatch.push(tokens.onChange(handOver));
     if (!options.watchEnvironment) return;
     unwatch.push(
       onPageWake(['visible', 'online'], () => {
-        if (isPageHidden()) return;
-        if (connection.state === 'reconnecting') wakeReconnect?.();
-        else socket?.ping();
+        if (!isPageHidden()) wake();
       }),
     );
   }
@@ -268,6 +273,7 @@ export function createSocketLifecycle(options: SocketLifecycleOptions): SocketLi
 
     send,
 
+    wake,
     tokenAccepted(accessToken) {
       socketToken = acceptedToken = accessToken;
     },

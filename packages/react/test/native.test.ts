@@ -170,4 +170,29 @@ describe('refreshOnForeground', () => {
     expect(states).toEqual([]);
     stopAgain();
   });
+
+  it('a socket waiting out its reconnect delay (the server went away while the app slept) reconnects at once on return', async () => {
+    const first = await server(600);
+    const keys = { tenantId: first.tenantId, secretKey: first.secretKey, publishableKey: first.publishableKey };
+    const port = Number(new URL(first.url).port);
+    const appState = new FakeAppState();
+    const { client } = appClient(first, {
+      initialTokens: await backendTokens(first),
+      minReconnectDelayMs: 60_000,
+      maxReconnectDelayMs: 60_000,
+    });
+    await client.connect();
+    const stop = refreshOnForeground(client, appState);
+    await first.stop(); // sockets closed; the next attempt waits up to a minute
+    await eventually(() => client.state === 'reconnecting');
+    const second = await startTestServer({ dataDir: first.dataDir, keys, port });
+    servers.push(second);
+    await sleep(500);
+    expect(client.state).toBe('reconnecting');
+
+    appState.goTo('active');
+    await eventually(() => client.state === 'connected', 5_000);
+    await client.send('back in the app');
+    stop();
+  });
 });

@@ -15,12 +15,13 @@ export interface RefreshOnForegroundOptions {
 /**
  * Timers do not run while an app is in the background, so a token may be due (or dead) when it
  * comes back: on every return to `active`, refreshes at once when the access token expires within
- * `withinMs` (by the server's clock), and otherwise lets the client re-check its schedule.
+ * `withinMs` (by the server's clock), and otherwise lets the client re-check its schedule; then
+ * wakes the socket (a reconnect waiting out its delay goes now, an open one is pinged).
  * Starts the token manager if nothing did yet. A failure is told through `onRefreshError` / the
  * `error` event, as any refresh. Returns the unsubscribe.
  */
 export function refreshOnForeground(
-  client: { tokens: TokenManager },
+  client: { tokens: TokenManager; wake?(): void },
   AppState: AppStateModule,
   options: RefreshOnForegroundOptions = {},
 ): () => void {
@@ -32,6 +33,7 @@ export function refreshOnForeground(
     const pair = tokens.current();
     if (pair && pair.expiresAt - (now() + tokens.serverOffsetMs()) <= withinMs) await tokens.refresh();
     else tokens.check();
+    client.wake?.();
   }
   const subscription = AppState.addEventListener('change', (state) => {
     if (state !== 'active') return;
