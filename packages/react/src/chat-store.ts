@@ -36,13 +36,15 @@ export interface ChatStore {
 }
 
 let localIds = 0;
+/** How many earlier messages of the current conversation `useChat()` shows (as the widget does). */
+const HISTORY_LIMIT = 50;
 
 /** One conversation's messages over a chat client's events: what `useChat` renders. */
 export function createChatStore(client: ChatClient, conversationId?: string): ChatStore {
   const listeners = new Set<() => void>();
   let current: ChatSnapshot = { messages: [], conversationId: conversationId ?? null, authRequired: null };
   let detach: Array<() => void> = [];
-  let resumed = false;
+  let loaded = false;
 
   function update(next: Partial<ChatSnapshot>): void {
     current = { ...current, ...next };
@@ -72,13 +74,16 @@ export function createChatStore(client: ChatClient, conversationId?: string): Ch
     if (ours(message)) upsertReply(message.replyTo, { content: message.content, status: message.stopped ? 'stopped' : 'done' });
   };
 
-  async function resume(): Promise<void> {
-    if (resumed || !conversationId || client.state !== 'connected') return;
-    resumed = true;
-    const { messages } = await client.resume(conversationId).catch(() => ({ messages: [] as MessageInfo[] }));
+  /** Once connected: the history of the conversation asked for, else of the session's current one. */
+  async function loadHistory(): Promise<void> {
+    if (loaded || client.state !== 'connected') return;
+    loaded = true;
+    const messages = conversationId
+      ? (await client.resume(conversationId).catch(() => ({ messages: [] as MessageInfo[] }))).messages
+      : await client.history({ limit: HISTORY_LIMIT }).catch(() => [] as MessageInfo[]);
     const known = new Set(current.messages.map((m) => m.messageId ?? m.key));
     const earlier = messages.map(fromHistory).filter((m) => !known.has(m.messageId ?? m.key));
-    update({ messages: [...earlier, ...current.messages] });
+    update({ messages: [...earlier, ...current.messages], conversationId: current.conversationId ?? messages[0]?.conversationId ?? null });
   }
 
   function attach(): void {
@@ -95,9 +100,9 @@ export function createChatStore(client: ChatClient, conversationId?: string): Ch
           ).filter((m) => m.key !== `reply:${replyTo}`),
         }),
       ),
-      client.on('state', ({ state }) => state === 'connected' && void resume()),
+      client.on('state', ({ state }) => state === 'connected' && void loadHistory()),
     ];
-    void resume();
+    void loadHistory();
   }
 
   return {

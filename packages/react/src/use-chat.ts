@@ -19,8 +19,9 @@ export interface TesseraChat {
 }
 
 /**
- * A conversation: `conversationId` to resume one (its history is loaded once connected), or
- * none for the session's current one. Replies stream in as they are written.
+ * A conversation: `conversationId` to resume one, or none for the session's current one (after a
+ * reload, an app restart or a sign-in, the same conversation); its history is loaded once
+ * connected. Replies stream in as they are written.
  */
 export function useChat(conversationId?: string): TesseraChat {
   const client = useTessera();

@@ -1,6 +1,6 @@
 // @vitest-environment happy-dom
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { createChatClient, type ChatClient } from '@tessera/client';
+import { createChatClient, createMemoryStorage, type ChatClient } from '@tessera/client';
 import { TesseraProvider, useChat, useCurrentUser, useSession, useTessera } from '@tessera/react';
 import { StrictMode, useState } from 'react';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -209,6 +209,35 @@ describe('@tessera/react against a real server', () => {
       ['assistant', reply],
     ]);
     client.disconnect();
+  });
+
+  it('useChat(): after a reload (a new client on the same stored session) the current conversation is shown again', async () => {
+    const stored = createMemoryStorage(); // what localStorage or AsyncStorage keeps across the reload
+    const before = createChatClient({ ...options(), storage: stored });
+    const first = render(
+      <TesseraProvider client={before}>
+        <SessionCard />
+        <ChatBox />
+      </TesseraProvider>,
+    );
+    await waitFor(() => expect(status()).toBe('connected'));
+    type('remember this');
+    await waitFor(() => expect(replies()[0]?.getAttribute('data-status')).toBe('done'));
+    const conversationId = screen.getByTestId('conversation').textContent;
+    first.unmount();
+    before.disconnect();
+
+    const after = createChatClient({ ...options(), storage: stored });
+    render(
+      <TesseraProvider client={after}>
+        <SessionCard />
+        <ChatBox />
+      </TesseraProvider>,
+    );
+    await waitFor(() => expect(document.querySelectorAll('li')).toHaveLength(2));
+    expect(document.querySelector('li[data-role="user"]')?.textContent).toBe('remember this');
+    expect(screen.getByTestId('conversation').textContent).toBe(conversationId);
+    after.disconnect();
   });
 
   it('the provider connects a client you pass on mount and disconnects it on unmount', async () => {
