@@ -43,6 +43,8 @@ export interface SignIn {
 /** The ways a visitor signs in from the widget: the host page's login, hosted accounts, the assistant's card. */
 export function createSignIn({ options, session, view, social, passkeys, email, now, ensureConnected }: SignInDeps): SignIn {
   let card: HTMLElement | null = null;
+  /** Counts asks and removals: a card waiting for the providers shows only if nothing came since. */
+  let asks = 0;
   const providerButtons = () => (social.providers.length ? createProviderButtons(social.providers, social) : undefined);
 
   async function linkFromMainApp(identityToken: string): Promise<UserInfo> {
@@ -110,7 +112,24 @@ export function createSignIn({ options, session, view, social, passkeys, email, 
     };
   }
 
+  function showCard({ reason, methods }: AuthRequiredEvent): void {
+    const viaHost = methods.includes('jwt') && options.onLoginRequested ? request : undefined;
+    const password = methods.includes('password') && options.hostedAccounts ? hostedAccountForm() : undefined;
+    // The tenant's providers when the agent accepts them, or when the page offers no other way.
+    const acceptsProviders = methods.some((method) => method === 'oauth' || method.startsWith('oauth:'));
+    const providers = acceptsProviders || (!viaHost && !password) ? providerButtons() : undefined;
+    const passkey = passkeys.enabled && methods.includes('passkey') ? createPasskeyButton(passkeys) : undefined;
+    // Email codes and links sign in the tenant's accounts by address, as the password does.
+    const acceptsEmail = methods.some((method) => method === 'email_code' || method === 'magic_link' || method === 'password');
+    const byEmail = email.enabled && acceptsEmail ? createEmailSignInChoice(email) : undefined;
+    card = createSignInCard({ reason, viaHost, passkey, providers, email: byEmail, password, dismiss: removeCard });
+    view.addItem(card, now());
+    view.countUnread();
+  }
+
+  /** Removes the card, or cancels the one still waiting for the providers. */
   function removeCard(): void {
+    asks++;
     card?.remove();
     card = null;
   }
@@ -118,20 +137,13 @@ export function createSignIn({ options, session, view, social, passkeys, email, 
   return {
     request,
     linkFromMainApp,
-    ask({ reason, methods }) {
+    ask(requirement) {
       removeCard();
-      const viaHost = methods.includes('jwt') && options.onLoginRequested ? request : undefined;
-      const password = methods.includes('password') && options.hostedAccounts ? hostedAccountForm() : undefined;
-      // The tenant's providers when the agent accepts them, or when the page offers no other way.
-      const acceptsProviders = methods.some((method) => method === 'oauth' || method.startsWith('oauth:'));
-      const providers = acceptsProviders || (!viaHost && !password) ? providerButtons() : undefined;
-      const passkey = passkeys.enabled && methods.includes('passkey') ? createPasskeyButton(passkeys) : undefined;
-      // Email codes and links sign in the tenant's accounts by address, as the password does.
-      const acceptsEmail = methods.some((method) => method === 'email_code' || method === 'magic_link' || method === 'password');
-      const byEmail = email.enabled && acceptsEmail ? createEmailSignInChoice(email) : undefined;
-      card = createSignInCard({ reason, viaHost, passkey, providers, email: byEmail, password, dismiss: removeCard });
-      view.addItem(card, now());
-      view.countUnread();
+      const asked = asks;
+      // The card offers the tenant's providers: wait for the list (loaded once, at mount) if it is still coming.
+      void social.load().then(() => {
+        if (asked === asks) showCard(requirement);
+      });
     },
     removeCard,
   };

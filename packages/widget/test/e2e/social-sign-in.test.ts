@@ -160,6 +160,23 @@ describe.skipIf(chromiumMissing)('sign-in with a provider in Chromium', { timeou
     expect(await meStatus(anonymous.accessToken)).toBe(401);
   });
 
+  it("the agent asks before the tenant's providers have loaded: the card waits for them and offers them", async (test) => {
+    const page = await (await visitor(e2e, test, { ignoreHTTPSErrors: true })).newPage();
+    let release!: () => void;
+    const providersHeld = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/v1/auth/providers', async (route) => {
+      await providersHeld;
+      await route.continue();
+    });
+    await page.goto(localPage);
+    const widget = chat(page);
+    await widget.waitOnline();
+    expect(await widget.ask('show my orders', /log in/)).toBe('Please log in to see your orders.');
+    release();
+    await widget.signInCard.getByRole('button', { name: 'Continue with GitHub' }).waitFor();
+    await expect(widget.root.locator('.signin-card').count()).resolves.toBe(1);
+  });
+
   it('the person denies at the provider: the card says it was cancelled, and the chat stays anonymous', async (test) => {
     const page = await (await visitor(e2e, test, { ignoreHTTPSErrors: true })).newPage();
     const { frames, messages } = await watch(page);
