@@ -39,8 +39,18 @@ describe.skipIf(chromiumMissing)('the demo shop stays consistent in Chromium', {
     await expect(second.locator('#account-button').textContent()).resolves.toBe('Log in');
 
     // The chat's own "Sign out" in the second tab logs the shop out in the first one too.
+    // This tab's chat hears of the logout too: it either took the new anonymous session the other
+    // tab started, or says its session ended and starts one with the next message (whichever it
+    // heard of first). Once it has heard, a message brings it online either way.
+    const heard = () =>
+      second.evaluate(() => {
+        const client = (window as any).Tessera.widget.client;
+        return client.state === 'closed' || (client.state === 'connected' && client.getCurrentUser()?.auth === 'anonymous');
+      });
+    await expect.poll(heard, { timeout: 10_000 }).toBe(true);
     const widget = chat(second);
     await widget.open();
+    await widget.ask('still there?', /Got it/);
     await widget.waitOnline();
     await second.locator('#account-button').click();
     await second.locator('dialog#login [data-user=grace]').click();
