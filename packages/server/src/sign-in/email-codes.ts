@@ -8,15 +8,13 @@ import { hmac, safeEqual } from '../secrets.js';
 import type { EmailCodePurpose, Session, Store, Tenant } from '../store/index.js';
 import { type Audit, signupAllowed, type Tenants, type Users } from '../tenancy/index.js';
 import { normalizeEmail } from './email-address.js';
-import { throttle } from './throttle.js';
+import { MAIL_SENDS_PER_ADDRESS, MAIL_SENDS_PER_IP, throttle } from './throttle.js';
 import { accountOfAddress, assertCanMail } from './mail-accounts.js';
 import type { Proof } from './proof.js';
 
 export const EMAIL_CODE_TTL_MS = 10 * 60_000;
 /** Tries one code gets, however many guesses race: then it is dead. */
 export const MAX_CODE_TRIES = 5;
-const SENDS_PER_ADDRESS = { points: 5, durationSeconds: 15 * 60 };
-const SENDS_PER_IP = { points: 20, durationSeconds: 10 * 60 };
 const TRIES_PER_IP = { points: 30, durationSeconds: 60 };
 
 export interface EmailCodesDeps {
@@ -47,8 +45,8 @@ export class EmailCodes {
     const { store, clock, mail } = this.deps;
     const email = normalizeEmail(rawEmail);
     assertCanMail(mail);
-    await throttle(this.deps.rateLimits, 'email-code-ip', ip, SENDS_PER_IP);
-    await throttle(this.deps.rateLimits, 'email-code-address', `${tenant.id}:${email}`, SENDS_PER_ADDRESS);
+    await throttle(this.deps.rateLimits, 'email-code-ip', ip, MAIL_SENDS_PER_IP);
+    await throttle(this.deps.rateLimits, 'email-code-address', `${tenant.id}:${email}`, MAIL_SENDS_PER_ADDRESS);
     const user = await store.users.findByEmail(tenant.id, email);
     if (!user && !signupAllowed(tenant.settings)) return;
     // A sign-up code (which keeps the password chosen at sign-up) goes only to an account still waiting for one.

@@ -10,15 +10,13 @@ import { hasEnded } from '../sessions/index.js';
 import type { Session, SignInFlow, Store } from '../store/index.js';
 import { signupAllowed, type Tenants, type Users } from '../tenancy/index.js';
 import { normalizeEmail } from './email-address.js';
-import { throttle } from './throttle.js';
+import { MAIL_SENDS_PER_ADDRESS, MAIL_SENDS_PER_IP, throttle } from './throttle.js';
 import type { FlowOutcomes } from './flow-outcomes.js';
 import { accountOfAddress, assertCanMail } from './mail-accounts.js';
 import { FLOW_TTL_MS, newFlow } from './new-flow.js';
 
 /** Wrong match codes a link takes before it dies (two digits: a guess wins 1 in 100). */
 export const MAX_MATCH_CODE_TRIES = 3;
-const SENDS_PER_ADDRESS = { points: 5, durationSeconds: 15 * 60 };
-const SENDS_PER_IP = { points: 20, durationSeconds: 10 * 60 };
 
 export interface MagicLinksDeps {
   store: Store;
@@ -57,8 +55,8 @@ export class MagicLinks {
     const { store, clock, tenants, mail } = this.deps;
     const email = normalizeEmail(rawEmail);
     assertCanMail(mail);
-    await throttle(this.deps.rateLimits, 'magic-link-ip', context.ip, SENDS_PER_IP, 'links asked for');
-    await throttle(this.deps.rateLimits, 'magic-link-address', `${session.tenantId}:${email}`, SENDS_PER_ADDRESS, 'links asked for');
+    await throttle(this.deps.rateLimits, 'magic-link-ip', context.ip, MAIL_SENDS_PER_IP, 'links asked for');
+    await throttle(this.deps.rateLimits, 'magic-link-address', `${session.tenantId}:${email}`, MAIL_SENDS_PER_ADDRESS, 'links asked for');
     const tenant = await tenants.get(session.tenantId);
     const now = clock.now();
     const token = newSecret(43);

@@ -5,7 +5,7 @@ import type { Partner, Store } from '../store/index.js';
 import { validateVerification } from '../tokens/index.js';
 import type { Audit, Auditor } from './audit.js';
 import { isOrigin } from './settings.js';
-import { TENANT_CACHE_TTL_MS, type Tenants } from './tenants.js';
+import { type Tenants, withinCacheLifetime } from './tenants.js';
 
 export const MAX_PARTNERS_PER_TENANT = 100;
 export const MAX_PARTNER_ORIGINS = 50;
@@ -35,7 +35,7 @@ export function describePartner(partner: Partner) {
  * origins and token-verification key. Partners are read from the store on every
  * init token (removal is effective at once); only the union of their origins,
  * which CORS consults on every request, is cached (dropped on `tenant.changed`, and
- * after TENANT_CACHE_TTL_MS: what the CLI writes next to a single node is seen too).
+ * after the tenant cache's lifetime: what the CLI writes next to a single node is seen too).
  */
 export class Partners {
   private origins: Promise<Set<string>> | null = null;
@@ -149,7 +149,7 @@ export class Partners {
 
   private dropStale(): void {
     const now = this.deps.clock.now();
-    if (now >= this.cachedAt && now - this.cachedAt < TENANT_CACHE_TTL_MS) return;
+    if (withinCacheLifetime(this.cachedAt, now)) return;
     this.invalidate();
     this.cachedAt = now;
   }

@@ -23,6 +23,12 @@ export interface TenantsDeps {
  */
 export const TENANT_CACHE_TTL_MS = 5_000;
 
+/** Whether what was read at `readAtMs` may still be trusted at `nowMs` (a clock set back is not). */
+export function withinCacheLifetime(readAtMs: number, nowMs: number): boolean {
+  const age = nowMs - readAtMs;
+  return age >= 0 && age < TENANT_CACHE_TTL_MS;
+}
+
 /**
  * Tenants and their settings, cached in memory: settings are read on every request.
  * A change tells every node (`tenant.changed`) and, when it has an actor, is audited.
@@ -90,8 +96,7 @@ export class Tenants {
   }
 
   private fresh(readAt: number): boolean {
-    const age = this.clock.now() - readAt;
-    return age >= 0 && age < TENANT_CACHE_TTL_MS;
+    return withinCacheLifetime(readAt, this.clock.now());
   }
 
   invalidate(id: string): void {
