@@ -118,6 +118,7 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     databaseUrl: config.databaseUrl,
     databasePoolSize: config.databasePoolSize,
     onDatabaseError: (error) => logger.warn({ err: error }, 'database connection lost; the pool reconnects on the next query'),
+    onUsageWriteError: (error) => logger.warn({ err: error }, 'writing usage counts failed; they are kept for the next try'),
   });
   // Redis, when configured, carries events between nodes, shared rate limits and single-use ids.
   const redis = config.redisUrl ? await openRedis(config.redisUrl, { logger, clock }) : null;
@@ -145,7 +146,7 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
   const messageWriter = new MessageWriter(store, clock);
   const conversations = new Conversations(store, clock);
   const externalTokens = new ExternalTokenVerifier({ clock });
-  const apiKeys = new ApiKeys({ store, clock, audit });
+  const apiKeys = new ApiKeys({ store, clock, audit, bus });
   const users = new Users(store, clock);
   const rateLimits = new RateLimits(redis?.limiters);
   const visitorLimits = new VisitorLimits(rateLimits);
@@ -206,6 +207,7 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     if (event.type === 'session.changed' && event.reason === 'auth_changed') pendingTurns.resumeLater(event.sessionId);
     // A re-authentication changes the session's auth_time and amr: cached copies elsewhere are stale.
     if (event.type === 'session.changed' || event.type === 'session.reauthenticated') sessionCache.invalidate(event.sessionId);
+    if (event.type === 'api-key.changed') apiKeys.forget(event.keyId);
     if (event.type === 'tenant.changed') {
       tenants.invalidate(event.tenantId);
       partners.invalidate();
@@ -219,6 +221,7 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     sessionCache.setTrusted(reliable);
     if (reliable) {
       tenants.invalidateAll();
+      apiKeys.forget();
       partners.invalidate();
     }
   });

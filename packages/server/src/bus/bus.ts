@@ -6,6 +6,8 @@ export type BusEvent =
   /** The session's own user signed in again (fresh auth_time): nothing closes, waiting turns may run. */
   | { type: 'session.reauthenticated'; sessionId: string }
   | { type: 'tenant.changed'; tenantId: string }
+  /** A key was revoked or rotated: every node drops its cached copy. */
+  | { type: 'api-key.changed'; keyId: string }
   /** A frame for every open socket of a session, on whichever node it is (an agent's reply as it streams). */
   | { type: 'session.frame'; sessionId: string; frame: ServerFrame }
   /** A client asked to stop the agent's reply to `messageId`: the node running that turn aborts it. */

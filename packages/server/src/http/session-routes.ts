@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { TesseraError } from '../errors.js';
 import type { Services } from '../services.js';
 import type { IssuedTokens } from '../sessions/index.js';
+import type { Session } from '../store/index.js';
 import { describeUser } from '../tenancy/index.js';
 import {
   ACCESS_COOKIE,
@@ -94,8 +95,8 @@ export function sessionRoutes(services: Services): FastifyPluginAsyncZod {
         const fromCookie = request.body.refreshToken === undefined;
         const presented = request.body.refreshToken ?? refreshCookieOf(request);
         if (!presented) throw new TesseraError('UNAUTHENTICATED', 'refresh token required');
-        await assertRefreshOrigin(services, request, presented, fromCookie);
-        const issued = await services.sessions.refresh(presented);
+        assertCookieRules(request, fromCookie);
+        const issued = await services.sessions.refresh(presented, (session) => assertSessionOrigin(services, request, session));
         return tokensResponse(services, request, reply, issued, fromCookie ? 'cookie' : 'body');
       },
     );
@@ -155,20 +156,18 @@ function refreshCookieOf(request: FastifyRequest): string | undefined {
   return parseCookies(request.headers.cookie)[REFRESH_COOKIE];
 }
 
-/**
- * A refresh from a browser must come from an allowed origin of the session's tenant;
- * the cookie form also needs the CSRF header (which a cross-site form cannot send).
- */
-async function assertRefreshOrigin(services: Services, request: FastifyRequest, presented: string, fromCookie: boolean): Promise<void> {
+/** The refresh cookie also needs the CSRF header (which a cross-site form cannot send) and an Origin. */
+function assertCookieRules(request: FastifyRequest, fromCookie: boolean): void {
+  if (!fromCookie) return;
+  if (request.headers['x-tessera-csrf'] !== '1')
+    throw new TesseraError('FORBIDDEN', 'X-Tessera-CSRF header required with the refresh cookie');
+  if (request.headers.origin === undefined) throw new TesseraError('UNAUTHENTICATED', 'a cookie alone is not accepted without an Origin');
+}
+
+/** A refresh token used from a browser must come from an allowed origin of its session's tenant. */
+async function assertSessionOrigin(services: Services, request: FastifyRequest, session: Session): Promise<void> {
   const origin = request.headers.origin;
-  if (fromCookie) {
-    if (request.headers['x-tessera-csrf'] !== '1')
-      throw new TesseraError('FORBIDDEN', 'X-Tessera-CSRF header required with the refresh cookie');
-    if (origin === undefined) throw new TesseraError('UNAUTHENTICATED', 'a cookie alone is not accepted without an Origin');
-  }
-  if (origin === undefined) return;
-  const session = await services.sessions.sessionOfRefreshToken(presented);
-  if (session) await services.origins.assertSessionOrigin(await services.tenants.get(session.tenantId), origin);
+  if (origin !== undefined) await services.origins.assertSessionOrigin(await services.tenants.get(session.tenantId), origin);
 }
 
 async function sessionToEnd(services: Services, request: FastifyRequest<{ Body?: { refreshToken?: string } }>): Promise<string> {
@@ -176,7 +175,9 @@ async function sessionToEnd(services: Services, request: FastifyRequest<{ Body?:
   const fromCookie = request.body?.refreshToken === undefined;
   const presented = request.body?.refreshToken ?? refreshCookieOf(request);
   if (!presented) throw new TesseraError('UNAUTHENTICATED', 'access token or refresh token required');
-  await assertRefreshOrigin(services, request, presented, fromCookie);
+  assertCookieRules(request, fromCookie);
+  const owner = await services.sessions.sessionOfRefreshToken(presented);
+  if (owner) await assertSessionOrigin(services, request, owner);
   const session = await services.sessions.sessionActingFor(presented);
   if (!session) throw new TesseraError('INVALID_TOKEN', 'refresh token is not valid (or no longer)');
   return session.id;

@@ -108,6 +108,8 @@ async function deleteAll(
 ) {
   const sessionIds = sessions.map((s) => s.id);
   const conversationIds = conversations.map((c) => c.id);
+  // Actives this node has counted but not yet written would come back after the delete.
+  await store.usageMeter.flush();
   return store.transaction(async (tx) => {
     const messages = await tx.messages.deleteByConversations(conversationIds);
     const deletedConversations = await tx.conversations.deleteByIds(conversationIds);

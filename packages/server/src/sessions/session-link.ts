@@ -49,8 +49,8 @@ export async function signInToSession(
     await tx.refreshTokens.revokeSession(session.id);
     await tx.refreshTokens.insert(freshRefreshToken(refreshId, session.id, secret, null, now));
     await tx.usage.linkAnonymous(session.tenantId, session.anonymousId, user.id, now);
-    await tx.usage.recordActive(session.tenantId, monthOf(now), 'user', user.id);
   });
+  store.usageMeter.active(session.tenantId, monthOf(now), 'user', user.id);
   const linked: Session = { ...session, userId: user.id, ver: session.ver + 1, lastSeenAt: now, idleExpiresAt, authTime: now, amr };
   return { session: linked, refreshToken, reauthenticated: false };
 }

@@ -86,9 +86,9 @@ export class Sessions {
     await store.transaction(async (tx) => {
       await tx.sessions.insert(session);
       await tx.refreshTokens.insert(freshRefreshToken(refreshId, session.id, secret, null, now));
-      await tx.usage.recordActive(tenant.id, monthOf(now), user ? 'user' : 'anonymous', user ? user.id : session.anonymousId);
-      await tx.usage.count(tenant.id, monthOf(now), { sessions: 1 });
     });
+    store.usageMeter.active(tenant.id, monthOf(now), user ? 'user' : 'anonymous', user ? user.id : session.anonymousId);
+    store.usageMeter.count(tenant.id, monthOf(now), { sessions: 1 });
     this.deps.cache.remember(session);
     return this.issue(tenant, session, user, formatRefreshToken(refreshId, secret));
   }
@@ -133,14 +133,19 @@ export class Sessions {
     return readSocketEnds(this.deps.store, sockets, this.deps.clock.now());
   }
 
-  /** Rotates a refresh token: one atomic claim, so concurrent callers never mint two children. */
-  async refresh(presented: unknown): Promise<IssuedTokens> {
+  /**
+   * Rotates a refresh token: one atomic claim, so concurrent callers never mint two children.
+   * `admit` sees the token's session first, live or not (the edge checks the caller's origin
+   * against its tenant), so nothing is read twice.
+   */
+  async refresh(presented: unknown, admit?: (session: Session) => Promise<void>): Promise<IssuedTokens> {
     const { store, clock } = this.deps;
     const parsed = parseRefreshToken(presented);
-    const token = await genuineRefreshToken(store, presented);
+    const token = parsed ? await genuineRefreshToken(store, presented) : null;
     if (!parsed || !token) throw new TesseraError('INVALID_TOKEN', 'invalid refresh token');
     const session = await store.sessions.get(token.sessionId);
     if (!session) throw new TesseraError('INVALID_TOKEN', 'invalid refresh token');
+    await admit?.(session);
     assertLive(session, clock.now());
     const tenant = await this.deps.tenants.get(session.tenantId);
     const secret = childSecret(this.deps.serverSecret, parsed.secret);

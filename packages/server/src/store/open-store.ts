@@ -7,14 +7,17 @@ import { repositories } from './repositories.js';
 import type { Database } from './schema.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
 import type { Store } from './store.js';
+import { UsageMeter } from './usage-meter.js';
 
 /** Opens (and migrates) the embedded SQLite file, or PostgreSQL when `databaseUrl` is set. */
 export async function openStore(location: StoreLocation): Promise<Store> {
   const backend = location.databaseUrl ? await openPostgres(location.databaseUrl, location) : openSqlite(location.dataDir);
   const db = new Kysely<Database>({ dialect: backend.dialect });
+  const usageMeter = new UsageMeter(db, location.onUsageWriteError ?? (() => undefined));
   const messages = new MessageQueue(backend.messageTransactions(db));
   const close = async () => {
     await messages.close();
+    await usageMeter.flush();
     await backend.close();
     await db.destroy();
   };
@@ -27,6 +30,7 @@ export async function openStore(location: StoreLocation): Promise<Store> {
   return {
     ...repositories(db),
     dialect: backend.name,
+    usageMeter,
     transaction: (work) => db.transaction().execute((trx) => work(repositories(trx))),
     appendMessages: (batch, options) => messages.append(batch, options),
     ping: async () => {

@@ -1,6 +1,7 @@
 import type { AppendOptions } from './message-batches.js';
 import type { Message } from './records.js';
 import type { Repositories } from './repositories.js';
+import type { UsageMeter } from './usage-meter.js';
 
 /**
  * Everything the domain may ask of the database, and nothing about how: what openStore returns
@@ -8,6 +9,11 @@ import type { Repositories } from './repositories.js';
  */
 export interface Store extends Repositories {
   readonly dialect: 'sqlite' | 'postgres';
+  /**
+   * Usage counts and monthly actives, written in batches after the fact (see usage-meter.ts):
+   * `flush()` before reading them back when this node's latest counts must be included.
+   */
+  readonly usageMeter: Pick<UsageMeter, 'count' | 'active' | 'flush'>;
   /** Runs `work` in one transaction: all of it commits, or none of it. */
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
   /**
@@ -17,6 +23,6 @@ export interface Store extends Repositories {
    */
   appendMessages(messages: Message[], options: AppendOptions): Promise<string[]>;
   ping(): Promise<void>;
-  /** Stores the message batches it was handed, then closes the connections. */
+  /** Stores the message batches it was handed and the usage counted, then closes the connections. */
   close(): Promise<void>;
 }

@@ -5,12 +5,19 @@ import { addToUsageCounters } from './write-statements.js';
 /** Anonymous ids and users seen per month: the billing figure, and who is linked to whom. */
 export function usageRepo(db: Kysely<Database>) {
   return {
-    async recordActive(tenantId: string, month: string, kind: 'anonymous' | 'user', subjectId: string): Promise<void> {
-      await db
-        .insertInto('monthly_actives')
-        .values({ tenant_id: tenantId, month, subject_kind: kind, subject_id: subjectId })
-        .onConflict((oc) => oc.doNothing())
-        .execute();
+    /** Many actives at once (those seen before are skipped), in statements of up to 500 rows. */
+    async recordActives(actives: { tenantId: string; month: string; kind: 'anonymous' | 'user'; subjectId: string }[]): Promise<void> {
+      for (let start = 0; start < actives.length; start += 500) {
+        await db
+          .insertInto('monthly_actives')
+          .values(
+            actives
+              .slice(start, start + 500)
+              .map((a) => ({ tenant_id: a.tenantId, month: a.month, subject_kind: a.kind, subject_id: a.subjectId })),
+          )
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+      }
     },
     async countActives(tenantId: string, month: string): Promise<{ anonymous: number; user: number }> {
       const rows = await db

@@ -22,7 +22,7 @@ export interface ApiKeyAccessDeps {
  * right kind (INVALID_API_KEY); the caller's address is in its allowlist (FORBIDDEN,
  * not counted against the key); for secret keys, its rate limit and spike guard
  * (RATE_LIMITED with Retry-After); and the scope the route needs (FORBIDDEN).
- * Nothing about a key's validity is cached: a revocation counts from the next request.
+ * A revocation or rotation counts from the next request on every node (see publishable-key-cache.ts).
  */
 export class ApiKeyAccess {
   constructor(private readonly deps: ApiKeyAccessDeps) {}

@@ -1,3 +1,4 @@
+import type { Bus } from '../bus/index.js';
 import type { Clock } from '../clock.js';
 import { TesseraError } from '../errors.js';
 import { idBody, newId, newSecret } from '../ids.js';
@@ -5,6 +6,7 @@ import { hashSecret, safeEqual } from '../secrets.js';
 import type { ApiKey, ApiKeyKind, Store } from '../store/index.js';
 import type { Audit, Auditor } from './audit.js';
 import { parseAllowlist } from './ip-allowlist.js';
+import { PublishableKeyCache } from './publishable-key-cache.js';
 
 /**
  * `tokens:exchange` trades a live access or tool token for a (never wider) tool token,
@@ -64,10 +66,12 @@ export class ApiKeys {
 
   private readonly store: Store;
   private readonly clock: Clock;
+  private readonly publishable: PublishableKeyCache;
 
-  constructor(private readonly deps: { store: Store; clock: Clock; audit: Audit }) {
+  constructor(private readonly deps: { store: Store; clock: Clock; audit: Audit; bus: Bus }) {
     this.store = deps.store;
     this.clock = deps.clock;
+    this.publishable = new PublishableKeyCache(deps);
   }
 
   async create(input: CreateKeyInput, by?: Auditor): Promise<{ key: ApiKey; plaintext: string }> {
@@ -121,7 +125,9 @@ export class ApiKeys {
    */
   async authenticate(presented: string | undefined, kind: ApiKeyKind): Promise<ApiKey> {
     const match = presented ? KEY_PATTERN.exec(presented) : null;
-    const key = match && match[1] === PREFIX[kind] ? await this.store.apiKeys.get(`key_${match[2]}`) : null;
+    const id = `key_${match?.[2]}`;
+    const read = () => this.store.apiKeys.get(id);
+    const key = match && match[1] === PREFIX[kind] ? await (kind === 'publishable' ? this.publishable.get(id, read) : read()) : null;
     const matches = safeEqual(key?.secretHash ?? this.dummyHash, hashSecret(match?.[3] ?? ''));
     const now = this.clock.now();
     if (!key || !matches || key.kind !== kind || key.revokedAt !== null || (key.expiresAt !== null && key.expiresAt <= now)) {
@@ -172,6 +178,7 @@ export class ApiKeys {
       await this.store.apiKeys.revoke(fresh.key.id, now);
       throw new TesseraError('CONFLICT', 'key was already rotated');
     }
+    await this.changed(old.id);
     await this.deps.audit.by(by, {
       tenantId,
       action: 'key.rotated',
@@ -181,12 +188,25 @@ export class ApiKeys {
     return { ...fresh, graceEndsAt };
   }
 
-  /** Revokes a key; it fails on the very next request (validity is never cached). False if it already was. */
+  /** Revokes a key; it fails on the very next request, on every node. False if it already was. */
   async revoke(tenantId: string, id: string, by?: Auditor): Promise<boolean> {
     await this.get(tenantId, id);
     const revoked = await this.store.apiKeys.revoke(id, this.clock.now());
+    await this.changed(id);
     if (revoked) await this.deps.audit.by(by, { tenantId, action: 'key.revoked', target: id });
     return revoked;
+  }
+
+  /** Drops the cached copy of a key another node changed (`api-key.changed`), or of every key. */
+  forget(id?: string): void {
+    if (id === undefined) this.publishable.clear();
+    else this.publishable.forget(id);
+  }
+
+  /** Every node drops what it cached of the key. */
+  private async changed(id: string): Promise<void> {
+    this.publishable.forget(id);
+    await this.deps.bus.publish({ type: 'api-key.changed', keyId: id });
   }
 
   private touch(key: ApiKey, now: number): void {

@@ -149,6 +149,24 @@ describe.skipIf(!enabled)('many nodes: two processes on one PostgreSQL and one R
     expect(refused.body.error.code).toBe('INVALID_API_KEY');
   });
 
+  it('a publishable key revoked on node A stops session starts on node B at once, though B had it cached', async () => {
+    const created = await request(a, 'POST', '/v1/keys', {
+      headers: bearer(cluster.secretKey),
+      origin: null,
+      body: { name: 'widget on B', kind: 'publishable' },
+    });
+    expect(created.status).toBe(201);
+    const startOnB = () => request(b, 'POST', '/v1/sessions', { headers: { 'x-tessera-key': created.body.key }, body: {} });
+    expect((await startOnB()).status).toBe(201);
+    expect((await startOnB()).status).toBe(201);
+    expect((await request(a, 'DELETE', `/v1/keys/${created.body.id}`, { headers: bearer(cluster.secretKey), origin: null })).status).toBe(
+      204,
+    );
+    const refused = await startOnB();
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.code).toBe('INVALID_API_KEY');
+  });
+
   it('a message rate limit is shared across nodes', async () => {
     const patched = await request(a, 'PATCH', '/v1/settings', {
       headers: bearer(cluster.secretKey),
