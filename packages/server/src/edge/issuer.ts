@@ -9,6 +9,8 @@ import { publicUrlOf } from './public-url.js';
  */
 export class Issuer {
   private server: Server | null = null;
+  /** The default, once the server listens: its port no longer changes. */
+  private listeningUrl: string | null = null;
 
   constructor(private readonly config: Pick<ServerConfig, 'issuer' | 'publicUrl' | 'port'>) {}
 
@@ -19,6 +21,10 @@ export class Issuer {
 
   get value(): string {
     if (this.config.issuer) return this.config.issuer;
-    return this.server ? publicUrlOf(this.config, this.server) : (this.config.publicUrl ?? `http://localhost:${this.config.port}`);
+    if (this.listeningUrl) return this.listeningUrl;
+    if (!this.server) return this.config.publicUrl ?? `http://localhost:${this.config.port}`;
+    const url = publicUrlOf(this.config, this.server);
+    if (this.server.listening) this.listeningUrl = url;
+    return url;
   }
 }

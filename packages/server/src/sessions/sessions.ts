@@ -83,7 +83,7 @@ export class Sessions {
     };
     const secret = newSecret();
     const refreshId = newId('rt');
-    await store.transaction(async (tx) => {
+    await store.sharedTransaction(async (tx) => {
       await tx.sessions.insert(session);
       await tx.refreshTokens.insert(freshRefreshToken(refreshId, session.id, secret, null, now));
     });
@@ -154,7 +154,7 @@ export class Sessions {
       const now = clock.now();
       const childId = newId('rt');
       const idleExpiresAt = idleExpiry(tenant.settings.sessions, session, now);
-      const claimed = await store.transaction(async (tx) => {
+      const claimed = await store.sharedTransaction(async (tx) => {
         if (!(await tx.refreshTokens.claimRotation(token.id, childId, now))) return false;
         await tx.refreshTokens.insert(freshRefreshToken(childId, session.id, secret, token.id, now));
         await tx.sessions.touch(session.id, now, idleExpiresAt);

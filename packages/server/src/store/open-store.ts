@@ -8,13 +8,14 @@ import type { Database } from './schema.js';
 import { openSqlite } from './sqlite/open-sqlite.js';
 import type { Store } from './store.js';
 import { UsageMeter } from './usage-meter.js';
+import { SharedCommits } from './shared-commits.js';
 
 /** Opens (and migrates) the embedded SQLite file, or PostgreSQL when `databaseUrl` is set. */
 export async function openStore(location: StoreLocation): Promise<Store> {
   const backend = location.databaseUrl ? await openPostgres(location.databaseUrl, location) : openSqlite(location.dataDir);
   const db = new Kysely<Database>({ dialect: backend.dialect });
   const usageMeter = new UsageMeter(db, location.onUsageWriteError ?? (() => undefined));
-  const messages = new MessageQueue(backend.messageTransactions(db));
+  const messages = new MessageQueue(backend.messageTransactions(db), { usage: usageMeter });
   const close = async () => {
     await messages.close();
     await usageMeter.flush();
@@ -27,11 +28,15 @@ export async function openStore(location: StoreLocation): Promise<Store> {
     await close();
     throw error;
   }
+  const transaction: Store['transaction'] = (work) => db.transaction().execute((trx) => work(repositories(trx)));
+  // PostgreSQL runs concurrent transactions side by side over its pool: nothing to share there.
+  const shared = backend.name === 'sqlite' ? new SharedCommits(transaction) : null;
   return {
     ...repositories(db),
     dialect: backend.name,
     usageMeter,
-    transaction: (work) => db.transaction().execute((trx) => work(repositories(trx))),
+    transaction,
+    sharedTransaction: shared ? (work) => shared.run(work) : transaction,
     appendMessages: (batch, options) => messages.append(batch, options),
     ping: async () => {
       await sql`select 1`.execute(db);

@@ -1,6 +1,24 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, RefreshTokensTable } from './schema.js';
 import type { RefreshToken } from './records.js';
+import { preparedQuery } from './prepared-query.js';
+
+const TOKEN_FIELDS = ['id', 'session_id', 'secret_hash', 'parent_id', 'child_id', 'state', 'created_at', 'rotated_at'] as const;
+
+// Every session start and refresh runs these: built once (see prepared-query.ts).
+const insertToken = preparedQuery<(typeof TOKEN_FIELDS)[number], never>((db, param) =>
+  db.insertInto('refresh_tokens').values(Object.fromEntries(TOKEN_FIELDS.map((field) => [field, param(field)])) as never),
+);
+const tokenById = preparedQuery<'id', Selectable<RefreshTokensTable>>((db, param) =>
+  db.selectFrom('refresh_tokens').selectAll().where('id', '=', param<string>('id')),
+);
+const claimCurrent = preparedQuery<'id' | 'childId' | 'at', never>((db, param) =>
+  db
+    .updateTable('refresh_tokens')
+    .set({ state: 'rotated', child_id: param('childId'), rotated_at: param('at') })
+    .where('id', '=', param<string>('id'))
+    .where('state', '=', 'current'),
+);
 
 const toRefreshToken = (row: Selectable<RefreshTokensTable>): RefreshToken => ({
   id: row.id,
@@ -16,22 +34,19 @@ const toRefreshToken = (row: Selectable<RefreshTokensTable>): RefreshToken => ({
 export function refreshTokenRepo(db: Kysely<Database>) {
   return {
     async insert(token: RefreshToken): Promise<void> {
-      await db
-        .insertInto('refresh_tokens')
-        .values({
-          id: token.id,
-          session_id: token.sessionId,
-          secret_hash: token.secretHash,
-          parent_id: token.parentId,
-          child_id: token.childId,
-          state: token.state,
-          created_at: token.createdAt,
-          rotated_at: token.rotatedAt,
-        })
-        .execute();
+      await insertToken(db, {
+        id: token.id,
+        session_id: token.sessionId,
+        secret_hash: token.secretHash,
+        parent_id: token.parentId,
+        child_id: token.childId,
+        state: token.state,
+        created_at: token.createdAt,
+        rotated_at: token.rotatedAt,
+      });
     },
     async get(id: string): Promise<RefreshToken | null> {
-      const row = await db.selectFrom('refresh_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+      const [row] = (await tokenById(db, { id })).rows;
       return row ? toRefreshToken(row) : null;
     },
     /**
@@ -39,13 +54,8 @@ export function refreshTokenRepo(db: Kysely<Database>) {
      * still current. Of any number of concurrent callers exactly one gets `true`.
      */
     async claimRotation(id: string, childId: string, at: number): Promise<boolean> {
-      const result = await db
-        .updateTable('refresh_tokens')
-        .set({ state: 'rotated', child_id: childId, rotated_at: at })
-        .where('id', '=', id)
-        .where('state', '=', 'current')
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+      const result = await claimCurrent(db, { id, childId, at });
+      return Number(result.numAffectedRows) === 1;
     },
     /** Retires every token of a session (on revoke, reuse or link). */
     async revokeSession(sessionId: string): Promise<void> {

@@ -1,6 +1,38 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SessionsTable } from './schema.js';
 import type { Session } from './records.js';
+import { preparedQuery } from './prepared-query.js';
+
+const SESSION_FIELDS = [
+  'id',
+  'tenant_id',
+  'anonymous_id',
+  'user_id',
+  'ver',
+  'created_at',
+  'last_seen_at',
+  'idle_expires_at',
+  'absolute_expires_at',
+  'revoked_at',
+  'revoked_reason',
+  'auth_time',
+  'amr',
+] as const;
+
+// Every session start, refresh and socket runs these: built once (see prepared-query.ts).
+const insertSession = preparedQuery<(typeof SESSION_FIELDS)[number], never>((db, param) =>
+  db.insertInto('sessions').values(Object.fromEntries(SESSION_FIELDS.map((field) => [field, param(field)])) as never),
+);
+const sessionById = preparedQuery<'id', Selectable<SessionsTable>>((db, param) =>
+  db.selectFrom('sessions').selectAll().where('id', '=', param<string>('id')),
+);
+const touchSession = preparedQuery<'id' | 'at' | 'idleExpiresAt', never>((db, param) =>
+  db
+    .updateTable('sessions')
+    .set({ last_seen_at: param('at'), idle_expires_at: param('idleExpiresAt') })
+    .where('id', '=', param<string>('id'))
+    .where('revoked_at', 'is', null),
+);
 
 const toSession = (row: Selectable<SessionsTable>): Session => ({
   id: row.id,
@@ -21,27 +53,24 @@ const toSession = (row: Selectable<SessionsTable>): Session => ({
 export function sessionRepo(db: Kysely<Database>) {
   return {
     async insert(session: Session): Promise<void> {
-      await db
-        .insertInto('sessions')
-        .values({
-          id: session.id,
-          tenant_id: session.tenantId,
-          anonymous_id: session.anonymousId,
-          user_id: session.userId,
-          ver: session.ver,
-          created_at: session.createdAt,
-          last_seen_at: session.lastSeenAt,
-          idle_expires_at: session.idleExpiresAt,
-          absolute_expires_at: session.absoluteExpiresAt,
-          revoked_at: session.revokedAt,
-          revoked_reason: session.revokedReason,
-          auth_time: session.authTime,
-          amr: session.userId === null ? null : JSON.stringify(session.amr),
-        })
-        .execute();
+      await insertSession(db, {
+        id: session.id,
+        tenant_id: session.tenantId,
+        anonymous_id: session.anonymousId,
+        user_id: session.userId,
+        ver: session.ver,
+        created_at: session.createdAt,
+        last_seen_at: session.lastSeenAt,
+        idle_expires_at: session.idleExpiresAt,
+        absolute_expires_at: session.absoluteExpiresAt,
+        revoked_at: session.revokedAt,
+        revoked_reason: session.revokedReason,
+        auth_time: session.authTime,
+        amr: session.userId === null ? null : JSON.stringify(session.amr),
+      });
     },
     async get(id: string): Promise<Session | null> {
-      const row = await db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+      const [row] = (await sessionById(db, { id })).rows;
       return row ? toSession(row) : null;
     },
     /** The sessions of `ids` that exist, in no particular order. */
@@ -60,12 +89,7 @@ export function sessionRepo(db: Kysely<Database>) {
     },
     /** Extends idle expiry (never past the absolute one). */
     async touch(id: string, at: number, idleExpiresAt: number): Promise<void> {
-      await db
-        .updateTable('sessions')
-        .set({ last_seen_at: at, idle_expires_at: idleExpiresAt })
-        .where('id', '=', id)
-        .where('revoked_at', 'is', null)
-        .execute();
+      await touchSession(db, { id, at, idleExpiresAt });
     },
     /** Revokes a live session and bumps its auth version; false if it was already revoked. */
     async revoke(id: string, at: number, reason: string): Promise<boolean> {

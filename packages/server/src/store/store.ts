@@ -17,6 +17,12 @@ export interface Store extends Repositories {
   /** Runs `work` in one transaction: all of it commits, or none of it. */
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
   /**
+   * `transaction`, except that on SQLite it may share its commit with concurrent callers (see
+   * shared-commits.ts): resolves after the commit; `work` may run twice, so it must do nothing but
+   * its statements.
+   */
+  sharedTransaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /**
    * Stores a batch of messages (see message-queue.ts: batches handed in together share a
    * transaction, a batch is never split) and resolves after the commit with, per message, the
    * id it is stored under, which is an earlier message's for a client id seen before.
