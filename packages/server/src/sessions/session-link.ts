@@ -1,6 +1,6 @@
 import type { AuthMethod } from '@tessera/protocol';
 import { TesseraError } from '../errors.js';
-import { newId, newSecret } from '../ids.js';
+import { newSecret, newTimeOrderedId } from '../ids.js';
 import type { Session, Store, Tenant, User } from '../store/index.js';
 import { monthOf } from './month.js';
 import { formatRefreshToken, freshRefreshToken } from './refresh-token-format.js';
@@ -31,7 +31,7 @@ export async function signInToSession(
 ): Promise<SignedInSession> {
   if (session.userId !== null && session.userId !== user.id) throw new TesseraError('CONFLICT', 'session is signed in as another user');
   const secret = newSecret();
-  const refreshId = newId('rt');
+  const refreshId = newTimeOrderedId('rt', now);
   const refreshToken = formatRefreshToken(refreshId, secret);
   if (session.userId === user.id) {
     await store.transaction(async (tx) => {

@@ -2,7 +2,7 @@ import type { AccessClaims, AuthMethod, CloseReason, SessionInfo } from '@tesser
 import type { Bus } from '../bus/index.js';
 import type { Clock } from '../clock.js';
 import { TesseraError } from '../errors.js';
-import { newId, newSecret } from '../ids.js';
+import { newSecret, newTimeOrderedId } from '../ids.js';
 import { hashSecret, safeEqual } from '../secrets.js';
 import type { ConversationSummary, Session, Store, Tenant, User } from '../store/index.js';
 import type { AccessTokens, VerifiedTokens } from '../tokens/index.js';
@@ -67,9 +67,9 @@ export class Sessions {
     const limits = tenant.settings.sessions;
     const absoluteExpiresAt = now + limits.absoluteSeconds * 1000;
     const session: Session = {
-      id: newId('sess'),
+      id: newTimeOrderedId('sess', now),
       tenantId: tenant.id,
-      anonymousId: anonymousId ?? newId('anon'),
+      anonymousId: anonymousId ?? newTimeOrderedId('anon', now),
       userId: user?.id ?? null,
       ver: 1,
       createdAt: now,
@@ -82,7 +82,7 @@ export class Sessions {
       amr: user ? amr : [],
     };
     const secret = newSecret();
-    const refreshId = newId('rt');
+    const refreshId = newTimeOrderedId('rt', now);
     await store.sharedTransaction(async (tx) => {
       await tx.sessions.insert(session);
       await tx.refreshTokens.insert(freshRefreshToken(refreshId, session.id, secret, null, now));
@@ -152,7 +152,7 @@ export class Sessions {
 
     if (token.state === 'current') {
       const now = clock.now();
-      const childId = newId('rt');
+      const childId = newTimeOrderedId('rt', now);
       const idleExpiresAt = idleExpiry(tenant.settings.sessions, session, now);
       const claimed = await store.sharedTransaction(async (tx) => {
         if (!(await tx.refreshTokens.claimRotation(token.id, childId, now))) return false;
