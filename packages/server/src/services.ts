@@ -118,7 +118,8 @@ export async function createServices(config: ServerConfig, logger: Logger, overr
     databaseUrl: config.databaseUrl,
     databasePoolSize: config.databasePoolSize,
     onDatabaseError: (error) => logger.warn({ err: error }, 'database connection lost; the pool reconnects on the next query'),
-    onUsageWriteError: (error) => logger.warn({ err: error }, 'writing usage counts failed; they are kept for the next try'),
+    onBookkeepingError: (error) =>
+      logger.warn({ err: error }, 'writing usage counts or conversation times failed; they are kept for the next try'),
   });
   // Redis, when configured, carries events between nodes, shared rate limits and single-use ids.
   const redis = config.redisUrl ? await openRedis(config.redisUrl, { logger, clock }) : null;

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { TesseraError } from '../errors.js';
-import { newId } from '../ids.js';
+import { newTimeOrderedId } from '../ids.js';
 import type { Conversation, ConversationSummary, Message, Session, Store } from '../store/index.js';
 
 export const MAX_HISTORY_PAGE = 200;
@@ -23,7 +23,7 @@ export class Conversations {
     if (latest) return latest;
     const now = this.clock.now();
     const conversation: Conversation = {
-      id: newId('conv'),
+      id: newTimeOrderedId('conv', now),
       tenantId: session.tenantId,
       sessionId: session.id,
       anonymousId: session.anonymousId,

@@ -11,8 +11,7 @@ export interface WriteResult {
 /**
  * Stores chat messages one by one, and says under which id each was stored. Each promise resolves
  * only after the commit (so an ack always means "stored"). The store coalesces the writes: those
- * of one event-loop turn, and those that come while it commits, share a transaction
- * (store/message-queue.ts).
+ * that come within a millisecond, or while a transaction commits, share one (store/message-queue.ts).
  */
 export class MessageWriter {
   private writing = 0;

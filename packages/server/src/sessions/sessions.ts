@@ -135,8 +135,7 @@ export class Sessions {
 
   /**
    * Rotates a refresh token: one atomic claim, so concurrent callers never mint two children.
-   * `admit` sees the token's session first, live or not (the edge checks the caller's origin
-   * against its tenant), so nothing is read twice.
+   * `admit` sees its session first, live or not (the edge checks the origin): nothing is read twice.
    */
   async refresh(presented: unknown, admit?: (session: Session) => Promise<void>): Promise<IssuedTokens> {
     const { store, clock } = this.deps;
@@ -193,10 +192,7 @@ export class Sessions {
     throw new TesseraError('REFRESH_TOKEN_REUSED', 'refresh token was already used; the session is revoked');
   }
 
-  /**
-   * The session a genuine refresh token belongs to, live or not, whatever the token's state:
-   * only to choose which tenant's origins apply; nothing may be done with it.
-   */
+  /** The session of a genuine refresh token, live or not: only to choose whose origins apply. */
   async sessionOfRefreshToken(presented: unknown): Promise<Session | null> {
     const token = await genuineRefreshToken(this.deps.store, presented);
     return token ? this.deps.store.sessions.get(token.sessionId) : null;

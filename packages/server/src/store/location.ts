@@ -8,6 +8,6 @@ export interface StoreLocation {
   databasePoolSize?: number;
   /** Told about PostgreSQL connections that broke while idle (e.g. a server restart). */
   onDatabaseError?: (error: Error) => void;
-  /** Told when writing usage counts failed (they are kept and written with the next flush). */
-  onUsageWriteError?: (error: unknown) => void;
+  /** Told when writing usage counts or conversations' times failed (they are kept for the next flush). */
+  onBookkeepingError?: (error: unknown) => void;
 }

@@ -14,8 +14,8 @@ import { SharedCommits } from './shared-commits.js';
 export async function openStore(location: StoreLocation): Promise<Store> {
   const backend = location.databaseUrl ? await openPostgres(location.databaseUrl, location) : openSqlite(location.dataDir);
   const db = new Kysely<Database>({ dialect: backend.dialect });
-  const usageMeter = new UsageMeter(db, location.onUsageWriteError ?? (() => undefined));
-  const messages = new MessageQueue(backend.messageTransactions(db));
+  const usageMeter = new UsageMeter(db, location.onBookkeepingError ?? (() => undefined));
+  const messages = new MessageQueue(backend.messageTransactions(db), { usage: usageMeter, onTouchError: location.onBookkeepingError });
   const close = async () => {
     await messages.close();
     await usageMeter.flush();

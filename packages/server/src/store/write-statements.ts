@@ -4,7 +4,8 @@ import type { Message } from './records.js';
 
 // The statements that store message batches, built in one place for both paths: the repositories
 // and PostgreSQL's message transactions run them through Kysely, and the SQLite message worker
-// runs them compiled for one row (sqlite/worker-statements.ts).
+// runs them compiled for one row (sqlite/worker-statements.ts). Usage counters are written by the
+// usage meter (usage-meter.ts), after the fact.
 
 /**
  * Inserts messages; a user message whose client id its session already stored is skipped (add
@@ -36,6 +37,11 @@ export function storedIdOfClientId(db: Kysely<Database>, sessionId: string, clie
 
 export function touchConversations(db: Kysely<Database>, ids: string[], at: number) {
   return db.updateTable('conversations').set({ updated_at: at }).where('id', 'in', ids);
+}
+
+/** Moves a conversation's `updated_at` forward to `at`, never back (touches are written late, by any node). */
+export function touchConversationIfEarlier(db: Kysely<Database>, id: string, at: number) {
+  return db.updateTable('conversations').set({ updated_at: at }).where('id', '=', id).where('updated_at', '<', at);
 }
 
 /** Adds to a month's session and message counts. */

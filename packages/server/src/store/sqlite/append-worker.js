@@ -16,7 +16,8 @@ for (const pragma of workerData.pragmas) db.pragma(pragma);
 const compiled = workerData.statements;
 /** Where a row (the insert's parameters) holds each field of its message. */
 const field = (name) => compiled.insert.parameters.indexOf(name);
-const [ID, TENANT, CONVERSATION, SESSION, CLIENT_ID] = ['id', 'tenantId', 'conversationId', 'sessionId', 'clientId'].map(field);
+const [ID, SESSION, CLIENT_ID] = ['id', 'sessionId', 'clientId'].map(field);
+const FIELDS = compiled.insert.parameters.length;
 /** A statement's parameters, from named values. */
 const bind = (statement, values) => statement.parameters.map((name) => values[name]);
 
@@ -26,31 +27,31 @@ const prepare = () => ({
   insert: db.prepare(compiled.insert.sql),
   storedId: db.prepare(compiled.storedId.sql).pluck(),
   touch: db.prepare(compiled.touch.sql),
-  count: db.prepare(compiled.count.sql),
 });
 
 /**
- * rows: messages as the insert binds them. Returns, per row, the id it is stored under: its own,
- * or that of the session's earlier message with the same client id (the insert skipped it).
+ * rows: messages as the insert binds them, one after the other in one flat array. Returns, per
+ * message, the id it is stored under: its own, or that of the session's earlier message with the
+ * same client id (the insert skipped it). Inserts only: the bookkeeping is written apart.
  */
-const append = db.transaction((rows, at, month) => {
+const append = db.transaction((rows) => {
   statements ??= prepare();
-  const { insert, storedId, touch, count } = statements;
+  const { insert, storedId } = statements;
   const storedIds = [];
-  const newPerTenant = new Map();
-  const conversations = new Set();
-  for (const row of rows) {
-    conversations.add(row[CONVERSATION]);
-    if (insert.run(row).changes === 1) {
-      storedIds.push(row[ID]);
-      newPerTenant.set(row[TENANT], (newPerTenant.get(row[TENANT]) ?? 0) + 1);
-    } else {
-      storedIds.push(storedId.get(bind(compiled.storedId, { sessionId: row[SESSION], clientId: row[CLIENT_ID] })) ?? row[ID]);
-    }
+  for (let offset = 0; offset < rows.length; offset += FIELDS) {
+    const row = rows.slice(offset, offset + FIELDS);
+    if (insert.run(row).changes === 1) storedIds.push(row[ID]);
+    else storedIds.push(storedId.get(bind(compiled.storedId, { sessionId: row[SESSION], clientId: row[CLIENT_ID] })) ?? row[ID]);
   }
-  for (const conversationId of conversations) touch.run(bind(compiled.touch, { at, conversationId }));
-  for (const [tenantId, messages] of newPerTenant) count.run(bind(compiled.count, { tenantId, month, sessions: 0, messages }));
   return storedIds;
+});
+
+/** touches: conversation id, moment, conversation id, moment, … */
+const touch = db.transaction((touches) => {
+  statements ??= prepare();
+  for (let i = 0; i < touches.length; i += 2) {
+    statements.touch.run(bind(compiled.touch, { conversationId: touches[i], at: touches[i + 1] }));
+  }
 });
 
 const checkpoints = setInterval(() => {
@@ -72,7 +73,8 @@ parentPort.on('message', (request) => {
   }
   try {
     // IMMEDIATE: take the write lock up front, waiting (busy_timeout) for the main connection's.
-    const storedIds = append.immediate(JSON.parse(request.rows), request.at, request.month);
+    if (request.type === 'touch') touch.immediate(request.payload);
+    const storedIds = request.type === 'append' ? append.immediate(request.payload) : [];
     parentPort.postMessage({ id: request.id, storedIds });
   } catch (error) {
     parentPort.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) });

@@ -1,14 +1,16 @@
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import type { AppendOptions } from '../message-batches.js';
+import type { ConversationTouches, MessageTransactions } from '../message-batches.js';
 import type { Message } from '../records.js';
-import { rowOf, workerStatements } from './worker-statements.js';
+import { FIELDS_PER_ROW, workerStatements, writeRow } from './worker-statements.js';
 
 interface Pending {
+  /** Stores messages (rather than touches). */
+  appends: boolean;
   resolve: (storedIds: string[]) => void;
   reject: (error: Error) => void;
 }
 
-/** One reply per request: the stored ids of its rows, or why its transaction failed. */
+/** One reply per request: the stored ids of its rows (none for touches), or why its transaction failed. */
 type Reply = { id: number; storedIds: string[] } | { id: number; error: string };
 
 /** Starts the worker thread; tests pass their own to watch it (e.g. to terminate it). */
@@ -19,11 +21,15 @@ const startWorker: StartWorker = (script, options) => new Worker(script, options
 /**
  * Stores message batches through a worker thread with its own SQLite connection
  * (append-worker.js): the hottest writes, their commits and the WAL checkpoints run beside the
- * event loop instead of on it. Each `append` is one transaction, stored in the order asked; which
- * batches share one is the store's MessageQueue's business. A worker that dies fails the
- * transactions it was given and is replaced on the next one.
+ * event loop instead of on it. Each `append` (and each `touch`) is one transaction, stored in the
+ * order asked; which batches share one is the store's MessageQueue's business. Rows cross as one
+ * flat array of strings, numbers and nulls: structured clone copies it for less CPU, on both
+ * threads, than a JSON round trip. A worker that dies fails the transactions it was given and is
+ * replaced on the next one.
  */
-export class SqliteMessageAppender {
+export class SqliteMessageAppender implements MessageTransactions {
+  /** One connection, one writer: transactions go one at a time. */
+  readonly lanes = 1;
   private worker: Worker | null = null;
   private readonly pending = new Map<number, Pending>();
   private readonly statements = workerStatements();
@@ -41,20 +47,19 @@ export class SqliteMessageAppender {
   }
 
   /** Stores `messages` in one transaction; resolves after the commit with their stored ids. */
-  append(messages: Message[], options: AppendOptions): Promise<string[]> {
-    if (this.closed) return Promise.reject(new Error('store is closed'));
+  append(messages: Message[]): Promise<string[]> {
     if (messages.length === 0) return Promise.resolve([]);
-    this.worker ??= this.start();
-    const worker = this.worker;
-    const id = ++this.nextId;
-    const rows = messages.map(rowOf);
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      // A transaction in flight keeps the process alive until it is stored.
-      worker.ref();
-      // One string: cloning it is a copy; cloning nested arrays costs more than a JSON round trip.
-      worker.postMessage({ type: 'append', id, rows: JSON.stringify(rows), at: options.at, month: options.month });
-    });
+    const rows = new Array(messages.length * FIELDS_PER_ROW);
+    for (let i = 0; i < messages.length; i++) writeRow(rows, i * FIELDS_PER_ROW, messages[i]);
+    return this.request('append', rows);
+  }
+
+  /** Moves conversations' `updated_at` forward, in one transaction. */
+  async touch(touches: ConversationTouches): Promise<void> {
+    if (touches.size === 0) return;
+    const flat: (string | number)[] = [];
+    for (const [conversationId, at] of touches) flat.push(conversationId, at);
+    await this.request('touch', flat);
   }
 
   /** How many transactions have stored message batches so far. */
@@ -74,6 +79,20 @@ export class SqliteMessageAppender {
     await exited;
   }
 
+  /** `payload`: a flat array, for append-worker.js to read. */
+  private request(type: 'append' | 'touch', payload: unknown[]): Promise<string[]> {
+    if (this.closed) return Promise.reject(new Error('store is closed'));
+    this.worker ??= this.start();
+    const worker = this.worker;
+    const id = ++this.nextId;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { appends: type === 'append', resolve, reject });
+      // A transaction in flight keeps the process alive until it is stored.
+      worker.ref();
+      worker.postMessage({ type, id, payload });
+    });
+  }
+
   private start(): Worker {
     const worker = (this.options.startWorker ?? startWorker)(new URL('./append-worker.js', import.meta.url), {
       workerData: { file: this.file, pragmas: this.pragmas, statements: this.statements },
@@ -84,7 +103,7 @@ export class SqliteMessageAppender {
       this.pending.delete(reply.id);
       if ('error' in reply) pending?.reject(new Error(`storing messages failed: ${reply.error}`));
       else {
-        this.committed++;
+        if (pending?.appends) this.committed++;
         pending?.resolve(reply.storedIds);
       }
       if (this.pending.size === 0) worker.unref();

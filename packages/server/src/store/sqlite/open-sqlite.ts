@@ -33,7 +33,7 @@ export function openSqlite(dataDir: string): Backend {
   return {
     name: 'sqlite',
     dialect: new ImmediateSqliteDialect({ database: withStatementCache(database) }),
-    messageTransactions: () => (messages, options) => appender.append(messages, options),
+    messageTransactions: () => appender,
     close: () => appender.close(),
   };
 }

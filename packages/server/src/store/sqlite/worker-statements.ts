@@ -1,7 +1,7 @@
 import { type Compilable, DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
 import type { Message } from '../records.js';
 import type { Database } from '../schema.js';
-import { addToUsageCounters, insertMessages, storedIdOfClientId, touchConversations } from '../write-statements.js';
+import { insertMessages, storedIdOfClientId, touchConversationIfEarlier } from '../write-statements.js';
 
 /** A compiled statement: its SQL, and the names of the values it binds, in order. */
 export interface WorkerStatement {
@@ -11,14 +11,12 @@ export interface WorkerStatement {
 
 /** What the message worker runs: write-statements.ts compiled for SQLite and one row each. */
 export interface WorkerStatements {
-  /** Its parameters name the fields of a message, in the order of `rowOf`. */
+  /** Its parameters name the fields of a message, in the order of `writeRow`. */
   insert: WorkerStatement;
   /** Parameters `sessionId`, `clientId`. */
   storedId: WorkerStatement;
-  /** Parameters `at`, `conversationId`. */
+  /** Parameters `at`, `conversationId` (some more than once). */
   touch: WorkerStatement;
-  /** Parameters `tenantId`, `month`, `sessions`, `messages`. */
-  count: WorkerStatement;
 }
 
 /** Builds SQLite SQL and runs nothing: the worker runs it over its own connection. */
@@ -37,18 +35,24 @@ const named = <T>(name: string) => name as unknown as T;
 /** Every field of a message. */
 const MESSAGE_FIELDS = ['id', 'tenantId', 'conversationId', 'sessionId', 'role', 'content', 'clientId', 'replyTo', 'createdAt'] as const;
 
-/** A message as the insert binds it (checked when it is compiled). Spelled out: it runs for every message stored. */
-export const rowOf = (m: Message): unknown[] => [
-  m.id,
-  m.tenantId,
-  m.conversationId,
-  m.sessionId,
-  m.role,
-  m.content,
-  m.clientId,
-  m.replyTo,
-  m.createdAt,
-];
+/** How many values a message takes in the flat array sent to the worker. */
+export const FIELDS_PER_ROW = MESSAGE_FIELDS.length;
+
+/**
+ * Writes a message at `offset` of the flat array sent to the worker, as the insert binds it
+ * (checked when it is compiled). Spelled out: it runs for every message stored.
+ */
+export function writeRow(rows: unknown[], offset: number, m: Message): void {
+  rows[offset] = m.id;
+  rows[offset + 1] = m.tenantId;
+  rows[offset + 2] = m.conversationId;
+  rows[offset + 3] = m.sessionId;
+  rows[offset + 4] = m.role;
+  rows[offset + 5] = m.content;
+  rows[offset + 6] = m.clientId;
+  rows[offset + 7] = m.replyTo;
+  rows[offset + 8] = m.createdAt;
+}
 
 /** A message whose every field holds its own name. */
 const namedMessage = Object.fromEntries(MESSAGE_FIELDS.map((field) => [field, field])) as unknown as Message;
@@ -61,12 +65,13 @@ function compile(query: Compilable): WorkerStatement {
 
 export function workerStatements(): WorkerStatements {
   const insert = compile(insertMessages(compiler, [namedMessage]));
-  if (rowOf(namedMessage).join() !== insert.parameters.join())
-    throw new Error(`rowOf does not match the insert's parameters: ${insert.parameters.join()}`);
+  const row: unknown[] = [];
+  writeRow(row, 0, namedMessage);
+  if (row.join() !== insert.parameters.join())
+    throw new Error(`writeRow does not match the insert's parameters: ${insert.parameters.join()}`);
   return {
     insert,
     storedId: compile(storedIdOfClientId(compiler, 'sessionId', 'clientId')),
-    touch: compile(touchConversations(compiler, ['conversationId'], named('at'))),
-    count: compile(addToUsageCounters(compiler, 'tenantId', 'month', named('sessions'), named('messages'))),
+    touch: compile(touchConversationIfEarlier(compiler, 'conversationId', named('at'))),
   };
 }
