@@ -1,15 +1,17 @@
 // Starts a server child (bench/server-child.mjs) and talks to it over IPC.
 import { fork } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { cpuMicrosOf } from './proc-stat.mjs';
 
 const entry = new URL('./server-child.mjs', import.meta.url).pathname;
 
 /**
  * Forks `server-child.mjs <mode>`. With BENCH_CPU_PROF=<dir>, the child runs under
  * `node --cpu-prof` and writes its profile into <dir> when stopped. `execArgv`: more
- * node flags for the child (the soak passes `--expose-gc`); `env`: more environment for it.
+ * node flags for the child (the soak passes `--expose-gc`); `env`: more environment for it; `entry`:
+ * another script speaking the same IPC (the peers: bench/peers/<name>/server.mjs).
  */
-export async function startServer(mode, { sessions = 64, execArgv: extraArgv = [], env = {} } = {}) {
+export async function startServer(mode, { sessions = 64, execArgv: extraArgv = [], env = {}, entry: script = entry } = {}) {
   const execArgv = [...extraArgv];
   if (process.env.BENCH_CPU_PROF) {
     mkdirSync(process.env.BENCH_CPU_PROF, { recursive: true });
@@ -17,10 +19,10 @@ export async function startServer(mode, { sessions = 64, execArgv: extraArgv = [
       '--cpu-prof',
       '--cpu-prof-interval=100',
       `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`,
-      `--cpu-prof-name=${mode}-${process.pid}.cpuprofile`,
+      `--cpu-prof-name=${mode}-${process.pid}-${Date.now()}.cpuprofile`,
     );
   }
-  const child = fork(entry, [mode, String(sessions)], {
+  const child = fork(script, [mode, String(sessions)], {
     execArgv,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -45,19 +47,33 @@ export async function startServer(mode, { sessions = 64, execArgv: extraArgv = [
     });
   return {
     mode,
+    pid: child.pid,
     port: ready.port,
     url: `ws://127.0.0.1:${ready.port}${mode === 'tessera' ? '/v1/ws' : '/'}`,
+    httpUrl: `http://127.0.0.1:${ready.port}`,
     tokens: ready.tokens,
-    /** Access tokens no handshake has used yet (Tessera only): each is spent once. */
-    freshTokens: ready.freshTokens ?? [],
     origin: ready.origin,
-    /** Microseconds of CPU (user + system, all threads) the child has used so far, and its event loop's active and total time. */
+    publishableKey: ready.publishableKey,
+    /** Microseconds of CPU (user + system, all threads) the child has used so far, from /proc: costs the child nothing. */
+    cpuMicros: () => cpuMicrosOf(child.pid),
+    /** The same over IPC (the child's process.cpuUsage()), with its event loop's active and total time. */
     async cpu() {
       const { usage, loop } = await ask('cpu');
       return { micros: usage.user + usage.system, loopActive: loop.active, loopTotal: loop.active + loop.idle };
     },
     async stats() {
       return (await ask('stats')).stats;
+    },
+    /**
+     * `count` new sessions' {accessToken, refreshToken} (Tessera; the bare servers hand out tokens they accept).
+     * `fresh`: access tokens never verified, of distinct sessions (Tessera reuses a pool of sessions across calls).
+     */
+    async mint(count, { fresh = false } = {}) {
+      return (await ask('mint', { count, fresh })).minted;
+    },
+    /** Tessera drops its session cache: the next verification of each session reads the store. */
+    async forgetSessions() {
+      await ask('forget');
     },
     /** The child's process.memoryUsage(), after a full GC when it runs with --expose-gc. */
     async memory() {

@@ -1,4 +1,5 @@
-// Timing helpers shared by the scenarios.
+// Timing and statistics helpers shared by the cases.
+import { quantiles } from './histogram.mjs';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -8,35 +9,39 @@ export function median(values) {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** {min, median, max} of the values that are numbers (null when none is). */
+export function spread(values) {
+  const numbers = values.filter((v) => typeof v === 'number' && Number.isFinite(v));
+  if (!numbers.length) return null;
+  return { min: Math.min(...numbers), median: median(numbers), max: Math.max(...numbers) };
+}
+
 /**
- * Runs a load (already started, counting completed operations in `load.count`) for a
- * warm-up, then measures operations/s over `durationMs`, with the server child's and this
- * process's CPU over the same window.
+ * One measurement: the load (already started in the clients) runs `warmupMs`, then over `durationMs`
+ * the operations the clients completed, the server's CPU (all threads, from /proc) and the clients'.
+ * Stops the load when done (draining what is in flight, outside the window).
  */
-export async function window(server, load, { warmupMs, durationMs }) {
+export async function measureWindow({ server, clients, warmupMs, durationMs }) {
   await sleep(warmupMs);
-  const serverCpu0 = await server.cpu();
-  const clientCpu0 = process.cpuUsage();
-  const count0 = load.count();
+  await clients.mark();
+  const server0 = server.cpuMicros();
+  const clients0 = clients.cpuMicros();
   const t0 = performance.now();
   await sleep(durationMs);
-  const count1 = load.count();
-  const t1 = performance.now();
-  const serverCpu1 = await server.cpu();
-  const clientCpu = process.cpuUsage(clientCpu0);
-  await load.stop();
-  const seconds = (t1 - t0) / 1000;
-  const ops = count1 - count0;
+  const read = await clients.read();
+  const server1 = server.cpuMicros();
+  const clients1 = clients.cpuMicros();
+  const seconds = (performance.now() - t0) / 1000;
+  await clients.stop();
+  const [p50, p99] = quantiles(read.latencies, [0.5, 0.99]);
   return {
-    ops,
-    perSecond: ops / seconds,
-    serverCpuPercent: ((serverCpu1.micros - serverCpu0.micros) / 1e6 / seconds) * 100,
-    /** How busy the server's event loop (its main thread) was: the rest of its CPU is other threads'. */
-    serverLoopPercent: ((serverCpu1.loopActive - serverCpu0.loopActive) / (serverCpu1.loopTotal - serverCpu0.loopTotal)) * 100,
-    clientCpuPercent: ((clientCpu.user + clientCpu.system) / 1e6 / seconds) * 100,
-    serverCpuMicrosPerOp: ops ? (serverCpu1.micros - serverCpu0.micros) / ops : null,
-    /** Operations completed over the whole run, warm-up and drain included. */
-    total: load.count(),
-    errors: load.errors(),
+    ops: read.count,
+    perSecond: read.count / seconds,
+    serverMicrosPerOp: read.count ? (server1 - server0) / read.count : null,
+    serverCpuPercent: ((server1 - server0) / 1e6 / seconds) * 100,
+    clientCpuPercent: ((clients1 - clients0) / 1e6 / seconds) * 100,
+    p50Ms: p50,
+    p99Ms: p99,
+    errors: read.errors,
   };
 }

@@ -40,9 +40,8 @@ const ackedIds = [];
 const conversationIds = new Set();
 let running = true;
 
-// The pre-made tokens must outlive the run (plus set-up and drain); no fresh-token pool is needed.
+// The pre-made tokens must outlive the run (plus set-up and drain).
 process.env.BENCH_ACCESS_TTL_SECONDS = String(Math.min(24 * 3600, Math.ceil(DURATION_MS / 1000) + 900));
-process.env.BENCH_FRESH_TOKENS = '0';
 console.log(`soak: ${SOCKETS} sockets for ${MINUTES} min on SQLite; starting the server…`);
 const server = await startServer('tessera', { sessions: SOCKETS, execArgv: ['--expose-gc'] });
 

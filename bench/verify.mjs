@@ -3,7 +3,8 @@
 import { verify as cryptoVerify } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { median } from './measure.mjs';
 
 /**
@@ -24,8 +25,9 @@ function rate(fn, ms) {
 }
 
 export async function benchVerification({ rounds, roundMs, warmupMs }) {
-  const { buildApp } = await import('../packages/server/dist/app.js');
-  const { initialise } = await import('../packages/server/dist/tenancy/bootstrap.js');
+  const dist = pathToFileURL(resolve(process.env.BENCH_SERVER_DIST ?? new URL('../packages/server/dist', import.meta.url).pathname)).href;
+  const { buildApp } = await import(`${dist}/app.js`);
+  const { initialise } = await import(`${dist}/tenancy/bootstrap.js`);
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-verify-'));
   const app = await buildApp({ dataDir, port: 0, host: '127.0.0.1', logLevel: 'silent', cleanupIntervalMs: 0 });
   try {
