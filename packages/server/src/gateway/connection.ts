@@ -1,6 +1,5 @@
 import type { ClientFrame, CloseReason, ServerFrame } from '@tessera/protocol';
 import { closeCodeOf } from '@tessera/protocol';
-import type { WebSocket } from 'ws';
 import { ConversationChoice } from '../chat/index.js';
 import { isTesseraError, TesseraError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -11,13 +10,25 @@ import { describeConversation, describeMessage } from '../sessions/index.js';
 import type { User } from '../store/index.js';
 import { describeUser } from '../tenancy/index.js';
 import { parseClientFrame } from './client-frames.js';
+import type { ExpiryTimers } from './expiry-timers.js';
+import type { GatewaySocket, SocketOwner } from './gateway-socket.js';
 import type { ClosableSocket } from './socket-registry.js';
 
+/** What every connection of a gateway shares (one object per gateway, not per socket). */
 export interface ConnectionDeps {
   services: Services;
-  /** The socket under the WebSocket, corked while a turn sends frames so they leave in one write. */
-  transport?: { cork(): void; uncork(): void };
+  expiry: ExpiryTimers<Connection>;
+  /** The connection is closing: it leaves the registry. */
   onClose(connection: Connection): void;
+  /** Its socket has closed: the slot of its client address is free again. */
+  onClosed(connection: Connection): void;
+}
+
+/** The socket under the WebSocket, corked while a turn sends frames so they leave in one write. */
+export interface Transport {
+  readonly writableCorked: number;
+  cork(): void;
+  uncork(): void;
 }
 
 /** Unique across nodes (random per process) without drawing randomness for every socket. */
@@ -25,29 +36,32 @@ const SOCKET_ID_PREFIX = newId('aud');
 let socketCount = 0;
 
 /** One authenticated socket: its session, active conversation, and every frame it exchanges. */
-export class Connection implements ClosableSocket {
-  readonly socketId = `${SOCKET_ID_PREFIX}.${(++socketCount).toString(36)}`;
+export class Connection implements ClosableSocket, SocketOwner {
+  /** A number until the id is asked for (rarely: a sign-in, a session change), then spelled once. */
+  private readonly serial = ++socketCount;
   private auth: AuthContext;
   private user: User | null;
-  private readonly conversation: ConversationChoice;
-  private expiryTimer: NodeJS.Timeout | null = null;
-  private closed = false;
-  private corked = false;
+  private choice: ConversationChoice | null = null;
+  private closing = false;
+  /** The expiry timers' handle for this socket's token. */
+  private expiry: number;
 
   constructor(
-    private readonly socket: WebSocket,
+    private readonly socket: GatewaySocket,
     auth: AuthContext,
     user: User | null,
-    private readonly ip: string,
+    readonly ip: string,
+    private readonly transport: Transport | null,
     private readonly deps: ConnectionDeps,
   ) {
     this.auth = auth;
     this.user = user;
-    this.conversation = new ConversationChoice(deps.services.conversations);
-    socket.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary));
-    socket.on('close', () => this.dispose());
-    socket.on('error', () => this.dispose());
-    this.scheduleExpiry();
+    socket.ownedBy(this);
+    this.expiry = deps.expiry.schedule(this, auth.claims.exp);
+  }
+
+  get socketId(): string {
+    return `${SOCKET_ID_PREFIX}.${this.serial.toString(36)}`;
   }
 
   get sessionId(): string {
@@ -60,24 +74,21 @@ export class Connection implements ClosableSocket {
   }
 
   send(frame: ServerFrame): void {
-    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
-    // Acks and replies of a whole committed batch, and whatever else this turn of the loop sends: one write.
-    const { transport } = this.deps;
-    if (transport && !this.corked) {
-      this.corked = true;
+    if (this.closing || this.socket.readyState !== this.socket.OPEN) return;
+    // Acks and replies of a whole committed batch, and whatever else this turn of the loop sends: one
+    // write. Already corked (by an earlier frame of this turn, or by the upgrade writing its 101): joins it.
+    const { transport } = this;
+    if (transport && transport.writableCorked === 0) {
       transport.cork();
       // Until the end of this turn of the event loop: frames sent from its other callbacks (a
       // streamed reply's next delta, its final message, another turn's ack) join the same write.
-      setImmediate(() => {
-        this.corked = false;
-        transport.uncork();
-      });
+      setImmediate(uncork, transport);
     }
     this.socket.send(JSON.stringify(frame));
   }
 
   close(code: number, reason: string): void {
-    if (this.closed) return;
+    if (this.closing) return;
     this.socket.close(code, reason);
     this.dispose();
   }
@@ -87,24 +98,43 @@ export class Connection implements ClosableSocket {
     this.close(closeCodeOf(reason), reason);
   }
 
-  private dispose(): void {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+  /** A socket whose access token expires without a `refresh` frame is closed with 4001. */
+  expire(): void {
+    this.end('TOKEN_EXPIRED');
+  }
+
+  dispose(): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.deps.expiry.cancel(this, this.expiry);
     this.deps.onClose(this);
   }
 
-  /** A socket whose access token expires without a `refresh` frame is closed with 4001. */
-  private scheduleExpiry(): void {
-    if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    const remainingMs = this.auth.claims.exp * 1000 - this.deps.services.clock.now();
-    // Whole seconds, rounded up (never before expiry): Node keeps one timer list per distinct
-    // duration, and an unref'd timer cleared before it fires leaves its list behind (~120 bytes). In
-    // milliseconds every socket had a duration of its own, and the lists piled up (+0.9 MiB/min in the
-    // soak); in seconds there are at most as many as the token lifetime has seconds.
-    const delayMs = Math.max(Math.ceil(remainingMs / 1000) * 1000, 0);
-    this.expiryTimer = setTimeout(() => this.end('TOKEN_EXPIRED'), delayMs);
-    this.expiryTimer.unref();
+  closed(): void {
+    this.deps.onClosed(this);
+  }
+
+  /** The heartbeat: pings, or ends a socket that did not answer the last ping. */
+  beat(): void {
+    this.socket.beat();
+  }
+
+  /** Adopts a newer verified context, and the expiry of its token. */
+  private adopt(auth: AuthContext): void {
+    const { expiry } = this.deps;
+    expiry.cancel(this, this.expiry);
+    this.auth = auth;
+    if (!this.closing) this.expiry = expiry.schedule(this, auth.claims.exp);
+  }
+
+  /** Which conversation this socket is in: made on the first frame that asks (most sockets idle). */
+  private get conversation(): ConversationChoice {
+    this.choice ??= new ConversationChoice(this.deps.services.conversations);
+    return this.choice;
+  }
+
+  receive(data: Buffer, isBinary: boolean): void {
+    this.onFrame(data, isBinary);
   }
 
   private onFrame(data: Buffer, isBinary: boolean): void {
@@ -191,8 +221,7 @@ export class Connection implements ClosableSocket {
       throw isTesseraError(error) ? new TesseraError('INVALID_TOKEN', error.message) : error;
     });
     if (auth.session.id !== this.sessionId) throw new TesseraError('FORBIDDEN', 'token belongs to another session');
-    this.auth = auth;
-    this.scheduleExpiry();
+    this.adopt(auth);
     this.send({ type: 'refreshed', expiresAt: auth.claims.exp * 1000, ...withId(requestId) });
   }
 
@@ -234,10 +263,9 @@ export class Connection implements ClosableSocket {
       return;
     }
     // This socket stays open and is now the user's.
-    this.auth = await services.sessions.verify(result.accessToken, this.auth.session.tenantId);
+    this.adopt(await services.sessions.verify(result.accessToken, this.auth.session.tenantId));
     this.user = result.user;
-    this.conversation.reset();
-    this.scheduleExpiry();
+    this.choice?.reset();
     this.send({
       type: 'authenticated',
       accessToken: result.accessToken,
@@ -254,4 +282,8 @@ export class Connection implements ClosableSocket {
 /** Echoes a request's id in its reply, when the client gave one. */
 function withId(requestId: string | undefined): { id?: string } {
   return requestId === undefined ? {} : { id: requestId };
+}
+
+function uncork(transport: Transport): void {
+  transport.uncork();
 }

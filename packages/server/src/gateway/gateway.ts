@@ -1,14 +1,16 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { closeCodeOf, type ErrorCode, MAX_FRAME_BYTES, SUBPROTOCOL } from '@tessera/protocol';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { isTesseraError, TesseraError } from '../errors.js';
 import type { Services } from '../services.js';
 import type { User } from '../store/index.js';
 import { ANON_COOKIE, ANON_COOKIE_MAX_AGE_SECONDS, serializeCookie } from '../edge/cookies.js';
 import { clientAddress } from '../edge/client-address.js';
 import { CLOSE_REASON_OF_CHANGE } from '../sessions/index.js';
-import { Connection } from './connection.js';
+import { Connection, type ConnectionDeps } from './connection.js';
+import { ExpiryTimers } from './expiry-timers.js';
+import { GatewaySocket } from './gateway-socket.js';
 import { authenticateHandshake, type HandshakeOutcome } from './handshake.js';
 import { SocketRegistry } from './socket-registry.js';
 import { SocketSweeper } from './session-sweep.js';
@@ -17,8 +19,10 @@ export const WS_PATH = '/v1/ws';
 
 /** The WebSocket edge: authenticates upgrades, owns the open sockets, reacts to session changes. */
 export class Gateway {
-  readonly registry = new SocketRegistry();
+  readonly registry = new SocketRegistry<Connection>();
   private readonly wss: WebSocketServer;
+  private readonly connectionDeps: ConnectionDeps;
+  private readonly expiry: ExpiryTimers<Connection>;
   private readonly connectionsPerIp = new Map<string, number>();
   private readonly pendingCookies = new WeakMap<IncomingMessage, string[]>();
   private readonly heartbeat: NodeJS.Timeout;
@@ -31,9 +35,22 @@ export class Gateway {
       noServer: true,
       maxPayload: MAX_FRAME_BYTES,
       perMessageDeflate: false,
+      WebSocket: GatewaySocket,
+      // The registry knows every open socket (the heartbeat walks it): no second Set and close listener per socket.
+      clientTracking: false,
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
-    this.wss.on('headers', (headers, request) => headers.push(...(this.pendingCookies.get(request) ?? []).map((c) => `Set-Cookie: ${c}`)));
+    this.wss.on('headers', (headers, request) => {
+      const cookies = this.pendingCookies.get(request);
+      if (cookies) for (const cookie of cookies) headers.push(`Set-Cookie: ${cookie}`);
+    });
+    this.expiry = new ExpiryTimers(services.clock);
+    this.connectionDeps = {
+      services,
+      expiry: this.expiry,
+      onClose: (closed) => this.registry.remove(closed),
+      onClosed: (closed) => this.releaseSlot(closed.ip),
+    };
     this.unsubscribe = services.bus.subscribe((event) => {
       if (event.type === 'session.frame') return this.registry.sendToSession(event.sessionId, event.frame);
       if (event.type !== 'session.changed') return;
@@ -49,7 +66,7 @@ export class Gateway {
 
   attach(server: Server): void {
     server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      socket.on('error', () => socket.destroy());
+      socket.on('error', destroyOnError);
       void this.onUpgrade(request, socket, head);
     });
   }
@@ -62,6 +79,7 @@ export class Gateway {
   shutdown(): void {
     this.closing = true;
     clearInterval(this.heartbeat);
+    this.expiry.clear();
     this.sweeper.stop();
     this.unsubscribe();
     for (const socket of this.registry.all()) socket.close(closeCodeOf('UNAVAILABLE'), 'UNAVAILABLE');
@@ -69,8 +87,9 @@ export class Gateway {
   }
 
   private async onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://localhost');
-    if (url.pathname !== WS_PATH) return refuse(socket, 404, 'Not Found');
+    // A reconnect with its token in the subprotocol asks for the bare path: no URL to parse.
+    const url = request.url === WS_PATH ? null : new URL(request.url ?? '/', 'http://localhost');
+    if (url && url.pathname !== WS_PATH) return refuse(socket, 404, 'Not Found');
     const { metrics } = this.services;
     const ip = clientAddress(request, this.services.config.trustProxy);
     if (this.closing) {
@@ -78,18 +97,24 @@ export class Gateway {
       return refuse(socket, 503, 'Service Unavailable');
     }
     // The slot is taken before the first await, or a burst of handshakes would all pass the check.
-    const release = this.takeSlot(ip);
-    if (!release) {
+    if (!this.takeSlot(ip)) {
       this.refused('RATE_LIMITED', request, ip);
       return refuse(socket, 429, 'Too Many Requests');
     }
+    // Until a connection owns the socket (and gives the slot back when it closes), whatever ends it does.
+    let slotHeld = true;
+    const release = () => {
+      if (!slotHeld) return;
+      slotHeld = false;
+      this.releaseSlot(ip);
+    };
     socket.once('close', release);
 
     let outcome: HandshakeOutcome | TesseraError;
     let user: User | null = null;
     let authenticated: HandshakeOutcome | null = null;
     try {
-      authenticated = await authenticateHandshake(this.services, request, url, ip);
+      authenticated = await authenticateHandshake(this.services, request, url?.searchParams ?? null, ip);
       // Resolved before the upgrade, so the socket has its frame handler the moment it opens.
       user = await this.services.sessions.userOf(sessionOf(authenticated));
       outcome = authenticated;
@@ -119,7 +144,15 @@ export class Gateway {
     // handleUpgrade writes the 101 and calls back synchronously; corked, the 101 and the first
     // frame (`ready`, `session` or the close) leave in one write instead of two.
     socket.cork();
-    this.wss.handleUpgrade(request, socket, head, (ws) => this.onOpen(ws, settled, user, ip, socket));
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      // Refused: closed at once, and the listener gives the slot back.
+      if (settled instanceof TesseraError) return ws.close(closeCodeOf(settled.code), settled.code);
+      // From here on the connection gives the slot back when its socket closes.
+      socket.removeListener('close', release);
+      if (!slotHeld) return ws.terminate();
+      slotHeld = false;
+      this.onOpen(ws as GatewaySocket, settled, user, ip, socket);
+    });
     socket.uncork();
   }
 
@@ -136,36 +169,25 @@ export class Gateway {
     this.services.logger[level]({ code, ip, origin, sessionId }, 'websocket handshake refused');
   }
 
-  /** Counts a connection of `ip` against the cap; the returned release (idempotent) gives the slot back. */
-  private takeSlot(ip: string): (() => void) | null {
+  /** Counts a connection of `ip` against the cap; false when it is full. */
+  private takeSlot(ip: string): boolean {
     const taken = this.connectionsPerIp.get(ip) ?? 0;
-    if (taken >= this.services.config.maxConnectionsPerIp) return null;
+    if (taken >= this.services.config.maxConnectionsPerIp) return false;
     this.connectionsPerIp.set(ip, taken + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.connectionsPerIp.get(ip) ?? 1) - 1;
-      if (left <= 0) this.connectionsPerIp.delete(ip);
-      else this.connectionsPerIp.set(ip, left);
-    };
+    return true;
   }
 
-  private onOpen(ws: WebSocket, outcome: HandshakeOutcome | TesseraError, user: User | null, ip: string, transport: Duplex): void {
-    if (outcome instanceof TesseraError) {
-      ws.close(closeCodeOf(outcome.code), outcome.code);
-      return;
-    }
-    const tracked = ws as WebSocket & { isAlive?: boolean };
-    tracked.isAlive = true;
-    ws.on('pong', () => (tracked.isAlive = true));
+  private releaseSlot(ip: string): void {
+    const left = (this.connectionsPerIp.get(ip) ?? 1) - 1;
+    if (left <= 0) this.connectionsPerIp.delete(ip);
+    else this.connectionsPerIp.set(ip, left);
+  }
+
+  /** `transport` is the socket under `ws`. */
+  private onOpen(ws: GatewaySocket, outcome: HandshakeOutcome, user: User | null, ip: string, transport: Duplex): void {
     const { sessions } = this.services;
     const auth = outcome.kind === 'authenticated' ? outcome.auth : { claims: outcome.issued.claims, session: outcome.issued.session };
-    const connection = new Connection(ws, auth, user, ip, {
-      services: this.services,
-      transport,
-      onClose: (closed) => this.registry.remove(closed),
-    });
+    const connection = new Connection(ws, auth, user, ip, transport, this.connectionDeps);
     this.registry.add(connection);
     if (ws.readyState !== ws.OPEN) {
       connection.end('GONE');
@@ -184,16 +206,12 @@ export class Gateway {
   }
 
   private beat(): void {
-    for (const client of this.wss.clients) {
-      const connection = client as WebSocket & { isAlive?: boolean };
-      if (connection.isAlive === false) {
-        client.terminate();
-        continue;
-      }
-      connection.isAlive = false;
-      client.ping();
-    }
+    for (const connection of this.registry.all()) connection.beat();
   }
+}
+
+function destroyOnError(this: Duplex): void {
+  this.destroy();
 }
 
 function sessionOf(outcome: HandshakeOutcome) {

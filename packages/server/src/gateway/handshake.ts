@@ -12,16 +12,16 @@ export type Credentials =
   | { kind: 'init-token'; token: string }
   | { kind: 'none' };
 
-/** Where a handshake's credentials are, in order of preference. */
-export function credentialsOf(request: IncomingMessage, url: URL): Credentials {
+/** Where a handshake's credentials are, in order of preference; `query` is null when the URL has none. */
+export function credentialsOf(request: IncomingMessage, query: URLSearchParams | null): Credentials {
   const protocols = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
   const bearer = protocols.find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX));
   if (bearer) return { kind: 'token', token: bearer.slice(BEARER_PROTOCOL_PREFIX.length), via: 'subprotocol' };
-  const query = url.searchParams.get('token');
-  if (query) return { kind: 'token', token: query, via: 'query' };
-  const init = url.searchParams.get('init');
+  const token = query?.get('token');
+  if (token) return { kind: 'token', token, via: 'query' };
+  const init = query?.get('init');
   if (init) return { kind: 'init-token', token: init };
-  const key = url.searchParams.get('key');
+  const key = query?.get('key');
   const cookie = parseCookies(request.headers.cookie)[ACCESS_COOKIE];
   if (cookie) return { kind: 'token', token: cookie, via: 'cookie' };
   if (key) return { kind: 'publishable-key', key };
@@ -39,14 +39,14 @@ export type HandshakeOutcome =
 export async function authenticateHandshake(
   services: Services,
   request: IncomingMessage,
-  url: URL,
+  query: URLSearchParams | null,
   clientIp: string,
 ): Promise<HandshakeOutcome> {
   const { origins } = services;
   const origin = request.headers.origin;
   // An origin no tenant or partner allows is refused before any credential is looked at.
   await origins.assertKnown(origin);
-  const credentials = credentialsOf(request, url);
+  const credentials = credentialsOf(request, query);
   if (credentials.kind === 'token') {
     if (credentials.via === 'cookie' && origin === undefined) {
       throw new TesseraError('UNAUTHENTICATED', 'a cookie alone is not accepted without an Origin');

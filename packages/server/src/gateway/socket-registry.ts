@@ -10,30 +10,38 @@ export interface ClosableSocket {
   send(frame: ServerFrame): void;
 }
 
-/** Open sockets by session, so a change of one session reaches all of its sockets. */
-export class SocketRegistry {
-  private readonly bySession = new Map<string, Set<ClosableSocket>>();
+/**
+ * Open sockets by session, so a change of one session reaches all of its sockets. Almost every
+ * session has one socket: it is held as is, and only a second one makes a Set (about 170 bytes).
+ */
+export class SocketRegistry<S extends ClosableSocket = ClosableSocket> {
+  private readonly bySession = new Map<string, S | Set<S>>();
+  private count = 0;
 
-  add(socket: ClosableSocket): void {
-    let sockets = this.bySession.get(socket.sessionId);
-    if (!sockets) {
-      sockets = new Set();
-      this.bySession.set(socket.sessionId, sockets);
-    }
-    sockets.add(socket);
+  add(socket: S): void {
+    const held = this.bySession.get(socket.sessionId);
+    if (held === socket || (held instanceof Set && held.has(socket))) return;
+    this.count++;
+    if (held === undefined) this.bySession.set(socket.sessionId, socket);
+    else if (held instanceof Set) held.add(socket);
+    else this.bySession.set(socket.sessionId, new Set([held, socket]));
   }
 
-  remove(socket: ClosableSocket): void {
-    const sockets = this.bySession.get(socket.sessionId);
-    if (!sockets) return;
-    sockets.delete(socket);
-    if (sockets.size === 0) this.bySession.delete(socket.sessionId);
+  remove(socket: S): void {
+    const held = this.bySession.get(socket.sessionId);
+    if (held === socket) {
+      this.bySession.delete(socket.sessionId);
+      this.count--;
+    } else if (held instanceof Set && held.delete(socket)) {
+      this.count--;
+      if (held.size === 1) this.bySession.set(socket.sessionId, held.values().next().value as S);
+    }
   }
 
   /** Closes every socket of a session except `keepSocketId`. */
   closeSession(sessionId: string, code: number, reason: string, keepSocketId?: string): number {
     let closed = 0;
-    for (const socket of [...(this.bySession.get(sessionId) ?? [])]) {
+    for (const socket of this.ofSession(sessionId)) {
       if (socket.socketId === keepSocketId) continue;
       socket.close(code, reason);
       closed++;
@@ -43,17 +51,26 @@ export class SocketRegistry {
 
   /** Sends a frame to every socket of a session on this node. */
   sendToSession(sessionId: string, frame: ServerFrame): void {
-    const sockets = this.bySession.get(sessionId);
-    if (sockets) for (const socket of sockets) socket.send(frame);
+    for (const socket of this.ofSession(sessionId)) socket.send(frame);
   }
 
-  all(): ClosableSocket[] {
-    return [...this.bySession.values()].flatMap((sockets) => [...sockets]);
+  all(): S[] {
+    const sockets: S[] = [];
+    for (const held of this.bySession.values()) {
+      if (held instanceof Set) sockets.push(...held);
+      else sockets.push(held);
+    }
+    return sockets;
   }
 
   get size(): number {
-    let count = 0;
-    for (const sockets of this.bySession.values()) count += sockets.size;
-    return count;
+    return this.count;
+  }
+
+  /** A copy: closing a socket removes it from the registry while the caller iterates. */
+  private ofSession(sessionId: string): S[] {
+    const held = this.bySession.get(sessionId);
+    if (held === undefined) return [];
+    return held instanceof Set ? [...held] : [held];
   }
 }

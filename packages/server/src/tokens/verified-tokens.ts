@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import type { AccessClaims } from '@tessera/protocol';
 import { decodeProtectedHeader } from 'jose';
 import { TesseraError } from '../errors.js';
@@ -22,16 +23,19 @@ export class VerifiedTokens {
   constructor(private readonly accessTokens: AccessTokens) {}
 
   verify(token: string, nowMs: number, audience?: string): AccessClaims {
-    const known = this.entries.get(token);
+    // Keyed by the token's digest: a token is about 500 bytes, and one sliced from a handshake's
+    // header keeps that whole header alive; one entry per open socket made it most of its memory.
+    const key = typeof token === 'string' ? hash('sha256', token, 'base64url') : '';
+    const known = this.entries.get(key);
     if (!known || !this.accessTokens.knowsKey(known.kid, nowMs)) {
-      this.entries.delete(token);
+      this.entries.delete(key);
       const claims = this.accessTokens.verify(token, nowMs, audience);
       if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(token, { claims, kid: keyIdOf(token) });
+      this.entries.set(key, { claims, kid: keyIdOf(token) });
       return claims;
     }
     if (known.claims.exp * 1000 <= nowMs) {
-      this.entries.delete(token);
+      this.entries.delete(key);
       throw new TesseraError('TOKEN_EXPIRED', 'access token expired');
     }
     if (audience !== undefined && known.claims.aud !== audience) throw new TesseraError('INVALID_TOKEN', 'wrong audience');
