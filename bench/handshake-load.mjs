@@ -3,6 +3,7 @@
 // token verified and the connection set up). `tokens`: one per loop to reconnect with again and
 // again, or (`fresh`) a pool spent one per handshake, each of a session the server never verified.
 import WebSocket from 'ws';
+import { errorTally } from './measure.mjs';
 
 export function startHandshakeLoad(target, { loops: loopCount, tokens, fresh = false, histogram }) {
   let nextFresh = 0;
@@ -10,11 +11,7 @@ export function startHandshakeLoad(target, { loops: loopCount, tokens, fresh = f
   const waitForReady = target.mode === 'tessera';
   let running = true;
   let completed = 0;
-  const errors = { count: 0, samples: [] };
-  const error = (reason) => {
-    errors.count++;
-    if (errors.samples.length < 5) errors.samples.push(reason);
-  };
+  const { errors, error } = errorTally();
 
   const once = (i) =>
     new Promise((resolve) => {

@@ -4,6 +4,7 @@
 //   me             GET /v1/me with a bearer access token
 // `routes`: another server's requests for the same three operations (the peers: bench/peers/<name>/routes.mjs).
 import { Pool } from 'undici';
+import { errorTally } from './measure.mjs';
 
 export const TESSERA_ROUTES = {
   'session-start': ({ publishableKey }) => ({
@@ -30,11 +31,7 @@ export function startHttpLoad(target, { operation, loops: loopCount, tokens, his
   const pool = new Pool(target.httpUrl, { connections: loopCount, pipelining: 1, keepAliveTimeout: 60_000 });
   let running = true;
   let completed = 0;
-  const errors = { count: 0, samples: [] };
-  const error = (reason) => {
-    errors.count++;
-    if (errors.samples.length < 5) errors.samples.push(reason);
-  };
+  const { errors, error } = errorTally();
   const loops = Array.from({ length: loopCount }, async (_, i) => {
     const chain = { ...(tokens[i] ?? {}) };
     while (running) {

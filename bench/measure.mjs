@@ -45,3 +45,13 @@ export async function measureWindow({ server, clients, warmupMs, durationMs }) {
     errors: read.errors,
   };
 }
+
+/** A load's errors: how many, and the first few reasons. */
+export function errorTally(samplesKept = 5) {
+  const errors = { count: 0, samples: [] };
+  const error = (reason) => {
+    errors.count++;
+    if (errors.samples.length < samplesKept) errors.samples.push(reason);
+  };
+  return { errors, error };
+}

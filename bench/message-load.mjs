@@ -3,6 +3,7 @@
 // committed to the store. (Tessera then also stores and sends the agent's reply; the client reads and
 // ignores it.) The latency of each, send to ack (or echo), goes into `histogram`.
 import WebSocket from 'ws';
+import { errorTally } from './measure.mjs';
 
 // Not a question about orders: the demo agent answers those from an anonymous visitor by asking for sign-in
 // (a pending turn written on the main connection), which is not what this case measures.
@@ -17,11 +18,7 @@ export async function startMessageLoad(target, { sockets, window, tokens, histog
   let completed = 0;
   const sentAt = new Map();
   let onIdle = null;
-  const errors = { count: 0, samples: [] };
-  const error = (reason) => {
-    errors.count++;
-    if (errors.samples.length < 5) errors.samples.push(reason);
-  };
+  const { errors, error } = errorTally();
 
   const opened = await openSockets(target, sockets, tokens);
   const send = (ws) => {
