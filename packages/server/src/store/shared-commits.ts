@@ -56,7 +56,7 @@ export class SharedCommits {
       for (const waiting of sharing) await this.alone(waiting);
       return;
     }
-    sharing.forEach((waiting, i) => waiting.resolve(results[i]));
+    for (let i = 0; i < sharing.length; i++) sharing[i]!.resolve(results[i]);
   }
 
   private async alone({ work, resolve, reject }: Waiting): Promise<void> {
