@@ -35,3 +35,10 @@ export function preparedQuery<Name extends string, Row>(
     return db.executeQuery<Row>(CompiledQuery.raw(template.sql, parameters));
   };
 }
+
+/** An insert of one row into `table`, every column a parameter named after it. */
+export function preparedInsert<Column extends string>(table: keyof Database, columns: readonly Column[]) {
+  return preparedQuery<Column, never>((db, param) =>
+    db.insertInto(table).values(Object.fromEntries(columns.map((column) => [column, param(column)])) as never),
+  );
+}

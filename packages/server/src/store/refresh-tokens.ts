@@ -1,14 +1,12 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, RefreshTokensTable } from './schema.js';
 import type { RefreshToken } from './records.js';
-import { preparedQuery } from './prepared-query.js';
+import { preparedInsert, preparedQuery } from './prepared-query.js';
 
 const TOKEN_FIELDS = ['id', 'session_id', 'secret_hash', 'parent_id', 'child_id', 'state', 'created_at', 'rotated_at'] as const;
 
 // Every session start and refresh runs these: built once (see prepared-query.ts).
-const insertToken = preparedQuery<(typeof TOKEN_FIELDS)[number], never>((db, param) =>
-  db.insertInto('refresh_tokens').values(Object.fromEntries(TOKEN_FIELDS.map((field) => [field, param(field)])) as never),
-);
+const insertToken = preparedInsert('refresh_tokens', TOKEN_FIELDS);
 const tokenById = preparedQuery<'id', Selectable<RefreshTokensTable>>((db, param) =>
   db.selectFrom('refresh_tokens').selectAll().where('id', '=', param<string>('id')),
 );

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import type { Database, SessionsTable } from './schema.js';
 import type { Session } from './records.js';
-import { preparedQuery } from './prepared-query.js';
+import { preparedInsert, preparedQuery } from './prepared-query.js';
 
 const SESSION_FIELDS = [
   'id',
@@ -20,9 +20,7 @@ const SESSION_FIELDS = [
 ] as const;
 
 // Every session start, refresh and socket runs these: built once (see prepared-query.ts).
-const insertSession = preparedQuery<(typeof SESSION_FIELDS)[number], never>((db, param) =>
-  db.insertInto('sessions').values(Object.fromEntries(SESSION_FIELDS.map((field) => [field, param(field)])) as never),
-);
+const insertSession = preparedInsert('sessions', SESSION_FIELDS);
 const sessionById = preparedQuery<'id', Selectable<SessionsTable>>((db, param) =>
   db.selectFrom('sessions').selectAll().where('id', '=', param<string>('id')),
 );
