@@ -48,8 +48,9 @@ describe.skipIf(chromiumMissing)('sign-in on the partner page in Chromium', { ti
     await widget.root.locator('.system', { hasText: 'Signed in as reader@example.com' }).waitFor();
     await card.waitFor({ state: 'detached' });
     expect(await widget.reply(/Your orders, reader@example\.com/)).toMatch(/^Your orders/);
-    // formatted: the Markdown chunk came from Tessera's origin into the partner's page (CORS)
-    await expect(widget.root.locator('.msg.assistant .md li').count()).resolves.toBeGreaterThan(0);
+    // formatted: the Markdown chunk came from Tessera's origin into the partner's page (CORS); the reply
+    // shows as text until the chunk has loaded, so wait for the list rather than count it at once
+    await widget.root.locator('.msg.assistant .md li').first().waitFor();
     await expect(widget.root.locator('.msg.user', { hasText: 'show my orders' }).count()).resolves.toBe(1);
   });
 });
