@@ -125,9 +125,7 @@ export class ApiKeys {
    */
   async authenticate(presented: string | undefined, kind: ApiKeyKind): Promise<ApiKey> {
     const match = presented ? KEY_PATTERN.exec(presented) : null;
-    const id = `key_${match?.[2]}`;
-    const read = () => this.store.apiKeys.get(id);
-    const key = match && match[1] === PREFIX[kind] ? await (kind === 'publishable' ? this.publishable.get(id, read) : read()) : null;
+    const key = match && match[1] === PREFIX[kind] ? await this.find(`key_${match[2]}`, kind) : null;
     const matches = safeEqual(key?.secretHash ?? this.dummyHash, hashSecret(match?.[3] ?? ''));
     const now = this.clock.now();
     if (!key || !matches || key.kind !== kind || key.revokedAt !== null || (key.expiresAt !== null && key.expiresAt <= now)) {
@@ -195,6 +193,12 @@ export class ApiKeys {
     await this.changed(id);
     if (revoked) await this.deps.audit.by(by, { tenantId, action: 'key.revoked', target: id });
     return revoked;
+  }
+
+  /** The stored key: a publishable one possibly from the cache, a secret one always from the store. */
+  private find(id: string, kind: ApiKeyKind): Promise<ApiKey | null> {
+    const read = () => this.store.apiKeys.get(id);
+    return kind === 'publishable' ? this.publishable.get(id, read) : read();
   }
 
   /** Drops the cached copy of a key another node changed (`api-key.changed`), or of every key. */
